@@ -1,0 +1,1 @@
+"""Qt-free domain logic of RadiNet Studio (DICOM, workspace, imaging, reports, inference)."""
