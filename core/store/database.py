@@ -38,10 +38,19 @@ def connect(db_path: str | Path) -> sqlite3.Connection:
         # FULL: a committed label survives power loss, not only a killed process.
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn, db_path)
     except sqlite3.DatabaseError as err:
         conn.close()
         raise WorkspaceError(f"The workspace database {db_path} is not a RadiNet workspace or is damaged: {err}.") from err
+    except Exception:
+        conn.close()
+        raise
+    try:
+        migrate(conn, db_path)
+    except sqlite3.DatabaseError as err:
+        conn.close()
+        raise WorkspaceError(
+            f"The workspace {db_path} could not be upgraded to schema {SCHEMA_VERSION} ({err}); it was left unchanged."
+        ) from err
     except Exception:
         conn.close()
         raise

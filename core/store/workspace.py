@@ -48,6 +48,9 @@ def current_user() -> str:
 class Workspace:
     path: Path
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, create: bool = True) -> "Workspace":
         root = Path(path).expanduser() if path is not None else default_workspace_dir()

@@ -1,0 +1,41 @@
+# RadiNet Studio — the two commands a newcomer needs:
+#   make run    install into .venv (first time only) and open the workstation
+#               (on a demo workspace when the default workspace is empty)
+#   make test   install into .venv (first time only) and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages Qt needs to run (also offscreen): EGL/GL, fonts, xkb, dbus, glib, xcb cursor.
+QT_SYSTEM_PACKAGES := libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0
+
+.PHONY: run test install qt-system-deps bench clean-venv
+
+install: $(STAMP) qt-system-deps
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+# Installs the Qt system libraries only when Qt cannot load without them.
+qt-system-deps: $(STAMP)
+	@if ! QT_QPA_PLATFORM=offscreen $(PY) -c "from PySide6.QtWidgets import QApplication; QApplication([])" >/dev/null 2>&1; then \
+		echo "Installing the system libraries Qt needs: $(QT_SYSTEM_PACKAGES)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(QT_SYSTEM_PACKAGES); \
+	fi
+
+run: install
+	$(VENV)/bin/radinet gui --demo-if-empty
+
+test: install
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: install
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

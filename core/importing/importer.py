@@ -1,0 +1,231 @@
+"""Import: files on disk -> rows in the workspace (headers only, pixels stay put).
+
+``import_paths`` accepts folders (walked recursively), DICOMDIR files, DICOM
+files, MURA-style PNG/JPEG trees and reports CSVs. Each file that cannot be
+used is listed with its reason and the rest still go through. Importing the
+same files again imports nothing: known paths are skipped before their header
+is even read, and a known SOP Instance UID at a new path is skipped too.
+Source folders are only ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from core.errors import DicomError, RadinetError
+from core.importing.body_part import normalise_body_part
+from core.importing.dicomdir import read_dicomdir
+from core.importing.mura import parse_mura_path
+from core.importing.patient_age import patient_age_years
+from core.importing.sniff import bitmap_size, sniff
+from core.store.workspace import Workspace, current_user
+
+Progress = Callable[[int, int, str], None]
+
+# Files that commonly sit beside images on CDs and in exports; walked folders
+# skip them quietly instead of listing each as "not a DICOM file".
+_IGNORED_SUFFIXES = {".txt", ".inf", ".exe", ".htm", ".html", ".pdf", ".xml", ".json", ".md", ".ini", ".db",
+                     ".dll", ".js", ".css", ".log", ".zip", ".py"}
+_CHUNK = 200  # files per write transaction: fast, and a crash loses at most one chunk's work
+
+
+@dataclass
+class Rejection:
+    path: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    skipped: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    ignored: int = 0
+    studies_created: int = 0
+    reports: int = 0
+    cancelled: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Plan:
+    images: list[Path] = field(default_factory=list)
+    csvs: list[Path] = field(default_factory=list)
+
+
+def import_paths(paths: Iterable[str | os.PathLike], workspace: Workspace, progress: Progress | None = None,
+                 stop: threading.Event | None = None, author: str | None = None) -> ImportResult:
+    author = author or current_user()
+    result = ImportResult()
+    plan = _discover([Path(p) for p in paths], result)
+    total = len(plan.images) + len(plan.csvs)
+    with workspace.connect() as store:
+        known_paths = store.known_source_paths()
+        done = 0
+        for start in range(0, len(plan.images), _CHUNK):
+            if stop is not None and stop.is_set():
+                result.cancelled = True
+                break
+            with store.transaction():
+                for path in plan.images[start:start + _CHUNK]:
+                    if stop is not None and stop.is_set():
+                        result.cancelled = True
+                        break
+                    _import_image(store, path, known_paths, result, author)
+                    done += 1
+                    if progress:
+                        progress(done, total, path.name)
+        if not result.cancelled:
+            from core.importing.reports_csv import import_reports_csv
+
+            for csv_path in plan.csvs:
+                try:
+                    added, rejected = import_reports_csv(store, csv_path)
+                except RadinetError as err:
+                    result.rejected.append(Rejection(str(csv_path), str(err)))
+                else:
+                    result.reports += added
+                    result.rejected.extend(Rejection(p, r) for p, r in rejected)
+                done += 1
+                if progress:
+                    progress(done, total, csv_path.name)
+        store.audit(author, "import", detail=(f"{result.imported} imported, {result.skipped} skipped, "
+                                              f"{len(result.rejected)} rejected, {result.reports} reports"))
+    return result
+
+
+# ---------------------------------------------------------------- discovery
+def _discover(paths: list[Path], result: ImportResult) -> _Plan:
+    plan = _Plan()
+    seen: set[Path] = set()
+
+    def add_file(path: Path, explicit: bool) -> None:
+        real = path.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        if path.name.upper() == "DICOMDIR":
+            _expand_dicomdir(path, add_file, result)
+            return
+        if path.suffix.lower() in (".csv", ".tsv"):
+            plan.csvs.append(path)
+            return
+        if not explicit and (path.name.startswith(".") or path.suffix.lower() in _IGNORED_SUFFIXES):
+            result.ignored += 1
+            return
+        plan.images.append(path)
+
+    for path in paths:
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    add_file(Path(folder) / name, explicit=False)
+        elif path.is_file():
+            add_file(path, explicit=True)
+        else:
+            result.rejected.append(Rejection(str(path), "no such file or folder"))
+    return plan
+
+
+def _expand_dicomdir(path: Path, add_file, result: ImportResult) -> None:
+    try:
+        contents = read_dicomdir(path)
+    except DicomError as err:
+        result.rejected.append(Rejection(str(path), err.reason))
+        return
+    for ref in contents.refused:
+        result.rejected.append(Rejection(f"{path}:{ref}", "the DICOMDIR refers to a file outside its own folder"))
+    for ref in contents.missing:
+        result.rejected.append(Rejection(f"{path}:{ref}", "the DICOMDIR refers to a file that is missing"))
+    for file in contents.files:
+        add_file(file, explicit=True)
+
+
+# ------------------------------------------------------------------ per file
+def _import_image(store, path: Path, known_paths: set[str], result: ImportResult, author: str) -> None:
+    source = str(path.resolve())
+    if source in known_paths:
+        result.skipped += 1
+        return
+    kind = sniff(path)
+    try:
+        if kind in ("png", "jpeg"):
+            added = _import_bitmap(store, path, source, kind, result, author)
+        elif kind == "empty":
+            raise DicomError(path, "the file is empty")
+        else:
+            added = _import_dicom(store, path, source, result)
+    except DicomError as err:
+        result.rejected.append(Rejection(str(path), err.reason))
+        return
+    except OSError as err:
+        result.rejected.append(Rejection(str(path), f"the file cannot be read ({err.strerror or err})"))
+        return
+    known_paths.add(source)
+    if added:
+        result.imported += 1
+    else:
+        result.skipped += 1
+
+
+def _import_dicom(store, path: Path, source: str, result: ImportResult) -> bool:
+    from core.dicom.header import read_header
+
+    h = read_header(path)
+    if not h.has_pixel_data:
+        raise DicomError(path, "no pixel data (not an image)")
+    if store.has_image(sop_uid=h.sop_instance_uid):
+        return False
+    patient_key = h.patient_id or f"unknown:{h.study_instance_uid}"
+    patient_id = store.upsert_patient(patient_key, sex=h.patient_sex or None, birth_date=h.patient_birth_date or None)
+    body_part = normalise_body_part(h.body_part_examined, h.study_description, h.series_description,
+                                    *(p for p in path.parts[-4:-1]))
+    study_id, created = store.upsert_study(
+        h.study_instance_uid, patient_id, accession=h.accession_number or None, study_date=h.study_date or None,
+        description=h.study_description or None, body_part=body_part,
+        patient_age=patient_age_years(h.patient_age, h.patient_birth_date, h.study_date), origin="dicom",
+    )
+    result.studies_created += created
+    stat = path.stat()
+    store.add_image(
+        study_id, h.sop_instance_uid, source, series_uid=h.series_instance_uid, file_format="dicom",
+        view=(h.view_position or None), body_part=body_part, frames=h.number_of_frames, rows=h.rows,
+        columns=h.columns, photometric=h.photometric_interpretation, bits_stored=h.bits_stored,
+        transfer_syntax=h.transfer_syntax_uid, file_size=stat.st_size, file_mtime=stat.st_mtime,
+    )
+    return True
+
+
+def _import_bitmap(store, path: Path, source: str, kind: str, result: ImportResult, author: str) -> bool:
+    mura = parse_mura_path(path)
+    if mura is None:
+        raise DicomError(path, "a PNG/JPEG image outside a MURA-style folder (XR_<BODY PART>/<patient>/<study>/) "
+                               "has no study to belong to")
+    size = bitmap_size(path, kind)
+    if size is None:
+        raise DicomError(path, f"the {kind.upper()} header is damaged")
+    # Keyed on the MURA-relative path so a copy of the same tree elsewhere is recognised.
+    image_key = f"{mura.study_key}/{path.name}"
+    sop_uid = "file:" + hashlib.sha1(image_key.encode()).hexdigest()
+    if store.has_image(sop_uid=sop_uid):
+        return False
+    patient_id = store.upsert_patient(f"mura:{mura.patient_key}")
+    study_id, created = store.upsert_study(f"mura:{mura.study_key}", patient_id, body_part=mura.body_part,
+                                           origin="mura")
+    result.studies_created += created
+    if created and mura.label:
+        # The tree's _positive/_negative is the study label for the target task
+        # the clinic trains (MURA's own meaning is "abnormal", fractures mostly).
+        store.add_label(study_id, "fracture", mura.label, "import", author)
+    stat = path.stat()
+    store.add_image(study_id, sop_uid, source, file_format=kind, body_part=mura.body_part, rows=size[0],
+                    columns=size[1], photometric="MONOCHROME2", file_size=stat.st_size, file_mtime=stat.st_mtime)
+    return True

@@ -1,0 +1,65 @@
+"""What kind of file is this? Decided by content, not by the file name."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def sniff(path: Path) -> str:
+    """'dicom' | 'png' | 'jpeg' | 'csv' | 'empty' | 'unknown' from the first bytes.
+
+    DICOM Part 10 files carry 'DICM' at offset 128; files without the preamble
+    (raw datasets) are left to the DICOM reader to accept or refuse.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(132)
+    except OSError:
+        return "unreadable"
+    if not head:
+        return "empty"
+    if head.startswith(PNG_MAGIC):
+        return "png"
+    if head.startswith(JPEG_MAGIC):
+        return "jpeg"
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return "dicom"
+    if path.suffix.lower() in (".csv", ".tsv"):
+        return "csv"
+    return "unknown"
+
+
+def bitmap_size(path: Path, kind: str) -> tuple[int, int] | None:
+    """(rows, columns) of a PNG or JPEG read from its header, without decoding pixels."""
+    try:
+        with open(path, "rb") as fh:
+            if kind == "png":
+                head = fh.read(24)  # signature + IHDR length/type + width + height
+                width, height = struct.unpack(">II", head[16:24])
+                return height, width
+            if kind == "jpeg":
+                return _jpeg_size(fh)
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def _jpeg_size(fh) -> tuple[int, int] | None:
+    fh.read(2)  # SOI
+    while True:
+        marker = fh.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        code = marker[1]
+        if code in (0xD8, 0x01) or 0xD0 <= code <= 0xD7:
+            continue
+        length = struct.unpack(">H", fh.read(2))[0]
+        # SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC) carry the frame size.
+        if 0xC0 <= code <= 0xCF and code not in (0xC4, 0xC8, 0xCC):
+            _precision, height, width = struct.unpack(">BHH", fh.read(5))
+            return height, width
+        fh.seek(length - 2, 1)

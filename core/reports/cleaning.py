@@ -1,0 +1,104 @@
+"""Report text cleaning that keeps character offsets into the original text.
+
+The GUI highlights cue phrases in the report as the radiologist wrote it, so
+nothing here shortens or reorders the text: placeholders and section headers
+are blanked with spaces, case is folded character by character, and every
+sentence and token carries its (start, end) in the original string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# De-identification placeholders: "XXXX" (Open-i / IU X-ray), "[** ... **]" (MIMIC),
+# "<NAME>", "***". Blanked so they neither become features nor split sentences.
+_PLACEHOLDER = re.compile(r"\bX{2,}\b|\[\*\*.*?\*\*\]|<[A-Z_]{2,}>|\*{3,}")
+
+# Section headers at the start of a line (or of the text), optionally followed by ':'.
+SECTION_NAMES = (
+    "findings", "impression", "conclusion", "conclusions", "history", "clinical history",
+    "clinical information", "clinical indication", "indication", "indications", "comparison",
+    "technique", "procedure", "exam", "examination", "report", "opinion", "summary", "reason for exam",
+)
+_SECTION = re.compile(
+    r"(?im)^[ \t]*(" + "|".join(sorted((re.escape(n) for n in SECTION_NAMES), key=len, reverse=True))
+    + r")[ \t]*(?::|$)"
+)
+
+# A sentence ends at . ! ? ; followed by white space or the end, but not inside "2.5 cm";
+# a blank line, or a line break followed by a capital or a list marker, also ends one.
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?;](?=\s|$)|[.!?;](?=\s+[A-Z])|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str   # lower-cased word
+    start: int  # offset into the original report
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    section: str | None       # lower-case section name ("findings", "impression"), None before any header
+    tokens: tuple[Token, ...]
+
+
+def fold_case(text: str) -> str:
+    """Lower-case ``text`` without changing its length (offsets stay valid)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters (e.g. 'İ') grow when lower-cased; fold those one by one.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def blank_placeholders(text: str) -> str:
+    """Replace de-identification placeholders (``XXXX``, ``[**Name**]``) with spaces."""
+    return _PLACEHOLDER.sub(lambda m: " " * len(m.group()), text)
+
+
+def section_spans(text: str) -> list[tuple[int, int, str]]:
+    """The section headers found: (header start, header end, normalised name)."""
+    return [(m.start(1), m.end(), " ".join(m.group(1).lower().split())) for m in _SECTION.finditer(text)]
+
+
+def clean_text(text: str) -> str:
+    """The report as the n-gram features see it: lower case, placeholders and
+    headers removed, white space collapsed. Used for the paper's baseline too."""
+    return " ".join(t.text for s in split_sentences(text) for t in s.tokens)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split a report into sentences of lower-case word tokens with original offsets."""
+    if not text:
+        return []
+    work = blank_placeholders(text)
+    headers = section_spans(work)
+    for start, end, _ in headers:
+        work = work[:start] + " " * (end - start) + work[end:]
+    # Boundaries: sentence punctuation (found before case folding: "C5. Fracture" needs
+    # the capital) plus every header position (a header starts a new sentence).
+    cuts = {0, len(work)}
+    for m in _SENTENCE_END.finditer(work):
+        cuts.add(m.end())
+    work = fold_case(work)
+    for start, end, _ in headers:
+        cuts.update((start, end))
+    bounds = sorted(cuts)
+
+    sentences: list[Sentence] = []
+    header_iter = sorted(headers)
+    for a, b in zip(bounds, bounds[1:]):
+        tokens = tuple(Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(work, a, b))
+        if not tokens:
+            continue
+        section = None
+        for h_start, _, name in header_iter:
+            if h_start <= tokens[0].start:
+                section = name
+        sentences.append(Sentence(tokens[0].start, tokens[-1].end, section, tokens))
+    return sentences

@@ -1,0 +1,133 @@
+"""The GUI's one doorway to core/ and trainer/: imports happen here, lazily.
+
+Every function is called from a worker thread (decode, predict, import, demo,
+train), never from the GUI thread, except :func:`predictor_module_available`.
+Sibling modules are imported inside the functions so that start-up never pays
+for them (and never for torch), and so the GUI keeps working while a module
+it can live without (the predictor, the trainer) is not installed yet.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.errors import RadinetError
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+# ------------------------------------------------------------------- images
+@dataclass
+class DisplayImage:
+    """What the viewer needs of a decoded radiograph (a subset of core's RadiographImage)."""
+
+    values: np.ndarray                        # float32, after (0028,1052)/(0028,1053) Modality LUT
+    invert: bool = False                      # (0028,0004) MONOCHROME1
+    windows: list = field(default_factory=list)   # [(center, width)] from (0028,1050)/(0028,1051)
+    padding_value: float | None = None        # (0028,0120) Pixel Padding Value
+    source: object = None                     # the core RadiographImage, handed to the predictor
+
+
+def load_display_image(path: str) -> DisplayImage:
+    """Decode one file for display (worker thread only)."""
+    if _has_module("core.imaging.image"):
+        from core.imaging.image import load_image
+
+        image = load_image(path)
+        return DisplayImage(
+            values=np.asarray(image.values, dtype=np.float32),
+            invert=bool(getattr(image, "invert", False)),
+            windows=[_as_window(w) for w in (getattr(image, "windows", None) or [])],
+            padding_value=getattr(image, "padding_value", None),
+            source=image,
+        )
+    return _fallback_load(path)
+
+
+def _as_window(window) -> tuple[float, float]:
+    if isinstance(window, (tuple, list)):
+        return float(window[0]), float(window[1])
+    return float(window.center), float(window.width)
+
+
+def _fallback_load(path: str) -> DisplayImage:
+    """Minimal pydicom/cv2 reader used only until core.imaging.image exists."""
+    import pydicom
+    from pydicom.pixels import apply_modality_lut
+
+    from core.errors import DicomError
+
+    if not str(path).lower().endswith((".png", ".jpg", ".jpeg")):
+        try:
+            ds = pydicom.dcmread(path)
+            values = apply_modality_lut(ds.pixel_array, ds).astype(np.float32)
+        except Exception as err:  # noqa: BLE001 - reported as a readable error
+            raise DicomError(path, f"cannot be decoded ({err.__class__.__name__})") from err
+        windows = []
+        if "WindowCenter" in ds and "WindowWidth" in ds:
+            c, w = ds.WindowCenter, ds.WindowWidth
+            c = c[0] if isinstance(c, pydicom.multival.MultiValue) else c
+            w = w[0] if isinstance(w, pydicom.multival.MultiValue) else w
+            windows = [(float(c), float(w))]
+        return DisplayImage(values, invert=ds.get("PhotometricInterpretation") == "MONOCHROME1", windows=windows,
+                            padding_value=ds.get("PixelPaddingValue"))
+    import cv2
+
+    array = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
+    if array is None:
+        raise DicomError(path, "cannot be read as an image")
+    return DisplayImage(array.astype(np.float32))
+
+
+# -------------------------------------------------------------- predictions
+def predictor_module_available() -> bool:
+    return _has_module("core.inference.predictor")
+
+
+def open_predictor(workspace, task: str = "fracture"):
+    """The published model of ``task`` on the onnx path, or None ("No model yet")."""
+    if not predictor_module_available():
+        return None
+    from core.inference.predictor import Predictor
+
+    return Predictor.for_workspace(workspace, task=task, backend="onnx")
+
+
+def tier_of(probability: float, operating_points: dict) -> str:
+    """negative | doubt | positive from the model's two operating points."""
+    if predictor_module_available():
+        from core.inference.predictor import tier
+
+        return tier(probability, operating_points)
+    lo = operating_points.get("high_sensitivity", 0.3)
+    hi = operating_points.get("high_specificity", 0.7)
+    return "positive" if probability >= hi else ("doubt" if probability >= lo else "negative")
+
+
+# --------------------------------------------------------- demo and import
+def build_demo(workspace, n_studies: int = 30, seed: int = 0, progress=None):
+    if not _has_module("core.demo.workspace"):
+        raise RadinetError("The demo generator is not installed in this copy of RadiNet Studio.")
+    from core.demo.workspace import build_demo_workspace
+
+    return build_demo_workspace(workspace, n_studies=n_studies, seed=seed, progress=progress)
+
+
+def import_paths(paths, workspace, progress=None, stop=None) -> dict:
+    """Run the importer; returns {imported, skipped, rejected: [{path, reason}], ...}."""
+    from core.importing import import_paths as run_import
+
+    result = run_import(paths, workspace, progress=progress, stop=stop)
+    return result.as_dict() if hasattr(result, "as_dict") else dict(result)
+
+
+def trainer_available() -> bool:
+    return _has_module("trainer.loop")

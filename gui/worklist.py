@@ -1,0 +1,104 @@
+"""Qt-free worklist: one row per study with its label, source, probability and difficulty.
+
+Loaded with a handful of set-based queries (milliseconds on a local SQLite
+file), filtered and ordered in plain Python; the Qt table model in
+:mod:`gui.widgets.worklist_view` only presents these rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FILTERS = {
+    "all": "All studies",
+    "unlabelled": "Unlabelled",
+    "awaiting": "Report-labelled, awaiting confirmation",
+    "disagree": "Model and report disagree",
+    "uncertain": "Most uncertain first",
+    "difficult": "Difficult",
+}
+
+
+@dataclass
+class WorklistRow:
+    study_id: int
+    patient_key: str
+    accession: str
+    study_date: str
+    body_part: str
+    n_images: int
+    label: str | None = None          # positive | negative | uncertain
+    label_source: str | None = None   # import | nlp | radiologist
+    probability: float | None = None
+    tier: str | None = None
+    difficulty: str | None = None
+
+    @property
+    def read(self) -> bool:
+        """A radiologist has given this study a label."""
+        return self.label_source == "radiologist"
+
+    def matches(self, text: str) -> bool:
+        text = text.strip().lower()
+        return not text or text in self.patient_key.lower() or text in self.accession.lower()
+
+
+def load_rows(store, model_id: str | None, operating_points: dict | None = None, task: str = "fracture") -> list[WorklistRow]:
+    """Every study of the workspace as a :class:`WorklistRow`."""
+    from gui.services import tier_of
+
+    labels = store.current_labels(task)
+    counts = dict(store.execute("SELECT study_id, COUNT(*) FROM images GROUP BY study_id").fetchall())
+    grades = dict(store.execute(
+        """SELECT study_id, grade FROM difficulty d WHERE source = 'radiologist' AND retracts IS NULL
+           AND NOT EXISTS (SELECT 1 FROM difficulty r WHERE r.retracts = d.id)
+           AND id = (SELECT MAX(id) FROM difficulty e WHERE e.study_id = d.study_id AND e.source = 'radiologist'
+                     AND e.retracts IS NULL AND NOT EXISTS (SELECT 1 FROM difficulty f WHERE f.retracts = e.id))"""
+    ).fetchall())
+    probabilities: dict[int, float] = {}
+    if model_id:
+        probabilities = dict(store.execute(
+            """SELECT study_id, probability FROM predictions p WHERE task = ? AND model_id = ? AND image_id IS NULL
+               AND id = (SELECT MAX(id) FROM predictions q WHERE q.study_id = p.study_id AND q.task = p.task
+                         AND q.model_id = p.model_id AND q.image_id IS NULL)""", (task, model_id)).fetchall())
+    rows = []
+    for s in store.studies():
+        label = labels.get(s["id"])
+        p = probabilities.get(s["id"])
+        rows.append(WorklistRow(
+            study_id=s["id"], patient_key=s["patient_key"] or "", accession=s["accession"] or "",
+            study_date=s["study_date"] or "", body_part=s["body_part"] or "", n_images=counts.get(s["id"], 0),
+            label=label.value if label else None, label_source=label.source if label else None,
+            probability=p, tier=tier_of(p, operating_points or {}) if p is not None else None,
+            difficulty=grades.get(s["id"]),
+        ))
+    return rows
+
+
+def filter_rows(rows: list[WorklistRow], kind: str = "all", body_part: str = "", text: str = "") -> list[WorklistRow]:
+    """The rows a filter shows, in the order it shows them."""
+    out = [r for r in rows if r.matches(text) and (not body_part or r.body_part == body_part)]
+    if kind == "unlabelled":
+        out = [r for r in out if r.label is None]
+    elif kind == "awaiting":
+        out = [r for r in out if r.label_source == "nlp"]
+    elif kind == "disagree":
+        out = [r for r in out if r.label_source == "nlp" and r.tier in ("positive", "negative")
+               and (r.tier == "positive") != (r.label == "positive")]
+    elif kind == "uncertain":
+        out = sorted((r for r in out if r.probability is not None), key=lambda r: abs(r.probability - 0.5))
+    elif kind == "difficult":
+        out = [r for r in out if r.difficulty == "difficult"]
+    return out
+
+
+def next_unread(rows: list[WorklistRow], after_study_id: int | None) -> WorklistRow | None:
+    """The first study after ``after_study_id`` (wrapping round) that no radiologist has labelled."""
+    if not rows:
+        return None
+    ids = [r.study_id for r in rows]
+    start = ids.index(after_study_id) + 1 if after_study_id in ids else 0
+    for r in rows[start:] + rows[:start]:
+        if not r.read and r.study_id != after_study_id:
+            return r
+    return None

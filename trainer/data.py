@@ -1,0 +1,173 @@
+"""Training data: which images, which labels and weights, model-ready arrays, augmentation.
+
+Label sources (issue 4): radiologist and imported labels at full weight,
+report-derived (nlp) labels weighted by their confidence, model labels never
+(``Store.current_labels`` already ignores them). Study labels apply to all
+the study's images. Model-ready arrays come from the same preprocessing as
+inference (``core.imaging.preprocess.model_input``) and are cached in the
+workspace so that epochs after the first decode no DICOM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from trainer.splits import split_hash, split_of
+
+TASK_OF_STAGE = {"body-part": "body_part", "target": "fracture", "fast-refresh": "fracture"}
+FRACTURE_CLASSES = ["negative", "positive"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    image_id: int
+    study_id: int
+    source_path: str
+    sop_uid: str
+    target: int          # class index (fracture: 1 = positive)
+    weight: float        # per-sample loss weight from the label's source
+    split: str           # train | val | test
+
+
+@dataclass
+class TaskData:
+    task: str
+    classes: list[str]
+    samples: list[Sample]
+    split_hash: str
+
+    def of_split(self, split: str) -> list[Sample]:
+        return [s for s in self.samples if s.split == split]
+
+
+def label_weight(source: str, confidence: float | None) -> float:
+    """radiologist/import: 1; nlp: its confidence; model: never used (0)."""
+    if source == "model":
+        return 0.0
+    if source == "nlp":
+        return float(confidence) if confidence is not None else 0.5
+    return 1.0
+
+
+def collect(store, task: str, seed: int = 0) -> TaskData:
+    """Every usable image of ``task`` with its class, weight and locked split."""
+    studies = {row["id"]: row for row in store.studies()}
+    images = store.images()
+    samples: list[Sample] = []
+    if task == "fracture":
+        classes = list(FRACTURE_CLASSES)
+        labels = store.current_labels("fracture")
+        for img in images:
+            label = labels.get(img["study_id"])
+            if label is None or label.value not in classes:
+                continue  # unlabelled or 'uncertain'
+            weight = label_weight(label.source, label.confidence)
+            if weight <= 0:
+                continue
+            study = studies[img["study_id"]]
+            samples.append(Sample(img["id"], img["study_id"], img["source_path"], img["sop_uid"],
+                                  classes.index(label.value), weight, split_of(study["patient_key"], seed)))
+    elif task == "body_part":
+        part_of = {}
+        for img in images:
+            part = img["body_part"] or studies[img["study_id"]]["body_part"]
+            if part:
+                part_of[img["id"]] = part.strip().lower()
+        classes = sorted(set(part_of.values()))
+        for img in images:
+            if img["id"] not in part_of:
+                continue
+            study = studies[img["study_id"]]
+            samples.append(Sample(img["id"], img["study_id"], img["source_path"], img["sop_uid"],
+                                  classes.index(part_of[img["id"]]), 1.0, split_of(study["patient_key"], seed)))
+    else:
+        raise ValueError(f"unknown task {task!r}")
+    digest = split_hash((s.sop_uid, s.split) for s in samples)
+    return TaskData(task, classes, samples, digest)
+
+
+# ------------------------------------------------------------ model-ready cache
+def load_model_input(source_path: str, size: int, clahe: bool) -> np.ndarray:
+    """Decode and preprocess one image exactly as the predictor does."""
+    from core.imaging.image import load_image
+    from core.imaging.preprocess import model_input
+
+    return np.asarray(model_input(load_image(source_path), size=size, clahe=clahe), dtype=np.float32)
+
+
+def cache_folder(workspace, size: int, clahe: bool):
+    folder = workspace.cache_dir / f"model-input-{size}{'-clahe' if clahe else ''}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _cache_name(sample: Sample) -> str:
+    return hashlib.sha1(f"{sample.sop_uid}\t{sample.source_path}".encode()).hexdigest()[:20] + ".npy"
+
+
+def model_ready_arrays(workspace, samples: list[Sample], size: int, clahe: bool,
+                       progress: Callable[[int, int], None] | None = None,
+                       stop=None, loader: Callable = load_model_input) -> np.ndarray:
+    """(N, size, size) float16 arrays in [0, 1]; decoded once, then read from the cache.
+
+    Writes each cached array to a temporary file and renames it, so a killed
+    run never leaves a half-written cache entry.
+    """
+    folder = cache_folder(workspace, size, clahe)
+    out = np.empty((len(samples), size, size), dtype=np.float16)
+    for i, sample in enumerate(samples):
+        if stop is not None and stop.is_set():
+            raise InterruptedError
+        path = folder / _cache_name(sample)
+        arr = None
+        if path.exists():
+            try:
+                arr = np.load(path, allow_pickle=False)
+                if arr.shape != (size, size):
+                    arr = None
+            except (OSError, ValueError):
+                arr = None
+        if arr is None:
+            arr = loader(sample.source_path, size, clahe).astype(np.float16)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, arr, allow_pickle=False)
+            os.replace(tmp, path)
+        out[i] = arr
+        if progress:
+            progress(i + 1, len(samples))
+    return out
+
+
+# ----------------------------------------------------------------- augmentation
+def augment(x, generator, max_rotation_deg: float = 30.0, scale=(0.9, 1.1),
+            brightness: float = 0.1, contrast=(0.8, 1.2)):
+    """Random horizontal flip, rotation up to ±30°, scale, brightness/contrast on a batch.
+
+    x: (N, 1, H, W) float tensor in [0, 1]. One affine_grid/grid_sample call for
+    the whole batch, so augmentation costs little next to the network.
+    """
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    n = x.shape[0]
+    u = lambda lo, hi: torch.rand(n, generator=generator) * (hi - lo) + lo  # noqa: E731
+    angle = u(-max_rotation_deg, max_rotation_deg) * math.pi / 180
+    s = u(*scale)
+    flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
+    theta = torch.stack([torch.stack([cos * flip, -sin, torch.zeros(n)], 1),
+                         torch.stack([sin * flip, cos, torch.zeros(n)], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    c = u(*contrast).view(n, 1, 1, 1)
+    b = u(-brightness, brightness).view(n, 1, 1, 1)
+    mean = x.mean(dim=(2, 3), keepdim=True)
+    return ((x - mean) * c + mean + b).clamp_(0.0, 1.0)
