@@ -1,0 +1,153 @@
+"""Header scan: the attributes the workspace files an image under, no pixel data read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pydicom.filereader import read_file_meta_info
+
+from core.dicom.reading import read_dataset, read_head, file_kind
+from core.errors import CorruptDicomError
+
+MEDIA_STORAGE_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
+
+
+@dataclass(frozen=True)
+class DicomHeader:
+    path: str
+    sop_instance_uid: str
+    sop_class_uid: str | None
+    study_instance_uid: str
+    series_instance_uid: str | None
+    patient_id: str | None
+    patient_sex: str | None
+    patient_birth_date: str | None
+    patient_age: str | None  # raw (0010,1010) Patient's Age, e.g. "045Y"
+    study_date: str | None
+    accession_number: str | None
+    study_description: str | None
+    series_description: str | None
+    body_part_examined: str | None
+    view_position: str | None
+    laterality: str | None  # (0020,0060) Laterality, else (0020,0062) Image Laterality
+    modality: str | None
+    rows: int | None
+    columns: int | None
+    number_of_frames: int
+    photometric_interpretation: str | None
+    bits_stored: int | None
+    transfer_syntax_uid: str | None
+    has_pixel_data: bool
+    samples_per_pixel: int = 1
+
+    @property
+    def pixel_count(self) -> int:
+        """rows x columns x frames x samples: what decoding would allocate, in samples."""
+        return (self.rows or 0) * (self.columns or 0) * self.number_of_frames * self.samples_per_pixel
+
+
+def text_value(ds, keyword: str) -> str | None:
+    """First value of a text attribute, stripped; None when absent or empty."""
+    try:
+        value = ds.get(keyword)
+    except Exception:  # noqa: BLE001 - an undecodable value counts as absent
+        return None
+    if value is None:
+        return None
+    if not isinstance(value, (str, bytes)) and hasattr(value, "__iter__"):
+        value = next(iter(value), None)
+        if value is None:
+            return None
+    text = str(value).strip().strip("\x00")
+    return text or None
+
+
+def int_value(ds, keyword: str, path: str, tag: str, default: int | None = None) -> int | None:
+    """An integer attribute; a non-numeric value is a damaged file, named by its tag."""
+    try:
+        value = ds.get(keyword)
+    except Exception:  # noqa: BLE001
+        value = "?"
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CorruptDicomError(path, f"{tag} {_spaced(keyword)} is not a number ({str(value)[:20]!r})") from None
+
+
+def _spaced(keyword: str) -> str:
+    return "".join(" " + c if c.isupper() and i else c for i, c in enumerate(keyword))
+
+
+def transfer_syntax_of(ds) -> str | None:
+    meta = getattr(ds, "file_meta", None)
+    uid = meta.get("TransferSyntaxUID") if meta is not None else None
+    return str(uid) if uid else None
+
+
+def header_from_dataset(ds, path: str, has_pixel_data: bool) -> DicomHeader:
+    sop_instance = text_value(ds, "SOPInstanceUID")
+    meta = getattr(ds, "file_meta", None)
+    if sop_instance is None and meta is not None:
+        sop_instance = text_value(meta, "MediaStorageSOPInstanceUID")
+    if sop_instance is None:
+        raise CorruptDicomError(path, "it has no SOP Instance UID (0008,0018), so it cannot be identified")
+    study = text_value(ds, "StudyInstanceUID")
+    if study is None:
+        raise CorruptDicomError(path, "it has no Study Instance UID (0020,000D), so it cannot be filed in a study")
+    sop_class = text_value(ds, "SOPClassUID") or (text_value(meta, "MediaStorageSOPClassUID") if meta else None)
+    return DicomHeader(
+        path=path,
+        sop_instance_uid=sop_instance,
+        sop_class_uid=sop_class,
+        study_instance_uid=study,
+        series_instance_uid=text_value(ds, "SeriesInstanceUID"),
+        patient_id=text_value(ds, "PatientID"),
+        patient_sex=text_value(ds, "PatientSex"),
+        patient_birth_date=text_value(ds, "PatientBirthDate"),
+        patient_age=text_value(ds, "PatientAge"),
+        study_date=text_value(ds, "StudyDate"),
+        accession_number=text_value(ds, "AccessionNumber"),
+        study_description=text_value(ds, "StudyDescription"),
+        series_description=text_value(ds, "SeriesDescription"),
+        body_part_examined=text_value(ds, "BodyPartExamined"),
+        view_position=text_value(ds, "ViewPosition"),
+        laterality=text_value(ds, "Laterality") or text_value(ds, "ImageLaterality"),
+        modality=text_value(ds, "Modality"),
+        rows=int_value(ds, "Rows", path, "(0028,0010)"),
+        columns=int_value(ds, "Columns", path, "(0028,0011)"),
+        number_of_frames=max(1, int_value(ds, "NumberOfFrames", path, "(0028,0008)", 1) or 1),
+        photometric_interpretation=text_value(ds, "PhotometricInterpretation"),
+        bits_stored=int_value(ds, "BitsStored", path, "(0028,0101)"),
+        transfer_syntax_uid=transfer_syntax_of(ds),
+        has_pixel_data=has_pixel_data,
+        samples_per_pixel=int_value(ds, "SamplesPerPixel", path, "(0028,0002)", 1) or 1,
+    )
+
+
+def read_header(path) -> DicomHeader:
+    """Read the header attributes of a DICOM file without reading its pixel data.
+
+    Raises NotDicomError (empty, PNG, random bytes) or CorruptDicomError
+    (truncated header, missing SOP Instance / Study Instance UID).
+    """
+    path = os.fspath(path)
+    opened = read_dataset(path, stop_before_pixels=True)
+    return header_from_dataset(opened.dataset, path, opened.pixel_tag_seen)
+
+
+def is_dicomdir(path) -> bool:
+    """True for a DICOMDIR: (0002,0002) Media Storage SOP Class UID 1.2.840.10008.1.3.10.
+
+    Reads only the 132-byte preamble and the File Meta group; never raises.
+    """
+    path = os.fspath(path)
+    try:
+        if file_kind(read_head(path)) != "dicom":
+            return False
+        meta = read_file_meta_info(path)
+        return str(meta.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY_SOP_CLASS
+    except Exception:  # noqa: BLE001 - "is it a DICOMDIR?" has a yes/no answer
+        return False

@@ -1,0 +1,172 @@
+"""Predictions in the background: current study first, then the rest of the worklist.
+
+The thread owns its Predictor (onnxruntime path, no torch) and its own Store.
+Results are cached in the workspace: study and view probabilities in the
+``predictions`` table and heatmaps as .npy files under W/heatmaps, so a study
+is computed once per model.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+
+
+class PredictionThread(QThread):
+    model_changed = Signal(object)        # {"model_id", "operating_points"} or None ("No model yet")
+    predicted = Signal(int, object)       # study_id, {"model_id", "probability", "tier", "views": [...]}
+    failed = Signal(int, str)
+
+    def __init__(self, workspace, task: str = "fracture", predictor_factory=None, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.task = task
+        self.predictor_factory = predictor_factory
+        self._cond = threading.Condition()
+        self._queue: list[tuple[int, list | None]] = []
+        self._stop = False
+        self._reload = False
+        self.predictor = None
+
+    # ------------------------------------------------------ GUI-thread API
+    def request(self, study_id: int, images: list | None = None, first: bool = True) -> None:
+        """Queue a study (``images``: already-decoded views, to skip decoding again)."""
+        with self._cond:
+            self._queue = [(s, i) for s, i in self._queue if s != study_id]
+            if first:
+                self._queue.insert(0, (study_id, images))
+            else:
+                self._queue.append((study_id, images))
+            self._cond.notify()
+
+    def request_many(self, study_ids: list[int]) -> None:
+        with self._cond:
+            queued = {s for s, _ in self._queue}
+            self._queue.extend((s, None) for s in study_ids if s not in queued)
+            self._cond.notify()
+
+    def reload_model(self) -> None:
+        """Pick up a newly published model (after training) without restarting."""
+        with self._cond:
+            self._reload = True
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+
+    # ------------------------------------------------------- worker thread
+    def run(self) -> None:
+        store = self.workspace.connect()
+        try:
+            self._open_model()
+            while True:
+                with self._cond:
+                    while not self._stop and not self._reload and not self._queue:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    reload, self._reload = self._reload, False
+                    item = None if reload else self._queue.pop(0)
+                if reload:
+                    self._reload_model()
+                    continue
+                if self.predictor is None:
+                    continue
+                study_id, images = item
+                try:
+                    self.predicted.emit(study_id, self._predict(store, study_id, images))
+                except Exception as err:  # noqa: BLE001 - one bad study must not stop the others
+                    self.failed.emit(study_id, f"No prediction for this study: {err}")
+        finally:
+            store.close()
+
+    def _open_model(self) -> None:
+        try:
+            if self.predictor_factory is not None:
+                self.predictor = self.predictor_factory(self.workspace)
+            else:
+                from gui.services import open_predictor
+
+                self.predictor = open_predictor(self.workspace, self.task)
+        except Exception as err:  # noqa: BLE001 - a broken model file means "no model", said once
+            self.predictor = None
+            self.failed.emit(0, f"The published model could not be opened: {err}")
+        self._announce()
+
+    def _reload_model(self) -> None:
+        if self.predictor is None:
+            self._open_model()
+        else:
+            try:
+                changed = self.predictor.reload_if_changed()
+            except Exception as err:  # noqa: BLE001
+                self.failed.emit(0, f"The new model could not be loaded: {err}")
+                return
+            if changed:
+                self._announce()
+
+    def _announce(self) -> None:
+        if self.predictor is None:
+            self.model_changed.emit(None)
+        else:
+            self.model_changed.emit({"model_id": self.predictor.model_id,
+                                     "operating_points": dict(getattr(self.predictor, "operating_points", {}) or {})})
+
+    def _heatmap_path(self, model_id: str, image_id: int) -> Path:
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_id)
+        return self.workspace.heatmaps_dir / safe / f"{image_id}.npy"
+
+    def _predict(self, store, study_id: int, images: list | None) -> dict:
+        from gui.services import load_display_image, tier_of
+
+        predictor = self.predictor
+        model_id = predictor.model_id
+        ops = dict(getattr(predictor, "operating_points", {}) or {})
+        image_rows = store.images(study_id)
+        cached = store.latest_predictions(study_id, self.task, model_id)
+        if cached and len(cached) == len(image_rows) + 1:
+            return self._from_cache(study_id, cached, model_id, ops)
+        if images is None:
+            images = [load_display_image(r["source_path"]) for r in image_rows]
+        usable = [(r, im) for r, im in zip(image_rows, images) if im is not None]
+        if not usable:
+            raise RuntimeError("none of its images could be decoded")
+        result = predictor.predict_study([im.source if im.source is not None else im for _, im in usable],
+                                         study_id=study_id, image_ids=[r["id"] for r, _ in usable])
+        rows, views = [], []
+        for (r, _), view in zip(usable, result.views):
+            path = None
+            if view.heatmap is not None:
+                path = self._heatmap_path(model_id, r["id"])
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp.npy")
+                np.save(tmp, np.asarray(view.heatmap, dtype=np.float16))
+                tmp.replace(path)
+            rows.append({"study_id": study_id, "image_id": r["id"], "model_id": model_id, "task": self.task,
+                         "probability": float(view.probability), "heatmap_path": str(path) if path else None})
+            views.append({"image_id": r["id"], "probability": float(view.probability), "heatmap": view.heatmap})
+        rows.append({"study_id": study_id, "image_id": None, "model_id": model_id, "task": self.task,
+                     "probability": float(result.probability), "heatmap_path": None})
+        store.add_predictions(rows)
+        return {"model_id": model_id, "probability": float(result.probability),
+                "tier": getattr(result, "tier", None) or tier_of(result.probability, ops), "views": views}
+
+    def _from_cache(self, study_id: int, cached, model_id: str, ops: dict) -> dict:
+        from gui.services import tier_of
+
+        study_p, views = None, []
+        for row in cached:
+            if row["image_id"] is None:
+                study_p = float(row["probability"])
+                continue
+            heat = None
+            if row["heatmap_path"] and Path(row["heatmap_path"]).exists():
+                heat = np.load(row["heatmap_path"]).astype(np.float32)
+            views.append({"image_id": row["image_id"], "probability": float(row["probability"]), "heatmap": heat})
+        return {"model_id": model_id, "probability": study_p, "tier": tier_of(study_p, ops), "views": views,
+                "cached": True}
