@@ -112,8 +112,11 @@ def rollback(store, task: str, author: str, reason: str = "rolled back by the us
 
 
 def list_models(store) -> list[dict]:
-    champions = {row["task"]: row["id"] for row in store.execute("SELECT DISTINCT task FROM models").fetchall()
-                 if (row := champion(store, row["task"])) is not None}
+    champions = {}
+    for (task,) in store.execute("SELECT DISTINCT task FROM models").fetchall():
+        cid = champion_id(store, task)
+        if cid:
+            champions[task] = cid
     out = []
     for row in store.execute("SELECT * FROM models ORDER BY created_at, id").fetchall():
         sidecar = sidecar_of(row)

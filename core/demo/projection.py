@@ -1,0 +1,126 @@
+"""Path lengths of X-rays through simple solids: the physics of the demo films.
+
+A radiograph records, per pixel, the attenuation summed along the ray, so a
+hollow tube (a long bone) projects with bright edges where the ray grazes the
+cortex tangentially and a darker centre over the marrow cavity. These pure
+functions return that path length over arrays of canonical coordinates
+``(u, v)``; :mod:`core.demo.render` weights and sums them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.demo.anatomy import Bone
+
+
+@dataclass(frozen=True)
+class FractureLine:
+    """A fracture of one bone: a lucent line, optionally displaced or angulated.
+
+    ``t`` is the position along the bone (0 proximal, 1 distal); ``angle_deg``
+    tilts the line away from transverse (oblique fractures); ``width`` is the
+    gap's half-width in canonical units; ``depth`` how much bone is missing in
+    the gap (1 = a clean black line); ``shift`` moves the distal fragment
+    sideways by that fraction of the bone radius and ``angulation_deg`` tilts
+    it; ``incomplete`` (+1/-1) limits the line to one cortex (a buckle or
+    greenstick fracture), 0 crosses the whole bone.
+    """
+
+    t: float
+    angle_deg: float
+    width: float
+    depth: float
+    shift: float = 0.0
+    angulation_deg: float = 0.0
+    incomplete: int = 0
+
+
+def bone_frame(u: np.ndarray, v: np.ndarray, bone: Bone) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates along the bone axis (from p0) and across it (signed)."""
+    x0, y0 = bone.p0
+    length = bone.length or 1e-6
+    ax, ay = (bone.p1[0] - x0) / length, (bone.p1[1] - y0) / length
+    du, dv = u - np.float32(x0), v - np.float32(y0)
+    along = du * np.float32(ax) + dv * np.float32(ay)
+    across = dv * np.float32(ax) - du * np.float32(ay)
+    return along, across
+
+
+def displace_fragment(along, across, bone: Bone, fracture: FractureLine):
+    """Move the distal fragment: returns new coordinates and the signed distance to the line."""
+    a_f = np.float32(fracture.t * bone.length)
+    th = math.radians(fracture.angle_deg)
+    signed = (along - a_f) * np.float32(math.cos(th)) - across * np.float32(math.sin(th))
+    if fracture.shift == 0.0 and fracture.angulation_deg == 0.0:
+        return along, across, signed
+    ang = math.radians(fracture.angulation_deg)
+    ca, sa = np.float32(math.cos(ang)), np.float32(math.sin(ang))
+    d_al = along - a_f
+    d_ac = across - np.float32(fracture.shift * bone.radius)
+    distal = signed > 0
+    new_along = np.where(distal, a_f + ca * d_al + sa * d_ac, along)
+    new_across = np.where(distal, -sa * d_al + ca * d_ac, across)
+    return new_along, new_across, signed
+
+
+def tube_path_length(along: np.ndarray, across: np.ndarray, bone: Bone) -> np.ndarray:
+    """Path length through a flared hollow tube, marrow weighted by ``bone.medulla``.
+
+    Chord of a circle of radius r at distance d from its centre: 2*sqrt(r^2 - d^2);
+    the cortex is the outer chord minus the (less dense) inner chord.
+    """
+    length = np.float32(max(bone.length, 1e-6))
+    r = np.float32(bone.radius)
+    t_along = np.clip(along, 0, length)
+    if bone.flat_ends:
+        d2 = across * across
+    else:
+        beyond = along - t_along
+        d2 = beyond * beyond + across * across
+    if bone.flare or not bone.solid:
+        fl = np.float32(max(0.12 * float(length), 1.5 * float(r)))
+        endness = np.exp(-np.square(t_along / fl)) + np.exp(-np.square((length - t_along) / fl))
+        r_t = r * (1 + np.float32(bone.flare) * endness)
+    else:
+        endness = None
+        r_t = r
+    outer = 2 * np.sqrt(np.maximum(r_t * r_t - d2, 0))
+    if bone.solid:
+        out = outer
+    else:
+        # Cortex thins towards the ends, where cancellous bone fills the cavity.
+        r_in = r_t * (1 - np.float32(bone.cortex) * (1 - 0.65 * endness))
+        inner = 2 * np.sqrt(np.maximum(r_in * r_in - d2, 0))
+        medulla = np.float32(bone.medulla) + (np.float32(0.55 - bone.medulla)) * np.minimum(endness, 1)
+        out = outer - inner * (1 - medulla)
+    if bone.flat_ends:
+        out = np.where((along >= 0) & (along <= length), out, 0)
+    return out * np.float32(bone.density)
+
+
+def fracture_gap(signed: np.ndarray, across: np.ndarray, bone: Bone, fracture: FractureLine) -> np.ndarray:
+    """Fraction of bone kept near the fracture line (1 away from it, 1-depth on it)."""
+    gap = np.float32(fracture.depth) * np.exp(-np.square(signed / np.float32(fracture.width)))
+    if fracture.incomplete:
+        # Only one cortex breaks: fade the line out past the bone axis.
+        side = across * np.float32(fracture.incomplete) / np.float32(0.35 * bone.radius)
+        gap = gap / (1 + np.exp(-np.clip(side, -30, 30)))
+    return 1 - gap
+
+
+def physis_gap(along: np.ndarray, across: np.ndarray, bone: Bone) -> np.ndarray:
+    """Fraction of bone kept at open growth plates: a smooth, slightly wavy lucent band
+    across the whole bone near each end flagged in ``bone.physes`` (children only)."""
+    keep = np.ones_like(along)
+    length = bone.length
+    offset = max(0.06 * length, 1.1 * bone.radius)
+    width = np.float32(0.1 * bone.radius)
+    wave = np.float32(0.12 * bone.radius) * np.sin(across * np.float32(3.0 / bone.radius))
+    for at_end, pos in zip(bone.physes, (offset, length - offset)):
+        if at_end:
+            keep = keep * (1 - np.float32(0.6) * np.exp(-np.square((along - np.float32(pos) + wave) / width)))
+    return keep

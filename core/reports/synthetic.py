@@ -1,0 +1,137 @@
+"""Synthetic musculoskeletal radiograph reports with known labels (tests and bench).
+
+Deterministic for a seed. ``negation_rate`` sets how often a normal study's
+report mentions a fracture only to deny it ("no radiographic evidence of an
+acute displaced fracture"), and how often an abnormal report also denies other
+findings with the same words ("dislocation is excluded"): where it is high,
+word n-grams alone cannot tell the two apart. Uncertain reports ("cannot
+exclude a scaphoid fracture") carry a label drawn at random, as in a clinic
+where follow-up decides. Old, healed fractures are labelled negative (no
+acute fracture). This is NOT the demo workspace generator (core/demo).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+PARTS = ("distal radius", "ulnar styloid", "scaphoid", "fifth metacarpal", "proximal phalanx of the ring finger",
+         "middle phalanx of the index finger", "radial head", "olecranon", "surgical neck of the humerus",
+         "greater tuberosity", "distal ulna", "base of the thumb metacarpal", "lateral epicondyle", "clavicle")
+DESCRIPTORS = ("acute", "transverse", "oblique", "comminuted", "nondisplaced", "minimally displaced", "impacted",
+               "displaced", "angulated", "spiral", "intra articular", "buckle", "avulsion")
+OTHER_FINDINGS = ("dislocation", "joint effusion", "soft tissue swelling", "radiopaque foreign body",
+                  "subluxation", "lytic lesion", "periosteal reaction", "malalignment", "erosive change")
+NORMAL_SENTENCES = ("Joint spaces are preserved.", "Alignment is anatomic.", "Bone mineralization is normal.",
+                    "Soft tissues are unremarkable.", "Mild degenerative change of the radiocarpal joint.",
+                    "Normal study.", "The carpal bones are intact.", "Growth plates are open.",
+                    "Vascular calcifications are noted.", "Orthopedic hardware is intact.")
+HISTORY = ("XXXX year old with fall on outstretched hand.", "Pain after XXXX injury.", "Trauma. Pain and swelling.",
+           "XXXX-year-old XXXX, wrist pain.", "Follow up.", "Sports injury.")
+
+
+@dataclass(frozen=True)
+class SyntheticReport:
+    text: str
+    label: int      # 1 = acute fracture, 0 = none
+    kind: str       # positive | negated | normal | uncertain | healed
+
+
+def _mods(rng: random.Random, most: int = 3) -> str:
+    k = rng.randint(0, most)
+    return " ".join(rng.sample(DESCRIPTORS, k)) + (" " if k else "")
+
+
+def _positive(rng: random.Random) -> str:
+    part, mods = rng.choice(PARTS), _mods(rng, 2)
+    return rng.choice((
+        f"There is a {mods}fracture of the {part}.",
+        f"{mods.capitalize() or 'A '}fracture through the {part} is seen.",
+        f"Fracture of the {part} with {rng.randint(1, 6)} mm displacement.",
+        f"Findings consistent with a {mods}fracture of the {part}.",
+        f"{part.capitalize()} fracture.",
+        f"Lucent line through the {part} compatible with {mods}fracture.",
+    ))
+
+
+def _negated_fracture(rng: random.Random) -> str:
+    part, mods = rng.choice(PARTS), _mods(rng, 3)
+    return rng.choice((
+        f"No {mods}fracture.",
+        f"No {mods}fracture or dislocation.",
+        f"There is no radiographic evidence of an {mods}fracture of the {part}.",
+        f"Without evidence of {mods}fracture.",
+        f"A {mods}fracture of the {part} is excluded.",
+        f"{mods.capitalize() or 'A '}fracture of the {part} is not seen.",
+        f"Fracture of the {part} has been ruled out.",
+        f"No {mods}fracture of the {part} is identified.",
+    ))
+
+
+def _negated_other(rng: random.Random) -> str:
+    other = rng.choice(OTHER_FINDINGS)
+    return rng.choice((f"No {other}.", f"{other.capitalize()} is excluded.", f"There is no {other}.",
+                       f"No evidence of {other}.", f"{other.capitalize()} is not seen."))
+
+
+def _uncertain(rng: random.Random) -> str:
+    part, mods = rng.choice(PARTS), _mods(rng, 1)
+    return rng.choice((
+        f"Possible {mods}fracture of the {part}.",
+        f"Cannot exclude a {mods}fracture of the {part}; suggest follow up.",
+        f"Questionable lucency in the {part}, fracture cannot be excluded.",
+        f"Suspected occult fracture of the {part}.",
+        f"Subtle cortical irregularity of the {part} may represent a {mods}fracture.",
+    ))
+
+
+def _healed(rng: random.Random) -> str:
+    part = rng.choice(PARTS)
+    return rng.choice((
+        f"Old healed fracture of the {part}.",
+        f"Healing fracture of the {part} with callus formation.",
+        f"Remote fracture of the {part} has healed.",
+        f"Well healed {rng.choice(DESCRIPTORS)} fracture of the {part}.",
+    ))
+
+
+def synthetic_report(rng: random.Random, negation_rate: float = 0.6, positive_rate: float = 0.25,
+                     uncertain_rate: float = 0.08, healed_rate: float = 0.08) -> SyntheticReport:
+    """One report with its label; see the module docstring for the mixture."""
+    roll = rng.random()
+    findings: list[str] = []
+    if roll < positive_rate:
+        kind, label = "positive", 1
+        findings.append(_positive(rng))
+        if rng.random() < negation_rate:
+            findings.append(_negated_other(rng))
+        if rng.random() < negation_rate / 2:
+            findings.append(_negated_fracture(rng))  # "... No fracture of the ulna."
+    elif roll < positive_rate + uncertain_rate:
+        kind, label = "uncertain", int(rng.random() < 0.4)
+        findings.append(_uncertain(rng))
+    elif roll < positive_rate + uncertain_rate + healed_rate:
+        kind, label = "healed", 0
+        findings.append(_healed(rng))
+        if rng.random() < 0.5:
+            findings.append(_negated_fracture(rng))
+    elif rng.random() < negation_rate:
+        kind, label = "negated", 0
+        findings.append(_negated_fracture(rng))
+        if rng.random() < 0.5:
+            findings.append(_positive(rng).replace("fracture", rng.choice(OTHER_FINDINGS)))
+    else:
+        kind, label = "normal", 0
+    findings.extend(rng.sample(NORMAL_SENTENCES, rng.randint(0, 2)))
+    if rng.random() < negation_rate:
+        findings.append(_negated_other(rng))
+    rng.shuffle(findings)
+    impression = findings[0] if findings else "Normal study."
+    text = f"HISTORY: {rng.choice(HISTORY)}\nFINDINGS: {' '.join(findings) or 'Normal study.'}\nIMPRESSION: {impression}"
+    return SyntheticReport(text, label, kind)
+
+
+def synthetic_reports(n: int, seed: int = 0, **mixture) -> list[SyntheticReport]:
+    """``n`` reports, identical for identical arguments."""
+    rng = random.Random(seed)
+    return [synthetic_report(rng, **mixture) for _ in range(n)]

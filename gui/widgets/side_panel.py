@@ -1,0 +1,154 @@
+"""Side panel: prediction, label and difficulty buttons, comment, report, label history.
+
+Pure presentation: it shows what it is given and emits what the reader asked
+for; the main window turns the requests into ReadingSession calls.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSlider,
+    QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
+)
+
+from gui.reading import LABEL_WORDS
+from gui.report_html import report_html
+
+TIER_COLOURS = {"negative": "#4caf50", "doubt": "#ffb300", "positive": "#ef5350"}
+
+
+class SidePanel(QWidget):
+    label_requested = Signal(str)          # positive | negative | uncertain
+    confirm_requested = Signal()
+    grade_requested = Signal(str)          # easy | difficult
+    comment_requested = Signal(str)
+    heatmap_toggled = Signal(bool)
+    opacity_changed = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("SidePanel")
+        self.setMinimumWidth(300)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+
+        # --- AI prediction
+        self.ai_box = QGroupBox("AI prediction")
+        ai = QVBoxLayout(self.ai_box)
+        self.prediction_label = QLabel("No model yet")
+        self.prediction_label.setObjectName("PredictionLabel")
+        self.prediction_label.setWordWrap(True)
+        self.prediction_label.setTextFormat(Qt.TextFormat.RichText)
+        ai.addWidget(self.prediction_label)
+        row = QHBoxLayout()
+        self.heatmap_button = QPushButton("Heatmap (H)")
+        self.heatmap_button.setCheckable(True)
+        self.heatmap_button.toggled.connect(self.heatmap_toggled)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(10, 100)
+        self.opacity_slider.setValue(60)
+        self.opacity_slider.setToolTip("Heatmap opacity")
+        self.opacity_slider.valueChanged.connect(lambda v: self.opacity_changed.emit(v / 100.0))
+        row.addWidget(self.heatmap_button)
+        row.addWidget(self.opacity_slider)
+        ai.addLayout(row)
+        layout.addWidget(self.ai_box)
+
+        # --- Label
+        box = QGroupBox("Your reading")
+        grid = QGridLayout(box)
+        self.current_label = QLabel("Unlabelled")
+        self.current_label.setWordWrap(True)
+        grid.addWidget(self.current_label, 0, 0, 1, 3)
+        self.label_buttons = {}
+        for col, (value, key) in enumerate((("positive", "F"), ("negative", "N"), ("uncertain", "U"))):
+            b = QPushButton(f"{LABEL_WORDS[value]} ({key})")
+            b.setCheckable(True)
+            b.setObjectName(f"label_{value}")
+            b.clicked.connect(lambda _=False, v=value: self.label_requested.emit(v))
+            grid.addWidget(b, 1, col)
+            self.label_buttons[value] = b
+        self.confirm_button = QPushButton("Confirm report label (Enter)")
+        self.confirm_button.clicked.connect(self.confirm_requested)
+        grid.addWidget(self.confirm_button, 2, 0, 1, 3)
+        self.grade_buttons = {}
+        for col, (grade, key) in enumerate((("easy", "E"), ("difficult", "D"))):
+            b = QPushButton(f"{grade.capitalize()} ({key})")
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, g=grade: self.grade_requested.emit(g))
+            grid.addWidget(b, 3, col)
+            self.grade_buttons[grade] = b
+        self.comment_edit = QLineEdit()
+        self.comment_edit.setPlaceholderText("Comment (C), Enter to save")
+        self.comment_edit.returnPressed.connect(self._send_comment)
+        grid.addWidget(self.comment_edit, 4, 0, 1, 3)
+        layout.addWidget(box)
+
+        # --- Report
+        report_box = QGroupBox("Report")
+        rl = QVBoxLayout(report_box)
+        self.report_view = QTextBrowser()
+        self.report_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        rl.addWidget(self.report_view)
+        layout.addWidget(report_box, 2)
+
+        # --- History
+        history_box = QGroupBox("Label history")
+        hl = QVBoxLayout(history_box)
+        self.history = QTableWidget(0, 4)
+        self.history.setHorizontalHeaderLabels(["When", "Who", "What", "Source"])
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.history.verticalHeader().setVisible(False)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        hl.addWidget(self.history)
+        layout.addWidget(history_box, 2)
+
+    def _send_comment(self) -> None:
+        text = self.comment_edit.text().strip()
+        if text:
+            self.comment_requested.emit(text)
+            self.comment_edit.clear()
+        self.comment_edit.clearFocus()
+
+    # ----------------------------------------------------------- show state
+    def show_prediction(self, prediction: dict | None, model_text: str, blinded: bool = False) -> None:
+        self.ai_box.setVisible(not blinded)
+        if prediction is None:
+            self.prediction_label.setText(model_text)
+            return
+        tier = prediction.get("tier") or ""
+        colour = TIER_COLOURS.get(tier, "#bbbbbb")
+        views = "  ".join(f"view {i + 1}: {v['probability']:.2f}" for i, v in enumerate(prediction.get("views", [])))
+        self.prediction_label.setText(
+            f'<span style="font-size:15pt; color:{colour}"><b>{tier.upper()}</b></span>'
+            f'&nbsp; study p = {prediction["probability"]:.2f}<br>{views}'
+            f'<br><span style="color:#999">model {prediction["model_id"]}</span>')
+
+    def show_reading(self, label, grade: str | None, blinded: bool = False) -> None:
+        """``label``: the study's current core.store Label (or None)."""
+        if blinded:
+            self.current_label.setText("Blinded reading: answers are per view (Left/Right picks the view).")
+        elif label is None:
+            self.current_label.setText("Unlabelled")
+        else:
+            word = LABEL_WORDS.get(label.value, label.value)
+            who = f"by {label.author}" if label.source == "radiologist" else "awaiting confirmation"
+            self.current_label.setText(f"<b>{word}</b> ({label.source}, {who})")
+        for value, b in self.label_buttons.items():
+            b.setChecked(label is not None and label.source == "radiologist" and label.value == value and not blinded)
+        self.confirm_button.setEnabled(label is not None and label.source != "radiologist" and not blinded)
+        for g, b in self.grade_buttons.items():
+            b.setChecked(grade == g)
+
+    def show_report(self, text: str | None, blinded: bool = False) -> None:
+        # A reader study must not see the report's conclusion either.
+        self.report_view.setHtml("<i>Hidden in blinded reading.</i>" if blinded else report_html(text))
+
+    def show_history(self, rows: list) -> None:
+        self.history.setRowCount(len(rows))
+        for i, r in enumerate(reversed(rows)):   # newest first
+            what = LABEL_WORDS.get(r["value"], r["value"]) if r["value"] else f"undo of #{r['retracts']}"
+            for col, text in enumerate((r["created_at"][:16].replace("T", " "), r["author"], what, r["source"])):
+                self.history.setItem(i, col, QTableWidgetItem(text))

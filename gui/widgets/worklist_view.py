@@ -1,0 +1,152 @@
+"""Worklist panel: filter, body part, search box and a sortable table of studies."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget,
+)
+
+from gui.reading import LABEL_WORDS
+from gui.worklist import FILTERS, WorklistRow, filter_rows
+
+COLUMNS = ("Patient", "Accession", "Body part", "Views", "Label", "Source", "AI p", "Difficulty")
+SOURCE_TEXT = {"radiologist": "radiologist", "nlp": "report (unconfirmed)", "import": "import"}
+TIER_COLOURS = {"negative": QColor("#4caf50"), "doubt": QColor("#ffb300"), "positive": QColor("#ef5350")}
+
+
+class WorklistModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[WorklistRow] = []
+
+    def set_rows(self, rows: list[WorklistRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        r = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.UserRole:
+            return r.study_id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (r.patient_key, r.accession, r.body_part, str(r.n_images),
+                    LABEL_WORDS.get(r.label, "") if r.label else "",
+                    SOURCE_TEXT.get(r.label_source, r.label_source or ""),
+                    "" if r.probability is None else f"{r.probability:.2f}",
+                    (r.difficulty or "").capitalize())[col]
+        if role == Qt.ItemDataRole.ForegroundRole and col == 6 and r.tier:
+            return TIER_COLOURS.get(r.tier)
+        if role == Qt.ItemDataRole.FontRole and r.read:
+            return None
+        if role == Qt.ItemDataRole.UserRole + 1:   # sort key
+            return (r.patient_key, r.accession, r.body_part, r.n_images, r.label or "", r.label_source or "",
+                    -1.0 if r.probability is None else r.probability, r.difficulty or "")[col]
+        return None
+
+
+class WorklistPanel(QWidget):
+    study_selected = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.all_rows: list[WorklistRow] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        self.filter_box = QComboBox()
+        for key, text in FILTERS.items():
+            self.filter_box.addItem(text, key)
+        self.body_part_box = QComboBox()
+        self.body_part_box.addItem("All body parts", "")
+        top.addWidget(self.filter_box, 2)
+        top.addWidget(self.body_part_box, 1)
+        layout.addLayout(top)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search patient id or accession (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        self.model = WorklistModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole + 1)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.proxy.sort(-1)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(self.table)
+        self.table.clicked.connect(lambda idx: self.study_selected.emit(self.proxy.data(idx, Qt.ItemDataRole.UserRole)))
+        self.filter_box.currentIndexChanged.connect(self._apply)
+        self.body_part_box.currentIndexChanged.connect(self._apply)
+        self.search.textChanged.connect(self._apply)
+
+    def set_rows(self, rows: list[WorklistRow], keep_study: int | None = None) -> None:
+        self.all_rows = rows
+        parts = sorted({r.body_part for r in rows if r.body_part})
+        current = self.body_part_box.currentData()
+        self.body_part_box.blockSignals(True)
+        self.body_part_box.clear()
+        self.body_part_box.addItem("All body parts", "")
+        for part in parts:
+            self.body_part_box.addItem(part.capitalize(), part)
+        index = self.body_part_box.findData(current)
+        self.body_part_box.setCurrentIndex(max(0, index))
+        self.body_part_box.blockSignals(False)
+        self._apply(keep_study=keep_study)
+
+    def set_filter(self, key: str) -> None:
+        self.filter_box.setCurrentIndex(max(0, self.filter_box.findData(key)))
+
+    def _apply(self, *_, keep_study: int | None = None) -> None:
+        keep = keep_study if keep_study is not None else self.selected_study()
+        shown = filter_rows(self.all_rows, self.filter_box.currentData() or "all",
+                            self.body_part_box.currentData() or "", self.search.text())
+        if self.filter_box.currentData() == "uncertain":
+            self.proxy.sort(-1)
+        self.model.set_rows(shown)
+        if keep is not None:
+            self.select(keep, emit=False)
+
+    def ordered_rows(self) -> list[WorklistRow]:
+        """The rows as the table shows them (after filtering and sorting)."""
+        rows = []
+        for i in range(self.proxy.rowCount()):
+            src = self.proxy.mapToSource(self.proxy.index(i, 0))
+            rows.append(self.model.rows[src.row()])
+        return rows
+
+    def selected_study(self) -> int | None:
+        idx = self.table.currentIndex()
+        return self.proxy.data(idx, Qt.ItemDataRole.UserRole) if idx.isValid() else None
+
+    def select(self, study_id: int, emit: bool = True) -> bool:
+        for i in range(self.proxy.rowCount()):
+            idx = self.proxy.index(i, 0)
+            if self.proxy.data(idx, Qt.ItemDataRole.UserRole) == study_id:
+                self.table.setCurrentIndex(idx)
+                self.table.scrollTo(idx)
+                if emit:
+                    self.study_selected.emit(study_id)
+                return True
+        return False
