@@ -34,6 +34,7 @@ class DisplayImage:
     windows: list = field(default_factory=list)   # [(center, width)] from (0028,1050)/(0028,1051)
     padding_value: float | None = None        # (0028,0120) Pixel Padding Value
     source: object = None                     # the core RadiographImage, handed to the predictor
+    state: object = None                      # its gui.viewer.view_state.ViewState, built off the GUI thread
 
 
 def load_display_image(path: str) -> DisplayImage:

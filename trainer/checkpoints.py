@@ -132,7 +132,7 @@ def load_model(path: Path):
 
     path = Path(path)
     sidecar = read_sidecar(path)
-    wpath = path.with_name(sidecar.get("weights_file") or path.with_suffix(".safetensors").name)
+    wpath = path.with_suffix(".safetensors")  # weights and sidecar always sit side by side
     data = read_verified_weights(wpath, sidecar)
     try:
         tensors = load(data)

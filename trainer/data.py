@@ -21,6 +21,8 @@ from trainer.splits import split_hash, split_of
 
 TASK_OF_STAGE = {"body-part": "body_part", "target": "fracture", "fast-refresh": "fracture"}
 FRACTURE_CLASSES = ["negative", "positive"]
+# Bump when core.imaging.preprocess changes what a model-ready array is.
+CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -95,13 +97,13 @@ def collect(store, task: str, seed: int = 0) -> TaskData:
 def load_model_input(source_path: str, size: int, clahe: bool) -> np.ndarray:
     """Decode and preprocess one image exactly as the predictor does."""
     from core.imaging.image import load_image
-    from core.imaging.preprocess import model_input
+    from core.inference.preprocessing import model_ready
 
-    return np.asarray(model_input(load_image(source_path), size=size, clahe=clahe), dtype=np.float32)
+    return model_ready(load_image(source_path), size, clahe)[0]
 
 
 def cache_folder(workspace, size: int, clahe: bool):
-    folder = workspace.cache_dir / f"model-input-{size}{'-clahe' if clahe else ''}"
+    folder = workspace.cache_dir / f"model-input-v{CACHE_VERSION}-{size}{'-clahe' if clahe else ''}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -85,7 +85,9 @@ def export(model, size: int, out_path: Path) -> dict:
             f"The ONNX export does not reproduce the model (probability difference {report['max_probability_difference']:.2g}, "
             f"heatmap correlation {report['min_cam_correlation']:.3f}); it was not written.")
     atomic_write(Path(out_path), data)
-    return report
+    import hashlib
+
+    return {**report, "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def export_registered(workspace, store, model_id: str, out_path: Path | None = None) -> dict:

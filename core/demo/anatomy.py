@@ -95,7 +95,7 @@ class FieldOfView:
 FIELDS_OF_VIEW = {
     "hand": FieldOfView("hand", (0.03, 0.50), 1.05),
     "wrist": FieldOfView("hand", (0.0, 0.76), 0.50),
-    "finger": FieldOfView("hand", (0.075, 0.27), 0.50, angle_deg=-6.0),
+    "finger": FieldOfView("hand", (0.07, 0.25), 0.60, angle_deg=-6.0),
     "forearm": FieldOfView("arm", (0.0, 1.42), 1.10),
     "elbow": FieldOfView("arm", (0.0, 1.0), 0.48),
     "humerus": FieldOfView("arm", (0.0, 0.48), 1.25),
@@ -206,22 +206,26 @@ def hand_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
         bones.append(Bone(name, (c[0] - h[0] * cs, c[1] - h[1] * cs), (c[0] + h[0] * cs, c[1] + h[1] * cs),
                           r * cs, cortex=0.28, medulla=0.5))
     # distal radius (lateral) and ulna (medial), proximal end off the film
-    bones.append(Bone("radius", (0.05 * squeeze, 1.25), (0.045 * squeeze, 0.835), 0.042, flare=0.55,
+    bones.append(Bone("radius", (0.05 * squeeze, 1.25), (0.045 * squeeze, 0.835), 0.034, flare=0.35,
                       cortex=0.3, medulla=0.35, physes=(False, True)))
-    bones.append(Bone("ulna", (-0.075 * squeeze, 1.25), (-0.065 * squeeze, 0.84), 0.026, flare=0.35,
+    bones.append(Bone("ulna", (-0.075 * squeeze, 1.25), (-0.065 * squeeze, 0.84), 0.022, flare=0.3,
                       cortex=0.32, medulla=0.35, physes=(False, True)))
     soft.append(Bone("soft_palm", (0.0, 0.82), (0.0, 0.48), 0.14 * (0.55 + 0.45 * squeeze), solid=True))
     soft.append(Bone("soft_forearm", (0.0, 1.3), (0.0, 0.84), 0.13 * (0.6 + 0.4 * squeeze), solid=True))
     return Anatomy(bones, soft, cm_per_unit=20.0)
 
 
-def arm_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
-    """Right arm, AP: scapula, clavicle, humerus, radius, ulna, a few carpals and ribs."""
+def arm_anatomy(view: str, flexed: str | None = "forearm") -> Anatomy:
+    """Right arm, AP: scapula, clavicle, humerus, radius, ulna, a few carpals and ribs.
+
+    On a lateral film the elbow is flexed about 90 degrees; ``flexed`` says which
+    segment turns (the one the film is not centred on): "forearm" or "upper".
+    """
     lateral = view == "LAT"
     squeeze = 0.35 if lateral else 1.0
     bones: list[Bone] = [
         Bone("humerus", (0.0, 0.07), (0.0, 0.93), 0.036, flare=0.55, cortex=0.32, medulla=0.3, physes=(True, True)),
-        Bone("humeral_head", (-0.035, 0.035), (-0.03, 0.045), 0.075, cortex=0.12, medulla=0.55),
+        Bone("humeral_head", (-0.035, 0.035), (-0.03, 0.045), 0.075, cortex=0.12, medulla=0.5, density=0.6),
         Bone("tuberosity", (0.045, 0.03), (0.05, 0.1), 0.028, cortex=0.2, medulla=0.5),
         Bone("condyles", (-0.085 * squeeze, 0.945), (0.075 * squeeze, 0.945), 0.033, cortex=0.25, medulla=0.45),
         Bone("epicondyle", (-0.1 * squeeze, 0.925), (-0.115 * squeeze, 0.93), 0.02, cortex=0.3, medulla=0.45),
@@ -235,9 +239,11 @@ def arm_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
         Bone("carpal_a", (0.03, 1.93), (0.04, 1.95), 0.02, cortex=0.3, medulla=0.5),
         Bone("carpal_b", (-0.03, 1.93), (-0.02, 1.94), 0.02, cortex=0.3, medulla=0.5),
     ]
-    if lateral:
-        # Lateral elbow: the forearm is flexed about 90 degrees at the elbow.
-        forearm = [_rotate_bone(b, (0.0, 0.97), -80.0) for b in forearm]
+    elbow = (0.0, 0.97)
+    if lateral and flexed == "forearm":
+        forearm = [_rotate_bone(b, elbow, -80.0) for b in forearm]
+    if lateral and flexed == "upper":
+        bones = [_rotate_bone(b, elbow, 80.0) for b in bones]
     bones += forearm
     bones += [
         Bone("glenoid", (-0.125, 0.0), (-0.125, 0.085), 0.022, cortex=0.3, medulla=0.5),
@@ -254,13 +260,15 @@ def arm_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
     su = 0.35 if lateral else 1.0
     plates = [Plate("scapula", tuple((-0.14 + (x + 0.14) * su, y) for x, y in
                                      [(-0.13, -0.06), (-0.5, -0.1), (-0.45, 0.5), (-0.15, 0.12)]))]
-    fl = forearm[0].p1 if lateral else (0.0, 1.9)
-    fr = forearm[0].p0 if lateral else (0.0, 0.98)
+    fore_axis = _rotate_bone(Bone("soft_fore", elbow, (0.0, 1.95), 0.07, solid=True), elbow,
+                             -80.0 if lateral and flexed == "forearm" else 0.0)
+    upper_axis = _rotate_bone(Bone("soft_upper", (0.0, -0.05), elbow, 0.1, solid=True), elbow,
+                              80.0 if lateral and flexed == "upper" else 0.0)
     soft = [
-        Bone("soft_upper", (0.0, -0.05), (0.0, 0.97), 0.1, solid=True),
-        Bone("soft_fore", fr, fl, 0.07, solid=True),
-        Bone("soft_shoulder", (-0.1, -0.05), (-0.3, 0.15), 0.16, solid=True),
-        Bone("soft_chest", (-0.7, -0.2), (-0.7, 0.9), 0.42, solid=True, density=0.8),
+        upper_axis,
+        fore_axis,
+        Bone("soft_shoulder", (-0.1, -0.05), (-0.3, 0.15), 0.16, solid=True, density=0.6),
+        Bone("soft_chest", (-0.7, -0.2), (-0.7, 0.9), 0.42, solid=True, density=0.35),
     ]
     return Anatomy(bones, soft, plates, cm_per_unit=33.0)
 
@@ -285,4 +293,5 @@ def anatomy_for(body_part: str, view: str, age: float) -> tuple[Anatomy, FieldOf
         if body_part == "finger" and hv == "LAT":
             hv = "OBL"  # a lateral finger film still shows one ray clearly
         return hand_anatomy(hv, child_scale), fov
-    return arm_anatomy("LAT" if view == "LAT" else "AP", child_scale), fov
+    flexed = {"forearm": "upper", "shoulder": None}.get(body_part, "forearm")
+    return arm_anatomy("LAT" if view == "LAT" else "AP", flexed), fov

@@ -39,17 +39,6 @@ class FractureLine:
     incomplete: int = 0
 
 
-def bone_frame(u: np.ndarray, v: np.ndarray, bone: Bone) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates along the bone axis (from p0) and across it (signed)."""
-    x0, y0 = bone.p0
-    length = bone.length or 1e-6
-    ax, ay = (bone.p1[0] - x0) / length, (bone.p1[1] - y0) / length
-    du, dv = u - np.float32(x0), v - np.float32(y0)
-    along = du * np.float32(ax) + dv * np.float32(ay)
-    across = dv * np.float32(ax) - du * np.float32(ay)
-    return along, across
-
-
 def displace_fragment(along, across, bone: Bone, fracture: FractureLine):
     """Move the distal fragment: returns new coordinates and the signed distance to the line."""
     a_f = np.float32(fracture.t * bone.length)

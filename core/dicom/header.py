@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydicom.filereader import read_file_meta_info
 
-from core.dicom.reading import read_dataset, read_head, file_kind
+from core.dicom.reading import damaged_file_guard, file_kind, read_dataset, read_head
 from core.errors import CorruptDicomError
 
 MEDIA_STORAGE_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
@@ -127,6 +127,24 @@ def header_from_dataset(ds, path: str, has_pixel_data: bool) -> DicomHeader:
     )
 
 
+# What read_header parses; everything else is skipped unread (about twice as fast).
+HEADER_KEYWORDS = (
+    "SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID", "PatientID", "PatientSex",
+    "PatientBirthDate", "PatientAge", "StudyDate", "AccessionNumber", "StudyDescription",
+    "SeriesDescription", "BodyPartExamined", "ViewPosition", "Laterality", "ImageLaterality", "Modality",
+    "Rows", "Columns", "NumberOfFrames", "PhotometricInterpretation", "BitsStored", "SamplesPerPixel",
+)
+
+
+def _header_tags() -> list[int]:
+    from pydicom.datadict import tag_for_keyword
+
+    return [tag_for_keyword(k) for k in HEADER_KEYWORDS]
+
+
+_HEADER_TAGS: list[int] = []
+
+
 def read_header(path) -> DicomHeader:
     """Read the header attributes of a DICOM file without reading its pixel data.
 
@@ -134,8 +152,11 @@ def read_header(path) -> DicomHeader:
     (truncated header, missing SOP Instance / Study Instance UID).
     """
     path = os.fspath(path)
-    opened = read_dataset(path, stop_before_pixels=True)
-    return header_from_dataset(opened.dataset, path, opened.pixel_tag_seen)
+    if not _HEADER_TAGS:
+        _HEADER_TAGS.extend(_header_tags())
+    opened = read_dataset(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
+    with damaged_file_guard(path):
+        return header_from_dataset(opened.dataset, path, opened.pixel_tag_seen)
 
 
 def is_dicomdir(path) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.dicom.header import int_value, text_value, transfer_syntax_of
-from core.dicom.reading import PIXEL_TAGS, OpenedDataset, read_dataset, _short
+from core.dicom.reading import PIXEL_TAGS, OpenedDataset, _short, damaged_file_guard, read_dataset
 from core.dicom.transfer_syntax import (
     can_decode, compression_family, is_compressed, transfer_syntax_name,
 )
@@ -38,6 +38,7 @@ class PixelGeometry:
     frames: int
     samples: int
     bits_allocated: int
+    photometric: str = "MONOCHROME2"
 
     @property
     def samples_total(self) -> int:
@@ -45,8 +46,12 @@ class PixelGeometry:
 
     @property
     def native_bytes(self) -> int:
-        """Bytes the uncompressed pixel data must hold (bit-packed for 1-bit images)."""
-        return (self.samples_total * self.bits_allocated + 7) // 8
+        """Bytes the uncompressed pixel data must hold (bit-packed for 1-bit images).
+
+        Native YBR_FULL_422 stores two samples per pixel (Y Y Cb Cr per pair), PS3.3 C.7.6.3.1.2.
+        """
+        samples = 2 if self.photometric == "YBR_FULL_422" and self.samples == 3 else self.samples
+        return (self.rows * self.columns * self.frames * samples * self.bits_allocated + 7) // 8
 
 
 def pixel_geometry(ds, path: str) -> PixelGeometry:
@@ -60,6 +65,7 @@ def pixel_geometry(ds, path: str) -> PixelGeometry:
         frames=max(1, int_value(ds, "NumberOfFrames", path, "(0028,0008)", 1) or 1),
         samples=max(1, int_value(ds, "SamplesPerPixel", path, "(0028,0002)", 1) or 1),
         bits_allocated=int_value(ds, "BitsAllocated", path, "(0028,0100)", 16) or 16,
+        photometric=(text_value(ds, "PhotometricInterpretation") or "MONOCHROME2").upper(),
     )
 
 
@@ -85,13 +91,15 @@ def check_native_length(opened: OpenedDataset, geometry: PixelGeometry, ts: str 
     """Uncompressed pixel data must be as long as rows x columns x frames x bits say."""
     if is_compressed(ts):
         return
-    elem = opened.dataset.get_item(0x7FE00010)
+    elem = opened.dataset.get_item(0x7FE00010, keep_deferred=True)
     if elem is None:
         return
     length = getattr(elem, "length", None)
-    if length is None or length == 0xFFFFFFFF:
-        value = getattr(elem, "value", None)
-        length = len(value) if isinstance(value, (bytes, bytearray)) else None
+    value = getattr(elem, "value", None)
+    if isinstance(value, (bytes, bytearray)):  # read (not deferred): a short read means a truncated file
+        length = len(value) if length in (None, 0xFFFFFFFF) else min(length, len(value))
+    if length == 0xFFFFFFFF:
+        length = None
     if length is not None and length < geometry.native_bytes:
         raise CorruptDicomError(
             opened.path,
@@ -118,6 +126,30 @@ def _ensure_transfer_syntax(ds) -> str | None:
     return str(uid)
 
 
+# GDCM aborts the whole process (an uncaught C++ exception -> std::terminate)
+# on some damaged JPEG and JPEG 2000 streams, where the other plugins raise a
+# Python exception. So GDCM is used only for transfer syntaxes no other
+# installed plugin decodes (JPEG Lossless Process 14 with this install).
+PLUGIN_PREFERENCE = ("pylibjpeg", "pyjpegls", "pillow", "pydicom", "numpy")
+UNSAFE_PLUGINS = ("gdcm",)
+
+
+def decoding_plugin(ts: str | None) -> str:
+    """The pydicom decoding plugin to use for ``ts`` ('' lets pydicom choose)."""
+    if not ts or not is_compressed(ts):
+        return ""
+    from pydicom.pixels import get_decoder
+
+    try:
+        available = get_decoder(ts).available_plugins
+    except (NotImplementedError, ValueError):
+        return ""
+    for name in PLUGIN_PREFERENCE:
+        if name in available:
+            return name
+    return available[0] if available else ""
+
+
 def decode_frame(opened: OpenedDataset, frame: int, ts: str | None) -> np.ndarray:
     """pydicom decode of one frame (YBR converted to RGB by pydicom); errors made readable."""
     from pydicom.pixels import pixel_array
@@ -125,7 +157,7 @@ def decode_frame(opened: OpenedDataset, frame: int, ts: str | None) -> np.ndarra
     path = opened.path
     family = compression_family(ts)
     try:
-        return pixel_array(opened.dataset, index=frame)
+        return pixel_array(opened.dataset, index=frame, decoding_plugin=decoding_plugin(ts))
     except MemoryError:
         raise ImageTooLargeError(path, "there is not enough memory to decode this image") from None
     except Exception as err:  # noqa: BLE001 - every decoder failure becomes one sentence
@@ -191,13 +223,22 @@ def load_dicom_image(path, frame: int = 0) -> RadiographImage:
     """Decode frame ``frame`` (0-based) of a DICOM file into modality units."""
     path = os.fspath(path)
     opened = read_dataset(path, stop_before_pixels=False)
-    ds = opened.dataset
+    with damaged_file_guard(path):
+        return _image_from_dataset(opened, frame)
+
+
+def _image_from_dataset(opened: OpenedDataset, frame: int) -> RadiographImage:
+    path, ds = opened.path, opened.dataset
+    ts = _ensure_transfer_syntax(ds)
+    if opened.pixel_element_lost:
+        raise CorruptDicomError(path, f"the {compression_family(ts)} data is truncated")
     if not opened.pixel_tag_seen:
+        if not opened.ended_cleanly or ("Rows" in ds and "Columns" in ds):  # cut off before the pixels
+            raise CorruptDicomError(path, "the file is truncated: the image header is there but its pixel data is missing")
         raise DicomError(path, "it contains no pixel data (it may be a report or a document, not an image)")
     geometry = pixel_geometry(ds, path)
     check_pixel_budget(geometry, path)
     check_frame(frame, geometry.frames, path)
-    ts = _ensure_transfer_syntax(ds)
     if ts and not can_decode(ts):
         raise UnsupportedDicomError(path, f"compressed with {transfer_syntax_name(ts)}, which this installation cannot decode")
     check_native_length(opened, geometry, ts)

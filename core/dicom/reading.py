@@ -10,10 +10,9 @@ lengths with the file size before anything touches them.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import struct
 import warnings
-import zlib
 from dataclasses import dataclass
 
 import pydicom
@@ -30,14 +29,30 @@ warnings.filterwarnings("ignore", module=r"pydicom(\.|$)")
 # declared length are kept), so a header claiming a 4 GB element costs nothing.
 DEFER_BYTES = 64 * 1024
 
-PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)  # Pixel Data, Float, Double Float
+# Pixel Data, Float Pixel Data, Double Float Pixel Data. A frozenset: the
+# membership test runs once per element read and must not call BaseTag.__eq__.
+PIXEL_TAGS = frozenset((0x7FE00010, 0x7FE00008, 0x7FE00009))
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
-# Everything pydicom (or the struct/zlib code under it) raises on damaged input.
-_DAMAGE = (EOFError, ValueError, struct.error, OverflowError, KeyError, IndexError,
-           TypeError, AttributeError, NotImplementedError, zlib.error, UnicodeDecodeError)
+@contextlib.contextmanager
+def damaged_file_guard(path: str):
+    """Turn any non-project exception raised while interpreting a parsed file into one sentence.
+
+    Untrusted bytes reach many pydicom value converters; whichever one fails,
+    the user learns which file is damaged rather than seeing a traceback.
+    """
+    from core.errors import RadinetError
+
+    try:
+        yield
+    except RadinetError:
+        raise
+    except MemoryError:
+        raise CorruptDicomError(path, "the DICOM header declares impossible sizes") from None
+    except Exception as err:  # noqa: BLE001 - boundary between untrusted files and the app
+        raise CorruptDicomError(path, f"the DICOM data is damaged ({_short(err)})") from None
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,9 @@ class OpenedDataset:
     dataset: pydicom.Dataset
     path: str
     file_size: int
-    pixel_tag_seen: bool
+    pixel_tag_seen: bool  # a non-empty pixel data element was found
+    pixel_element_lost: bool = False  # its tag was read but the value ran past the end of the file
+    ended_cleanly: bool = True  # parsing stopped at the end of the last element, not mid-way
 
 
 def file_kind(head: bytes) -> str:
@@ -75,8 +92,10 @@ def read_head(path: str, n: int = 132) -> bytes:
         raise DicomError(path, f"the file cannot be read ({err.strerror or err})") from None
 
 
-def read_dataset(path, *, stop_before_pixels: bool) -> OpenedDataset:
+def read_dataset(path, *, stop_before_pixels: bool, specific_tags=None) -> OpenedDataset:
     """Parse a DICOM file (Part 10, or a bare dataset without the 128-byte preamble).
+
+    ``specific_tags`` limits parsing to those attributes (faster header scans).
 
     Raises NotDicomError for anything that is not DICOM (empty, PNG, random
     bytes) and CorruptDicomError for DICOM whose structure is damaged.
@@ -89,34 +108,71 @@ def read_dataset(path, *, stop_before_pixels: bool) -> OpenedDataset:
     if kind in ("png", "jpeg"):
         raise NotDicomError(path, f"not a DICOM file (it is a {kind.upper()} image)")
     file_size = os.path.getsize(path)
-    seen = {"pixels": False}
+    seen = {"pixels": False, "tag": False}
 
     def stop_at_pixels(tag, vr, length) -> bool:
         if tag in PIXEL_TAGS:
             seen["pixels"] = length != 0
+            seen["tag"] = length != 0
             return stop_before_pixels
         return False
 
     force = kind != "dicom"
     try:
         with open(path, "rb") as fh:
-            ds = read_partial(fh, stop_when=stop_at_pixels, defer_size=DEFER_BYTES, force=force)
+            ds = read_partial(fh, stop_when=stop_at_pixels, defer_size=DEFER_BYTES, force=force,
+                              specific_tags=specific_tags)
             if not stop_before_pixels:
                 seen["pixels"] = any(t in ds for t in PIXEL_TAGS)
     except InvalidDicomError:
         raise NotDicomError(path) from None
     except MemoryError:
         raise CorruptDicomError(path, "the DICOM header declares impossible sizes") from None
-    except _DAMAGE as err:
+    except Exception as err:  # noqa: BLE001 - pydicom's error types on damaged input are open-ended
         if force:
             raise NotDicomError(path) from None
         raise CorruptDicomError(path, f"the DICOM structure is damaged or truncated ({_short(err)})") from None
-    ds.filename = path  # deferred values are re-read from here
     if force and not _looks_like_dicom(ds):
         raise NotDicomError(path)
-    opened = OpenedDataset(ds, path, file_size, seen["pixels"])
+    if _is_deflated(ds):
+        # Offsets refer to the inflated stream, so deferred values cannot be re-read from the file.
+        return _read_deflated(path, stop_before_pixels, file_size)
+    ds.filename = path  # deferred values are re-read from here
+    lost = seen["tag"] and not seen["pixels"]  # pydicom drops an undefined-length value cut by EOF
+    clean = stop_before_pixels or specific_tags is not None or _ends_at(ds, file_size)
+    opened = OpenedDataset(ds, path, file_size, seen["pixels"], lost, clean)
     check_declared_lengths(opened)
     return opened
+
+
+def _is_deflated(ds) -> bool:
+    meta = getattr(ds, "file_meta", None)
+    return meta is not None and str(meta.get("TransferSyntaxUID", "")) == "1.2.840.10008.1.2.1.99"
+
+
+def _read_deflated(path: str, stop_before_pixels: bool, file_size: int) -> OpenedDataset:
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+    except Exception as err:  # noqa: BLE001
+        raise CorruptDicomError(path, f"the deflated data set is damaged or truncated ({_short(err)})") from None
+    has_pixels = any(t in ds for t in PIXEL_TAGS)
+    return OpenedDataset(ds, path, file_size, has_pixels or stop_before_pixels, False, True)
+
+
+def _ends_at(ds, file_size: int) -> bool:
+    """True when the last top-level element ends exactly at the end of the file.
+
+    pydicom stops quietly when a file ends inside a tag or a value; comparing
+    offsets is how a cut-off file is told apart from a complete one.
+    """
+    keys = list(ds.keys())
+    if not keys:
+        return False
+    last = ds.get_item(keys[-1], keep_deferred=True)
+    tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if tell is None or length is None or length == 0xFFFFFFFF:
+        return True  # a sequence or an encapsulated value: its delimiter was found
+    return tell + length == file_size
 
 
 def _looks_like_dicom(ds: pydicom.Dataset) -> bool:
@@ -131,10 +187,17 @@ def _looks_like_dicom(ds: pydicom.Dataset) -> bool:
 
 
 def check_declared_lengths(opened: OpenedDataset) -> None:
-    """Refuse a file whose deferred (large) values claim more bytes than the file holds."""
-    for elem in opened.dataset.elements():
+    """Refuse a file whose values claim more bytes than the file holds (deferred or cut short)."""
+    # Raw elements straight from the dataset's store: get_item() would read deferred values,
+    # and converting every element costs more than the whole parse.
+    for elem in list(opened.dataset._dict.values()):
         value_tell = getattr(elem, "value_tell", None)
         length = getattr(elem, "length", 0)
+        value = getattr(elem, "value", None)
+        if isinstance(value, bytes) and length != 0xFFFFFFFF and len(value) < length:
+            if int(elem.tag) in PIXEL_TAGS:
+                continue  # reported with the image geometry by core.dicom.pixels
+            raise CorruptDicomError(opened.path, f"the file is truncated inside element {elem.tag}")
         if getattr(elem, "value", True) is None and value_tell is not None and length != 0xFFFFFFFF:
             if value_tell + length > opened.file_size:
                 what = "pixel data" if int(elem.tag) in PIXEL_TAGS else f"element {elem.tag}"

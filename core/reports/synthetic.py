@@ -42,36 +42,35 @@ def _mods(rng: random.Random, most: int = 3) -> str:
     return " ".join(rng.sample(DESCRIPTORS, k)) + (" " if k else "")
 
 
+# The same sentence shapes affirm or deny any finding, so the words of a report
+# say little about WHICH finding is denied: only the scope of the trigger does.
+_AFFIRMED = ("There is a {m}{f} of the {p}.", "A {m}{f} of the {p} is seen.", "{M}{f} of the {p} is identified.",
+             "Evidence of {m}{f} of the {p}.", "{M}{f} of the {p}.", "Findings consistent with a {m}{f} of the {p}.")
+_DENIED = ("There is no {m}{f} of the {p}.", "A {m}{f} of the {p} is not seen.", "No {m}{f} of the {p} is identified.",
+           "No evidence of {m}{f} of the {p}.", "A {m}{f} of the {p} is excluded.", "Without evidence of {m}{f}.",
+           "No radiographic evidence of {m}{f} of the {p}.", "{M}{f} of the {p} has been ruled out.")
+
+
+def _sentence(rng: random.Random, finding: str, denied: bool, most_mods: int = 3) -> str:
+    mods = _mods(rng, most_mods)
+    template = rng.choice(_DENIED if denied else _AFFIRMED)
+    return template.format(m=mods, M=mods.capitalize() or "A ", f=finding, p=rng.choice(PARTS))
+
+
 def _positive(rng: random.Random) -> str:
-    part, mods = rng.choice(PARTS), _mods(rng, 2)
-    return rng.choice((
-        f"There is a {mods}fracture of the {part}.",
-        f"{mods.capitalize() or 'A '}fracture through the {part} is seen.",
-        f"Fracture of the {part} with {rng.randint(1, 6)} mm displacement.",
-        f"Findings consistent with a {mods}fracture of the {part}.",
-        f"{part.capitalize()} fracture.",
-        f"Lucent line through the {part} compatible with {mods}fracture.",
-    ))
+    return _sentence(rng, "fracture", denied=False, most_mods=2)
 
 
 def _negated_fracture(rng: random.Random) -> str:
-    part, mods = rng.choice(PARTS), _mods(rng, 3)
-    return rng.choice((
-        f"No {mods}fracture.",
-        f"No {mods}fracture or dislocation.",
-        f"There is no radiographic evidence of an {mods}fracture of the {part}.",
-        f"Without evidence of {mods}fracture.",
-        f"A {mods}fracture of the {part} is excluded.",
-        f"{mods.capitalize() or 'A '}fracture of the {part} is not seen.",
-        f"Fracture of the {part} has been ruled out.",
-        f"No {mods}fracture of the {part} is identified.",
-    ))
+    return _sentence(rng, "fracture", denied=True)
 
 
 def _negated_other(rng: random.Random) -> str:
-    other = rng.choice(OTHER_FINDINGS)
-    return rng.choice((f"No {other}.", f"{other.capitalize()} is excluded.", f"There is no {other}.",
-                       f"No evidence of {other}.", f"{other.capitalize()} is not seen."))
+    return _sentence(rng, rng.choice(OTHER_FINDINGS), denied=True, most_mods=1)
+
+
+def _affirmed_other(rng: random.Random) -> str:
+    return _sentence(rng, rng.choice(OTHER_FINDINGS), denied=False, most_mods=1)
 
 
 def _uncertain(rng: random.Random) -> str:
@@ -119,7 +118,7 @@ def synthetic_report(rng: random.Random, negation_rate: float = 0.6, positive_ra
         kind, label = "negated", 0
         findings.append(_negated_fracture(rng))
         if rng.random() < 0.5:
-            findings.append(_positive(rng).replace("fracture", rng.choice(OTHER_FINDINGS)))
+            findings.append(_affirmed_other(rng))
     else:
         kind, label = "normal", 0
     findings.extend(rng.sample(NORMAL_SENTENCES, rng.randint(0, 2)))

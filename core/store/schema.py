@@ -183,7 +183,29 @@ CREATE TABLE audit (
 {''.join(_append_only(t) for t in APPEND_ONLY_TABLES)}
 """
 
+# Report labeller (core/reports/queue.py): every decision of `radinet reports label`
+# about an unlabelled study, append-only like labels. 'applied' rows point at the
+# nlp label they wrote; 'review' rows put the study in the review queue, which is
+# derived: studies whose newest suggestion is 'review' and that have no
+# radiologist label.
+MIGRATION_2 = f"""
+CREATE TABLE nlp_suggestions (
+    id                INTEGER PRIMARY KEY,
+    study_id          INTEGER NOT NULL REFERENCES studies(id),
+    task              TEXT NOT NULL DEFAULT 'fracture',
+    value             TEXT NOT NULL,            -- what the labeller thinks: positive | negative
+    probability       REAL NOT NULL CHECK (probability >= 0 AND probability <= 1),
+    labeller_version  TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('applied', 'review')),
+    label_id          INTEGER REFERENCES labels(id),
+    created_at        TEXT NOT NULL DEFAULT {_NOW}
+);
+CREATE INDEX nlp_suggestions_study ON nlp_suggestions(study_id, task);
+CREATE INDEX nlp_suggestions_version ON nlp_suggestions(labeller_version);
+{_append_only("nlp_suggestions")}
+"""
+
 # Index 0 holds migration 1. Append new migrations; never edit a released one.
-MIGRATIONS: list[str] = [MIGRATION_1]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2]
 
 SCHEMA_VERSION = len(MIGRATIONS)

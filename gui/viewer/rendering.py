@@ -67,6 +67,30 @@ class WindowMapper:
         return window_to_uint8(self.values, center, width, invert)
 
 
+def mapper_for(values: np.ndarray, source=None):
+    """``fn(center, width, invert) -> uint8``: core's DisplayMapper for a RadiographImage, else WindowMapper."""
+    if source is not None and hasattr(source, "voi_function"):
+        try:
+            from core.imaging.display import DisplayMapper
+        except ImportError:
+            return WindowMapper(values)
+        return CoreMapper(DisplayMapper(source), bool(source.invert))
+    return WindowMapper(values)
+
+
+class CoreMapper:
+    """Wraps core.imaging.display.DisplayMapper (VOI function, VOI LUT, MONOCHROME1) with a user invert toggle."""
+
+    def __init__(self, mapper, image_invert: bool):
+        self.mapper, self.image_invert = mapper, image_invert
+
+    def __call__(self, center: float, width: float, invert: bool) -> np.ndarray:
+        out = self.mapper.map(center, width)
+        if invert != self.image_invert:
+            out = np.subtract(255, out, dtype=np.uint8)
+        return out
+
+
 def window_to_uint8(values: np.ndarray, center: float, width: float, invert: bool = False) -> np.ndarray:
     """Linear window ((0028,1050) Window Center, (0028,1051) Window Width) to 0..255, inverted for MONOCHROME1."""
     width = max(float(width), 1e-3)

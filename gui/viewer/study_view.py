@@ -62,8 +62,8 @@ class StudyView(QWidget):
             if image is None:
                 self.panes[i].set_image(None, title, error or "Cannot display this image")
                 continue
-            state = ViewState(image.values, invert=image.invert, tag_windows=list(image.windows),
-                              padding_value=image.padding_value)
+            state = image.state or ViewState(image.values, invert=image.invert, tag_windows=list(image.windows),
+                                             padding_value=image.padding_value, source=image.source)
             self.panes[i].set_image(state, title)
         if not image_rows:
             self.panes[0].set_image(None, message="This study has no images")

@@ -48,13 +48,14 @@ class ViewState:
     rotation: int = 0                    # multiples of 90 degrees, clockwise
     flip_h: bool = False
     preset_name: str = ""
+    source: object = None                # core RadiographImage: its DisplayMapper does the VOI stage
     _initial_invert: bool = False
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=np.float32)
         self._initial_invert = self.invert
         self._sample = rendering.subsample(self.values, self.padding_value)
-        self._mapper = rendering.WindowMapper(self.values)
+        self._mapper = rendering.mapper_for(self.values, self.source)
         self.reset_window()
 
     # ------------------------------------------------------------ window/level
@@ -135,7 +136,7 @@ class ViewState:
             return None
         # display = flip(rotate(values)): undo the flip, then the rotation.
         if self.flip_h:
-            u = cols - 1 - u
+            u = cols - u          # continuous coordinates: pixel k spans [k, k+1)
         r0, c0 = self.values.shape
         return _unrotate(int(v), int(u), self.rotation, r0, c0)
 

@@ -29,7 +29,7 @@ class SidePanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("SidePanel")
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(370)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
 
@@ -98,7 +98,8 @@ class SidePanel(QWidget):
         hl = QVBoxLayout(history_box)
         self.history = QTableWidget(0, 4)
         self.history.setHorizontalHeaderLabels(["When", "Who", "What", "Source"])
-        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.history.horizontalHeader().setStretchLastSection(True)
         self.history.verticalHeader().setVisible(False)
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -150,5 +151,5 @@ class SidePanel(QWidget):
         self.history.setRowCount(len(rows))
         for i, r in enumerate(reversed(rows)):   # newest first
             what = LABEL_WORDS.get(r["value"], r["value"]) if r["value"] else f"undo of #{r['retracts']}"
-            for col, text in enumerate((r["created_at"][:16].replace("T", " "), r["author"], what, r["source"])):
+            for col, text in enumerate((r["created_at"][5:16].replace("T", " "), r["author"], what, r["source"])):
                 self.history.setItem(i, col, QTableWidgetItem(text))

@@ -88,7 +88,7 @@ class TrainingDock(QDockWidget):
 
     def config_fields(self) -> dict:
         fields = {"stage": self.stage_box.currentData(), "epochs": self.epochs_box.value()}
-        for key in ("device", "architecture", "image_size", "batch_size", "max_images"):
+        for key in ("device", "architecture", "image_size", "batch_size", "max_images", "author"):
             if self.settings.get(key) not in (None, ""):
                 fields[key] = self.settings[key]
         return fields

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import (
 from gui.reading import LABEL_WORDS
 from gui.worklist import FILTERS, WorklistRow, filter_rows
 
-COLUMNS = ("Patient", "Accession", "Body part", "Views", "Label", "Source", "AI p", "Difficulty")
-SOURCE_TEXT = {"radiologist": "radiologist", "nlp": "report (unconfirmed)", "import": "import"}
+COLUMNS = ("Patient", "Accession", "Body part", "#", "Label", "AI p", "Difficulty")
+LABEL_COLUMN, AI_COLUMN = 4, 5
+SOURCE_TEXT = {"radiologist": "radiologist", "nlp": "report", "import": "import"}
 TIER_COLOURS = {"negative": QColor("#4caf50"), "doubt": QColor("#ffb300"), "positive": QColor("#ef5350")}
 
 
@@ -44,16 +45,14 @@ class WorklistModel(QAbstractTableModel):
             return r.study_id
         if role == Qt.ItemDataRole.DisplayRole:
             return (r.patient_key, r.accession, r.body_part, str(r.n_images),
-                    LABEL_WORDS.get(r.label, "") if r.label else "",
-                    SOURCE_TEXT.get(r.label_source, r.label_source or ""),
+                    f"{LABEL_WORDS.get(r.label, r.label)} · {SOURCE_TEXT.get(r.label_source, r.label_source)}"
+                    if r.label else "",
                     "" if r.probability is None else f"{r.probability:.2f}",
                     (r.difficulty or "").capitalize())[col]
-        if role == Qt.ItemDataRole.ForegroundRole and col == 6 and r.tier:
+        if role == Qt.ItemDataRole.ForegroundRole and col == AI_COLUMN and r.tier:
             return TIER_COLOURS.get(r.tier)
-        if role == Qt.ItemDataRole.FontRole and r.read:
-            return None
         if role == Qt.ItemDataRole.UserRole + 1:   # sort key
-            return (r.patient_key, r.accession, r.body_part, r.n_images, r.label or "", r.label_source or "",
+            return (r.patient_key, r.accession, r.body_part, r.n_images, f"{r.label or ''} {r.label_source or ''}",
                     -1.0 if r.probability is None else r.probability, r.difficulty or "")[col]
         return None
 
@@ -86,6 +85,7 @@ class WorklistPanel(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.proxy.sort(-1)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -122,7 +122,8 @@ class WorklistPanel(QWidget):
         keep = keep_study if keep_study is not None else self.selected_study()
         shown = filter_rows(self.all_rows, self.filter_box.currentData() or "all",
                             self.body_part_box.currentData() or "", self.search.text())
-        if self.filter_box.currentData() == "uncertain":
+        if self.filter_box.currentData() == "uncertain":   # its own order: closest to 0.5 first
+            self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
             self.proxy.sort(-1)
         self.model.set_rows(shown)
         if keep is not None:

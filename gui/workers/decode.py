@@ -23,11 +23,16 @@ class _DecodeStudy(QRunnable):
     def run(self) -> None:  # worker thread
         from core.errors import RadinetError
         from gui.services import load_display_image
+        from gui.viewer.view_state import ViewState
 
         images, errors = [], []
         for path in self.paths:
             try:
-                images.append(load_display_image(path))
+                image = load_display_image(path)
+                # The window LUT index and percentiles cost tens of ms on a 2k x 2k image: build them here.
+                image.state = ViewState(image.values, invert=image.invert, tag_windows=list(image.windows),
+                                        padding_value=image.padding_value, source=image.source)
+                images.append(image)
                 errors.append(None)
             except RadinetError as err:
                 images.append(None)

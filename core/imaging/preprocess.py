@@ -1,0 +1,130 @@
+"""The model-ready array: identical at training and at inference.
+
+display image at the default window (what the radiologist sees) -> crop
+uniform frame borders -> optional CLAHE -> aspect-preserving resize with
+zero padding to size x size -> float32 in [0, 1]. ``InputGeometry`` records
+every step so a size x size heatmap can be laid back onto the displayed image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from core.imaging.display import resize_raw, to_display
+from core.imaging.image import RadiographImage
+
+# Images are reduced to at most this many times the model size before
+# windowing (raw values, INTER_AREA): the model never sees more detail, and
+# cropping/CLAHE on 640 px costs a fraction of 2-3k px.
+PRESCALE_FACTOR = 2
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the resized content sits inside the size x size canvas."""
+
+    size: int
+    top: int
+    left: int
+    height: int
+    width: int
+    scale: float  # canvas pixels per input pixel
+
+
+@dataclass(frozen=True)
+class InputGeometry:
+    """How a displayed image (image.values.shape) became the model input."""
+
+    image_shape: tuple[int, int]  # (H, W) of image.values
+    prescale: tuple[float, float]  # (rows, columns): working pixels per image pixel (<= 1)
+    crop: tuple[int, int, int, int]  # (y0, y1, x0, x1) in working pixels, end-exclusive
+    placement: Placement
+
+    def heatmap_to_image(self, heatmap: np.ndarray) -> np.ndarray:
+        """A size x size map -> float32 (H, W) on the displayed image; 0 outside the crop."""
+        h, w = self.image_shape
+        p = self.placement
+        content = np.asarray(heatmap, dtype=np.float32)[p.top:p.top + p.height, p.left:p.left + p.width]
+        sy, sx = self.prescale
+        y0, y1 = (int(round(v / sy)) for v in self.crop[:2])
+        x0, x1 = (int(round(v / sx)) for v in self.crop[2:])
+        y1, x1 = min(max(y1, y0 + 1), h), min(max(x1, x0 + 1), w)
+        out = np.zeros((h, w), dtype=np.float32)
+        if content.size:
+            out[y0:y1, x0:x1] = cv2.resize(content, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+        return out
+
+
+def crop_uniform_border(img8: np.ndarray, tol: float = 3.0, min_keep: float = 0.25) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Remove uniform frame borders (black, white or grey bands) from an 8-bit image.
+
+    A border row/column is one whose standard deviation is at most ``tol``
+    grey levels; rows/columns are stripped from each side while they are
+    uniform. Never keeps less than ``min_keep`` of a dimension; an entirely
+    uniform image is returned unchanged. Returns (cropped, (y0, y1, x0, x1)).
+    """
+    h, w = img8.shape[:2]
+    f = img8.astype(np.float32)
+    y0, y1, x0, x1 = 0, h, 0, w
+    # Bands meet at the corners (a grey left band crosses a black top band), so
+    # rows are judged only over the columns still kept and vice versa, until stable.
+    for _ in range(4):
+        before = (y0, y1, x0, x1)
+        busy = np.flatnonzero(f[y0:y1, x0:x1].std(axis=1) > tol)
+        if busy.size:
+            y0, y1 = y0 + int(busy[0]), y0 + int(busy[-1]) + 1
+        busy = np.flatnonzero(f[y0:y1, x0:x1].std(axis=0) > tol)
+        if busy.size:
+            x0, x1 = x0 + int(busy[0]), x0 + int(busy[-1]) + 1
+        if (y0, y1, x0, x1) == before:
+            break
+    if y1 - y0 < max(1, int(np.ceil(min_keep * h))) or x1 - x0 < max(1, int(np.ceil(min_keep * w))):
+        return img8, (0, h, 0, w)
+    return img8[y0:y1, x0:x1], (y0, y1, x0, x1)
+
+
+def apply_clahe(img8: np.ndarray, clip: float = 2.0, tiles: int = 8) -> np.ndarray:
+    """Contrast-limited adaptive histogram equalisation (cv2 CLAHE) on an 8-bit image."""
+    return cv2.createCLAHE(clipLimit=float(clip), tileGridSize=(int(tiles), int(tiles))).apply(
+        np.ascontiguousarray(img8, dtype=np.uint8))
+
+
+def pad_resize(img8: np.ndarray, size: int) -> tuple[np.ndarray, Placement]:
+    """Aspect-preserving resize so the long side is ``size``, centred on a zero size x size canvas."""
+    h, w = img8.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = max(1, min(size, round(h * scale))), max(1, min(size, round(w * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(img8, (nw, nh), interpolation=interp)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas = np.zeros((size, size), dtype=img8.dtype)
+    canvas[top:top + nh, left:left + nw] = resized
+    return canvas, Placement(size=size, top=top, left=left, height=nh, width=nw, scale=scale)
+
+
+def model_input_with_geometry(image: RadiographImage, size: int = 320, clahe: bool = False) -> tuple[np.ndarray, InputGeometry]:
+    """float32 (size, size) in [0, 1] plus the geometry to map a heatmap back."""
+    h, w = image.values.shape
+    limit = PRESCALE_FACTOR * size
+    prescale = (1.0, 1.0)
+    work = image
+    if max(h, w) > limit:
+        values = resize_raw(image.values, limit)
+        prescale = (values.shape[0] / h, values.shape[1] / w)
+        work = dataclasses.replace(image, values=values, integral=False)
+    img8 = to_display(work)
+    cropped, crop = crop_uniform_border(img8)
+    if clahe:
+        cropped = apply_clahe(cropped)
+    canvas, placement = pad_resize(cropped, size)
+    array = canvas.astype(np.float32) * np.float32(1.0 / 255.0)
+    return array, InputGeometry(image_shape=(h, w), prescale=prescale, crop=crop, placement=placement)
+
+
+def model_input(image: RadiographImage, size: int = 320, clahe: bool = False) -> np.ndarray:
+    """The model-ready array: float32 (size, size) in [0, 1]; same at training and inference."""
+    return model_input_with_geometry(image, size, clahe)[0]

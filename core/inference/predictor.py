@@ -1,0 +1,191 @@
+"""Predictor: published model -> probability per view, study probability, heatmap, tier.
+
+Two backends with one interface (``run(x) -> (logits, cam)``):
+onnxruntime (default; imports no torch, so the GUI and ``radinet predict``
+start in about a second) and torch (``core.inference.torch_backend``).
+Both compute the class activation map inside the forward pass, so a heatmap
+costs no backward pass.
+
+Heatmaps are on an absolute scale shared by all images: sigmoid of the CAM
+logit at each location (the sidecar's ``heatmap.scale``), never min-max per
+image, so a confident negative shows no bright spot.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import ModelFileError
+from core.inference.preprocessing import heatmap_to_image, model_ready
+
+
+@dataclass
+class ViewPrediction:
+    image_id: int | None
+    probability: float
+    heatmap: np.ndarray | None  # float32 [0, 1], absolute scale, same H x W as image.values
+
+
+@dataclass
+class StudyPrediction:
+    study_id: int | None
+    probability: float          # mean of the views' probabilities
+    views: list[ViewPrediction]
+    model_id: str
+    tier: str                   # negative | doubt | positive
+
+
+def tier(probability: float, operating_points: dict) -> str:
+    """negative below the high-sensitivity threshold, positive at or above the
+    high-specificity threshold, doubt in between."""
+    low = float(operating_points.get("high_sensitivity", 0.5))
+    high = float(operating_points.get("high_specificity", 0.5))
+    low, high = min(low, high), max(low, high)
+    if probability >= high:
+        return "positive"
+    if probability < low:
+        return "negative"
+    return "doubt"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    if logits.shape[1] == 1:
+        return _sigmoid(logits)
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+class OnnxBackend:
+    """onnxruntime session over the exported (logits, cam) graph; no torch."""
+
+    def __init__(self, onnx_file: Path, expected_sha256: str | None = None):
+        import hashlib
+
+        import onnxruntime as ort
+
+        try:
+            data = Path(onnx_file).read_bytes()
+        except FileNotFoundError as err:
+            raise ModelFileError(f"The ONNX model {Path(onnx_file).name} is missing; export it with "
+                                 f"'radinet export onnx'.") from err
+        if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
+            raise ModelFileError(f"The ONNX model {Path(onnx_file).name} does not match its recorded checksum.")
+        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(data, sess_options=options, providers=providers)
+        except Exception as err:  # onnxruntime raises its own exception types
+            raise ModelFileError(f"{Path(onnx_file).name} is not a usable ONNX model.") from err
+
+    def run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        logits, cam = self.session.run(["logits", "cam"], {"image": np.ascontiguousarray(x, dtype=np.float32)})
+        return logits, cam
+
+
+class Predictor:
+    """The published model of a task, ready to predict; reloads when a new one is published."""
+
+    def __init__(self, workspace, task: str = "fracture", backend: str = "onnx", model_id: str | None = None):
+        if backend not in ("onnx", "torch"):
+            raise ValueError(f"unknown backend {backend!r}")
+        self.workspace, self.task, self.backend_name = workspace, task, backend
+        self._pinned = model_id
+        self._lock = threading.Lock()
+        self.model_id: str = ""
+        self.operating_points: dict = {}
+        self.sidecar: dict = {}
+        self._load(self._published_id() if model_id is None else model_id)
+
+    @classmethod
+    def for_workspace(cls, workspace, task: str = "fracture", backend: str = "onnx") -> "Predictor | None":
+        """The predictor of the published model, or None when no model is published yet."""
+        from trainer.registry import champion_id
+
+        with workspace.connect() as store:
+            if champion_id(store, task) is None:
+                return None
+        return cls(workspace, task, backend)
+
+    # --------------------------------------------------------------- loading
+    def _published_id(self) -> str:
+        from trainer.registry import champion_id
+
+        with self.workspace.connect() as store:
+            cid = champion_id(store, self.task)
+        if cid is None:
+            raise ModelFileError(f"No {self.task} model is published in this workspace yet; train one first.")
+        return cid
+
+    def _load(self, model_id: str) -> None:
+        from trainer.checkpoints import read_sidecar
+
+        models_dir = Path(self.workspace.models_dir)
+        sidecar_file = models_dir / f"{model_id}.json"
+        sidecar = read_sidecar(sidecar_file)
+        if self.backend_name == "onnx":
+            onnx_name = sidecar.get("onnx_file")
+            if not onnx_name:
+                raise ModelFileError(f"Model {model_id} has no ONNX export; run 'radinet export onnx --model {model_id}'.")
+            backend = OnnxBackend(models_dir / onnx_name, (sidecar.get("onnx_parity") or {}).get("sha256"))
+        else:
+            from core.inference.torch_backend import TorchBackend
+
+            backend = TorchBackend(models_dir / f"{model_id}.safetensors")
+        with self._lock:
+            self.backend, self.sidecar, self.model_id = backend, sidecar, model_id
+            self.operating_points = dict(sidecar.get("operating_points") or {})
+            self.size = int(sidecar["preprocessing"]["size"])
+            self.clahe = bool(sidecar["preprocessing"].get("clahe", False))
+            self._stamp = os.stat(sidecar_file).st_mtime_ns
+
+    def reload_if_changed(self) -> bool:
+        """Pick up a newly published (or rolled-back-to) model without a restart."""
+        if self._pinned is not None:
+            return False
+        try:
+            current = self._published_id()
+        except ModelFileError:
+            return False
+        stamp = os.stat(Path(self.workspace.models_dir) / f"{current}.json").st_mtime_ns
+        if current == self.model_id and stamp == self._stamp:
+            return False
+        self._load(current)
+        return True
+
+    # ------------------------------------------------------------ predicting
+    def _output_index(self) -> int:
+        return int((self.sidecar.get("heatmap") or {}).get("output") or 0) if self.sidecar.get("num_outputs", 1) > 1 else 0
+
+    def predict_arrays(self, arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities (N,), heatmaps (N, h, w) on the absolute scale) for model-ready inputs."""
+        with self._lock:
+            backend = self.backend
+        logits, cam = backend.run(np.asarray(arrays, np.float32)[:, None])
+        probs = probabilities(logits)
+        k = 0 if logits.shape[1] == 1 else probs.argmax(1)
+        p = probs[:, 0] if logits.shape[1] == 1 else probs.max(1)
+        maps = cam[:, 0] if logits.shape[1] == 1 else cam[np.arange(len(cam)), k]
+        return p, _sigmoid(maps).astype(np.float32)
+
+    def predict_image(self, image, image_id: int | None = None, heatmap: bool = True) -> ViewPrediction:
+        x, geometry = model_ready(image, self.size, self.clahe)
+        p, maps = self.predict_arrays(x[None])
+        hm = heatmap_to_image(maps[0], geometry, image.values.shape) if heatmap else None
+        return ViewPrediction(image_id=image_id, probability=float(p[0]), heatmap=hm)
+
+    def predict_study(self, images: list, study_id=None, image_ids=None) -> StudyPrediction:
+        ids = list(image_ids) if image_ids is not None else [None] * len(images)
+        views = [self.predict_image(img, iid) for img, iid in zip(images, ids)]
+        probability = float(np.mean([v.probability for v in views])) if views else float("nan")
+        return StudyPrediction(study_id=study_id, probability=probability, views=views, model_id=self.model_id,
+                               tier=tier(probability, self.operating_points) if views else "doubt")

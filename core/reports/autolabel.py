@@ -1,0 +1,170 @@
+"""Label unlabelled studies of a workspace from their reports, only where sure.
+
+1. Train on studies that have a report AND a trusted current fracture label
+   (radiologist or import; positive/negative, 'uncertain' is not a class).
+2. Cross-validate to get an out-of-fold probability for each of them, and
+   choose two thresholds: the lowest probability at which calling "positive"
+   keeps precision >= the target, and the highest at which calling "negative"
+   keeps the negative predictive value >= the target.
+3. Retrain on all of them; label only studies with no current label (or an
+   nlp label of an older labeller version) whose probability passes a
+   threshold; every other such study goes to the review queue.
+
+A radiologist's or imported label is never touched: those studies are the
+training data, not candidates, and each candidate is re-checked inside the
+write transaction. The labeller version hashes the training data and the
+settings, so a second run on unchanged data finds every candidate already
+decided by that version and adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from core.errors import InputError
+from core.reports.evaluation import binary_metrics, check_classes, fold_splits, out_of_fold
+from core.reports.labeller import ReportLabeller
+from core.reports.queue import add_suggestion, latest_reports, review_queue, studies_decided_by
+from core.store.store import TRUSTED_SOURCES
+
+TASK = "fracture"
+DEFAULT_AUTHOR = "radinet-nlp"
+
+
+def _largest_confident_set(correct_sorted: np.ndarray, scores_sorted: np.ndarray, target: float) -> int:
+    """Size k of the largest top-k set (cut only between different scores) with precision >= target."""
+    n = len(correct_sorted)
+    if n == 0:
+        return 0
+    cum = np.cumsum(correct_sorted)
+    k = np.arange(1, n + 1)
+    cut_ok = np.append(scores_sorted[:-1] != scores_sorted[1:], True)  # do not split tied scores
+    valid = (cum / k >= target) & cut_ok
+    return int(k[valid].max()) if valid.any() else 0
+
+
+def choose_thresholds(y: Sequence[int], p: Sequence[float], target: float) -> dict:
+    """Thresholds reaching ``target`` precision on out-of-fold probabilities ``p``.
+
+    Returns ``positive`` (label positive at p >= it; None: never), ``negative``
+    (label negative at p <= it; None: never), ``expected_precision`` (share of
+    correct labels among those the thresholds would have applied) and
+    ``cv_coverage`` (the share they would have applied).
+    """
+    y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    order = np.argsort(-p, kind="stable")
+    k_pos = _largest_confident_set(y[order] == 1, p[order], target)
+    t_pos = float(p[order][k_pos - 1]) if k_pos else None
+    if t_pos is not None and t_pos < 0.5:      # never call a report positive below even odds
+        t_pos = None
+    order = np.argsort(p, kind="stable")
+    k_neg = _largest_confident_set(y[order] == 0, -p[order], target)
+    t_neg = float(p[order][k_neg - 1]) if k_neg else None
+    if t_neg is not None and t_neg >= 0.5:
+        t_neg = None
+    pos = p >= t_pos if t_pos is not None else np.zeros(len(p), bool)
+    neg = p <= t_neg if t_neg is not None else np.zeros(len(p), bool)
+    applied = int(pos.sum() + neg.sum())
+    correct = int((y[pos] == 1).sum() + (y[neg] == 0).sum())
+    return {"positive": t_pos, "negative": t_neg,
+            "expected_precision": round(correct / applied, 4) if applied else None,
+            "cv_coverage": round(applied / len(p), 4) if len(p) else 0.0}
+
+
+def training_fingerprint(items: Sequence[tuple[int, str, str]]) -> str:
+    """Hash of (study id, report text, label) of every training study."""
+    h = hashlib.sha256()
+    for study_id, text, value in sorted(items):
+        h.update(f"{study_id}\x1f{hashlib.sha256(text.encode()).hexdigest()}\x1f{value}\x1e".encode())
+    return h.hexdigest()
+
+
+def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model: str = "lr", seed: int = 0,
+                    languages: Sequence[str] = ("en",), author: str = DEFAULT_AUTHOR,
+                    progress: Callable[[int, int, str], None] | None = None) -> dict:
+    """Train, choose thresholds, label the sure studies and queue the rest; return a summary."""
+    if not 0.5 < target_precision <= 1.0:
+        raise InputError(f"The target precision must be above 0.5 and at most 1, not {target_precision}.")
+    reports = latest_reports(store)
+    current = store.current_labels(TASK)
+    train_ids = [s for s in reports if s in current and current[s].source in TRUSTED_SOURCES
+                 and current[s].value in ("positive", "negative")]
+    candidates = [s for s in reports if s not in current or current[s].source == "nlp"]
+    if not train_ids:
+        raise InputError("No study in the workspace has both a report and a fracture label from a radiologist "
+                         "or an import; label some studies first so the report labeller can learn.")
+    y = np.array([1 if current[s].value == "positive" else 0 for s in train_ids])
+    check_classes(y, folds, where="The labelled reports in the workspace")
+
+    labeller = ReportLabeller(model, "scoped", languages, seed)
+    fingerprint = training_fingerprint([(s, reports[s], current[s].value) for s in train_ids])
+    version = labeller.version(f"{fingerprint}|folds={folds}|precision={target_precision}")
+
+    texts = [reports[s] for s in train_ids]
+    docs = labeller.prepare(texts)
+    oof = out_of_fold(labeller, docs, y, fold_splits(y, folds, seed), progress, "cross-validation")
+    thresholds = choose_thresholds(y, oof, target_precision)
+    cv = binary_metrics(y, oof)
+
+    decided = studies_decided_by(store, version, TASK)
+    todo = [s for s in candidates if s not in decided
+            and not (s in current and current[s].labeller_version == version)]
+    counts = {"positive": 0, "negative": 0, "review": 0, "retracted": 0, "protected": 0}
+    if todo:
+        labeller.fit_prepared(docs, y)
+        probs = labeller.predict_proba([reports[s] for s in todo])
+        t_pos, t_neg = thresholds["positive"], thresholds["negative"]
+        with store.transaction():
+            for study_id, p in zip(todo, probs):
+                p = float(p)
+                now = store.current_label(study_id, TASK)
+                if now is not None and now.source != "nlp":   # a radiologist labelled it meanwhile
+                    counts["protected"] += 1
+                    continue
+                if t_pos is not None and p >= t_pos:
+                    value, confidence = "positive", p
+                elif t_neg is not None and p <= t_neg:
+                    value, confidence = "negative", 1.0 - p
+                else:
+                    add_suggestion(store, study_id, "positive" if p >= 0.5 else "negative", p, version, "review",
+                                   task=TASK)
+                    counts["review"] += 1
+                    if now is not None:   # an older labeller was sure; this one is not: withdraw its label
+                        store.retract_label(now.id, author)
+                        counts["retracted"] += 1
+                    continue
+                label_id = store.add_label(study_id, TASK, value, "nlp", author, confidence=round(confidence, 6),
+                                           labeller_version=version)
+                add_suggestion(store, study_id, value, p, version, "applied", label_id, task=TASK)
+                counts[value] += 1
+            store.audit(author, "nlp-label", "labeller", version, json.dumps(
+                {k: counts[k] for k in ("positive", "negative", "review", "retracted")}, sort_keys=True))
+
+    applied_by_version = store.execute(
+        "SELECT COUNT(DISTINCT study_id) FROM nlp_suggestions WHERE labeller_version = ? AND status = 'applied'",
+        (version,)).fetchone()[0]
+    return {
+        "labeller_version": version,
+        "model": model,
+        "target_precision": target_precision,
+        "trained_on": len(train_ids),
+        "training_positives": int(y.sum()),
+        "cv_auc": cv["auc"],
+        "thresholds": {"positive": thresholds["positive"], "negative": thresholds["negative"]},
+        "expected_precision": thresholds["expected_precision"],
+        "cv_coverage": thresholds["cv_coverage"],
+        "candidates": len(candidates),
+        "already_decided": len(candidates) - len(todo),
+        "labelled": counts["positive"] + counts["negative"],
+        "labelled_positive": counts["positive"],
+        "labelled_negative": counts["negative"],
+        "sent_to_review": counts["review"],
+        "retracted_older_nlp_labels": counts["retracted"],
+        "skipped_labelled_by_radiologist": counts["protected"],
+        "coverage": round(applied_by_version / len(candidates), 4) if candidates else None,
+        "review_queue": len(review_queue(store, TASK)),
+    }

@@ -1,0 +1,61 @@
+"""The report labeller's own SQL: latest reports, suggestions and the review queue.
+
+Suggestions (table ``nlp_suggestions``, schema migration 2) are append-only:
+each run of ``radinet reports label`` adds one row per study it decided about.
+The review queue is derived, never stored: studies whose newest suggestion is
+'review' and that no radiologist has labelled since.
+"""
+
+from __future__ import annotations
+
+from core.store.database import write
+
+
+def latest_reports(store) -> dict[int, str]:
+    """Newest report text of every study that has one, in one query."""
+    rows = store.execute(
+        """SELECT r.study_id, r.text FROM reports r
+           WHERE r.id = (SELECT MAX(id) FROM reports q WHERE q.study_id = r.study_id)
+           ORDER BY r.study_id""").fetchall()
+    return {row["study_id"]: row["text"] for row in rows}
+
+
+def add_suggestion(store, study_id: int, value: str, probability: float, labeller_version: str, status: str,
+                   label_id: int | None = None, task: str = "fracture") -> int:
+    with write(store.conn):
+        return store.execute(
+            """INSERT INTO nlp_suggestions (study_id, task, value, probability, labeller_version, status, label_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (study_id, task, value, float(probability), labeller_version, status, label_id)).lastrowid
+
+
+def studies_decided_by(store, labeller_version: str, task: str = "fracture") -> set[int]:
+    """Studies this labeller version already labelled or sent to review."""
+    rows = store.execute("SELECT DISTINCT study_id FROM nlp_suggestions WHERE labeller_version = ? AND task = ?",
+                         (labeller_version, task)).fetchall()
+    return {row["study_id"] for row in rows}
+
+
+def suggestions(store, study_id: int, task: str = "fracture") -> list:
+    """Every suggestion for one study, oldest first."""
+    return store.execute("SELECT * FROM nlp_suggestions WHERE study_id = ? AND task = ? ORDER BY id",
+                         (study_id, task)).fetchall()
+
+
+def review_queue(store, task: str = "fracture") -> list[dict]:
+    """Studies waiting for a radiologist: newest suggestion 'review', no live radiologist label.
+
+    Ordered with the most doubtful first (probability nearest 0.5), then by study.
+    """
+    rows = store.execute(
+        """SELECT s.study_id, s.value, s.probability, s.labeller_version, s.created_at
+           FROM nlp_suggestions s
+           WHERE s.task = ? AND s.status = 'review'
+             AND s.id = (SELECT MAX(id) FROM nlp_suggestions t WHERE t.study_id = s.study_id AND t.task = s.task)
+             AND NOT EXISTS (
+                 SELECT 1 FROM labels l
+                 WHERE l.study_id = s.study_id AND l.task = s.task AND l.source = 'radiologist'
+                   AND l.retracts IS NULL AND l.image_id IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id))
+           ORDER BY ABS(s.probability - 0.5), s.study_id""", (task,)).fetchall()
+    return [dict(row) for row in rows]

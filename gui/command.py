@@ -1,0 +1,91 @@
+"""``radinet gui``: open the workstation (also what ``python main.py`` does).
+
+With ``--screenshot PNG`` it opens the window on the first study, waits until
+its pixels (and its prediction, when a model exists) are on screen, saves a
+grab of the window and exits -- offscreen (QT_QPA_PLATFORM=offscreen) works.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from core.commands.common import add_workspace_argument
+
+HELP = "open the RadiNet Studio workstation (research use only, not for diagnostic use)"
+
+SCREENSHOT_TIMEOUT_S = 60.0
+
+
+def add_arguments(parser) -> None:
+    add_workspace_argument(parser)
+    parser.add_argument("--screenshot", metavar="PNG", default=None,
+                        help="open the first study, save a screenshot of the window to PNG and exit")
+    parser.add_argument("--size", metavar="WxH", default="1600x950", help="window size for --screenshot")
+    parser.add_argument("--no-demo", action="store_true", help="do not create a demo workspace when it is empty")
+
+
+def run(args) -> int:
+    launched = time.perf_counter()
+    from core.store.workspace import Workspace
+    from gui.app import application
+
+    app = application()
+    from gui.main_window import MainWindow
+    from gui.settings import Settings
+
+    settings = Settings()
+    path = args.workspace or settings.get("workspace") or None
+    workspace = Workspace.open(path)
+    window = MainWindow(workspace, settings=settings, auto_demo=not args.no_demo,
+                        restore_position=not args.screenshot)
+    if args.screenshot:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        window.resize(w, h)
+    window.show()
+    if args.screenshot:
+        return _screenshot(app, window, args.screenshot, launched)
+    code = app.exec()
+    window.shutdown()
+    return code
+
+
+def _screenshot(app, window, out_path: str, launched: float) -> int:
+    """Wait (running the event loop) for the first image and prediction, then grab the window."""
+    from PySide6.QtCore import QTimer
+
+    state = {"image": None, "prediction": None}
+    window.first_image_shown.connect(lambda _s: state.__setitem__("image", state["image"] or time.perf_counter()))
+    window.prediction_shown.connect(lambda _s: state.__setitem__("prediction", time.perf_counter()))
+    deadline = time.perf_counter() + SCREENSHOT_TIMEOUT_S
+
+    def ready() -> bool:
+        if state["image"] is None or not window.model_known:
+            return False
+        return window.model_info is None or state["prediction"] is not None
+
+    def poll() -> None:
+        if ready() or time.perf_counter() > deadline:
+            QTimer.singleShot(150, app.quit)   # let the last paint land
+            return
+        QTimer.singleShot(25, poll)
+
+    QTimer.singleShot(0, poll)
+    app.exec()
+    ok = window.grab().save(out_path)
+    image_s = None if state["image"] is None else state["image"] - launched
+    pred_s = None if state["prediction"] is None else state["prediction"] - launched
+    print(f"screenshot: {out_path}; first image {_fmt(image_s)}, first prediction {_fmt(pred_s)}; "
+          f"torch imported: {'torch' in sys.modules}", file=sys.stderr)
+    # Wall-clock stamps let bench/bench_gui_startup.py measure from process launch.
+    print(f"epoch-stamps image={_epoch(state['image'])} prediction={_epoch(state['prediction'])}", file=sys.stderr)
+    window.shutdown()
+    return 0 if ok and state["image"] is not None else 1
+
+
+def _epoch(perf: float | None) -> str:
+    return "none" if perf is None else f"{time.time() - (time.perf_counter() - perf):.4f}"
+
+
+def _fmt(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds:.2f} s"

@@ -1,0 +1,565 @@
+"""The workstation window: worklist | study view | side panel, menus, status bar, training dock.
+
+The window wires Qt-free models (worklist rows, the reading session) to the
+widgets and to the background workers. On the GUI thread it only runs small
+SQLite queries (ms); decoding, predictions, import, the demo build and
+training all run in gui/workers.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
+
+from gui.reading import LABEL_WORDS, ReadingSession
+from gui.settings import Settings
+from gui.viewer.study_view import StudyView
+from gui.widgets.dialogs import RESEARCH_NOTICE, SettingsDialog, show_about
+from gui.widgets.side_panel import SidePanel
+from gui.widgets.training_dock import TrainingDock
+from gui.widgets.worklist_view import WorklistPanel
+from gui.worklist import load_rows, next_unread
+from gui.workers.decode import StudyLoader
+from gui.workers.job import JobThread
+from gui.workers.predict import PredictionThread
+
+DEMO_STUDIES = 30
+
+
+class MainWindow(QMainWindow):
+    first_image_shown = Signal(int)       # study_id: its pixels are on screen
+    prediction_shown = Signal(int)        # study_id: its prediction is on screen
+    model_state_known = Signal()          # the predictor answered (a model, or "No model yet")
+    demo_finished = Signal(bool)
+
+    def __init__(self, workspace, settings: Settings | None = None, predictor_factory=None, train_fn=None,
+                 auto_demo: bool = True, demo_studies: int = DEMO_STUDIES, restore_position: bool = False,
+                 parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.settings = settings or Settings()
+        self.store = workspace.connect()           # GUI-thread store: small worklist queries only
+        self.session = ReadingSession(self.store, self.settings.reader())
+        self.current_study: int | None = None
+        self.current_rows: list = []
+        self.model_info: dict | None = None
+        self.model_known = False
+        self.predictions: dict[int, dict] = {}
+        self.heatmap_user_choice: bool | None = None
+        self.demo_thread: JobThread | None = None
+        self.demo_studies = demo_studies
+        self._first_image_done = False
+        self._closed = False
+
+        self.setWindowTitle(f"RadiNet Studio — {workspace.path}  ({RESEARCH_NOTICE})")
+        self.resize(1600, 950)
+        self._build_widgets(train_fn)
+        self._build_actions()
+        self._build_status_bar()
+
+        self.loader = StudyLoader(parent=self)
+        self.loader.loaded.connect(self._on_loaded)
+        self.predictor_thread = PredictionThread(workspace, predictor_factory=predictor_factory, parent=self)
+        self.predictor_thread.model_changed.connect(self._on_model_changed)
+        self.predictor_thread.predicted.connect(self._on_predicted)
+        self.predictor_thread.failed.connect(self._on_prediction_failed)
+        self.predictor_thread.start(priority=self.predictor_thread.Priority.LowPriority)
+
+        self.reload_worklist()
+        last = self._last_study() if restore_position else None
+        if last is not None and any(r.study_id == last for r in self.worklist.all_rows):
+            QTimer.singleShot(0, lambda: self.worklist.select(last))
+        elif self.worklist.all_rows:
+            QTimer.singleShot(0, self.open_first_study)
+        elif auto_demo:
+            QTimer.singleShot(0, self.create_demo_workspace)
+
+    # ------------------------------------------------------------ construction
+    def _build_widgets(self, train_fn) -> None:
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = QWidget()
+        self.banner.setObjectName("Banner")
+        bl = QHBoxLayout(self.banner)
+        bl.setContentsMargins(8, 4, 8, 4)
+        self.banner_label = QLabel("")
+        self.banner_progress = QProgressBar()
+        self.banner_progress.setMaximumWidth(360)
+        self.banner_cancel = QPushButton("Cancel")
+        self._banner_cancel_fn = None
+        self.banner_cancel.clicked.connect(lambda: self._banner_cancel_fn and self._banner_cancel_fn())
+        bl.addWidget(self.banner_label, 1)
+        bl.addWidget(self.banner_progress)
+        bl.addWidget(self.banner_cancel)
+        self.banner.hide()
+        outer.addWidget(self.banner)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.worklist = WorklistPanel()
+        self.study_view = StudyView()
+        self.side_panel = SidePanel()
+        self.splitter.addWidget(self.worklist)
+        self.splitter.addWidget(self.study_view)
+        self.splitter.addWidget(self.side_panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([560, 680, 380])
+        outer.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.training_dock = TrainingDock(self.workspace, self._training_settings(), train_fn=train_fn, parent=self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.training_dock)
+        self.training_dock.hide()
+        self.training_dock.model_published.connect(lambda _result: self.predictor_thread.reload_model())
+        self.training_dock.running_changed.connect(self._on_training_running)
+
+        self.worklist.study_selected.connect(self.open_study)
+        self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
+        self.side_panel.label_requested.connect(self.label_current)
+        self.side_panel.confirm_requested.connect(self.confirm_current)
+        self.side_panel.grade_requested.connect(self.grade_current)
+        self.side_panel.comment_requested.connect(self.comment_current)
+        self.side_panel.heatmap_toggled.connect(self._on_heatmap_button)
+        self.side_panel.opacity_changed.connect(self.study_view.set_heatmap_opacity)
+
+    def _action(self, menu, text: str, shortcut, slot, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            keys = shortcut if isinstance(shortcut, (list, tuple)) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)     # shortcuts work with the menu closed
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Import…", "Ctrl+I", self.open_import_dialog)
+        self._action(file_menu, "Create &demo workspace", None, self.create_demo_workspace)
+        self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+
+        study = bar.addMenu("&Reading")
+        self._action(study, "Fracture", "F", lambda: self.label_current("positive"))
+        self._action(study, "No fracture", "N", lambda: self.label_current("negative"))
+        self._action(study, "Uncertain", "U", lambda: self.label_current("uncertain"))
+        self._action(study, "Confirm report label", ["Return", "Enter"], self.confirm_current)
+        self._action(study, "Easy", "E", lambda: self.grade_current("easy"))
+        self._action(study, "Difficult", "D", lambda: self.grade_current("difficult"))
+        self._action(study, "Comment…", "C", lambda: self.side_panel.comment_edit.setFocus())
+        self._action(study, "Undo", QKeySequence.StandardKey.Undo, self.undo)
+        study.addSeparator()
+        self._action(study, "Next unread study", "Space", self.next_unread_study)
+        self._action(study, "Next study", ["Down", "PgDown"], lambda: self.step_study(1))
+        self._action(study, "Previous study", ["Up", "PgUp"], lambda: self.step_study(-1))
+        self._action(study, "Next view", "Right", lambda: self.study_view.step_view(1))
+        self._action(study, "Previous view", "Left", lambda: self.study_view.step_view(-1))
+        self._action(study, "Find patient or accession", "Ctrl+F", lambda: self.worklist.search.setFocus())
+        study.addSeparator()
+        self.blinded_action = self._action(study, "Blinded reading mode (reader study)", "Ctrl+B",
+                                           self.toggle_blinded, checkable=True)
+
+        view = bar.addMenu("&View")
+        from gui.viewer.view_state import load_presets
+
+        for preset in load_presets():
+            self._action(view, f"Window: {preset.name}", preset.key, lambda _=False, k=preset.key: self.apply_preset(k))
+        view.addSeparator()
+        self._action(view, "Invert", "I", self.study_view.toggle_invert)
+        self._action(view, "Rotate 90°", "R", self.study_view.rotate)
+        self._action(view, "Flip horizontally", "X", self.study_view.flip)
+        self._action(view, "Fit to pane", "0", self.study_view.fit)
+        self._action(view, "Actual size (1:1)", "=", self.study_view.actual_size)
+        self._action(view, "Reset view", "Backspace", self.study_view.reset)
+        view.addSeparator()
+        self.heatmap_action = self._action(view, "Heatmap overlay", "H", self.toggle_heatmap, checkable=True)
+        self._action(view, "Training dock", "Ctrl+T", self._toggle_training_dock)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
+        self._action(help_menu, "About RadiNet Studio", None, lambda: show_about(self))
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.notice_label = QLabel(RESEARCH_NOTICE)
+        self.notice_label.setObjectName("ResearchNotice")
+        self.saved_label = QLabel("")
+        self.saved_label.setObjectName("SavedLabel")
+        self.cursor_label = QLabel("")
+        self.model_label = QLabel("Model: loading…")
+        self.device_label = QLabel(f"Training device: {self.settings.get('device')}")
+        self.workspace_label = QLabel(f"Workspace: {self.workspace.path}")
+        self.reader_label = QLabel(f"Reader: {self.session.author}")
+        sb.addWidget(self.saved_label, 1)
+        sb.addWidget(self.cursor_label)
+        for w in (self.reader_label, self.model_label, self.device_label, self.workspace_label, self.notice_label):
+            sb.addPermanentWidget(w)
+
+    # ---------------------------------------------------------------- worklist
+    def reload_worklist(self) -> None:
+        ops = (self.model_info or {}).get("operating_points")
+        model_id = (self.model_info or {}).get("model_id")
+        rows = load_rows(self.store, model_id, ops)
+        self.worklist.set_rows(rows, keep_study=self.current_study)
+
+    def _refresh_row(self, study_id: int, labels: bool = True) -> None:
+        """Update one worklist row in place after a label/grade/prediction (the order stays put while reading)."""
+        if self._closed:
+            return
+        label = self.store.current_label(study_id) if labels else None
+        for row in self.worklist.all_rows:
+            if row.study_id == study_id:
+                if labels:
+                    row.label = label.value if label else None
+                    row.label_source = label.source if label else None
+                    row.difficulty = self.store.current_difficulty(study_id)
+                pred = self.predictions.get(study_id)
+                if pred:
+                    row.probability, row.tier = pred["probability"], pred["tier"]
+        model = self.worklist.model
+        model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
+
+    def open_first_study(self) -> None:
+        rows = self.worklist.ordered_rows()
+        if rows:
+            self.worklist.select(rows[0].study_id)
+
+    def step_study(self, delta: int) -> None:
+        rows = self.worklist.ordered_rows()
+        if not rows:
+            return
+        ids = [r.study_id for r in rows]
+        i = ids.index(self.current_study) + delta if self.current_study in ids else 0
+        self.worklist.select(ids[max(0, min(len(ids) - 1, i))])
+
+    def next_unread_study(self) -> None:
+        row = next_unread(self.worklist.ordered_rows(), self.current_study)
+        if row is None:
+            self.saved_label.setText("No unread study left in this list.")
+            return
+        self.worklist.select(row.study_id)
+
+    # ------------------------------------------------------------------- study
+    def open_study(self, study_id: int) -> None:
+        if study_id is None:
+            return
+        if self.worklist.selected_study() != study_id:
+            self.worklist.select(study_id, emit=False)
+        self.current_study = study_id
+        self.current_rows = self.store.images(study_id)
+        self.heatmap_user_choice = None
+        self.session.study_opened(study_id)
+        self._show_reading_state()
+        self.side_panel.show_report(self.store.report(study_id), blinded=self._blinded())
+        self._show_prediction()
+        if not self.loader.request(study_id, [r["source_path"] for r in self.current_rows]):
+            self.study_view.set_message("Loading…")
+        # Decode the next study while this one is read.
+        rows = self.worklist.ordered_rows()
+        ids = [r.study_id for r in rows]
+        if study_id in ids and ids.index(study_id) + 1 < len(ids):
+            nxt = ids[ids.index(study_id) + 1]
+            self.loader.request(nxt, [r["source_path"] for r in self.store.images(nxt)], prefetch=True)
+
+    def _on_loaded(self, study_id: int, images: list, errors: list) -> None:
+        if study_id != self.current_study or self._closed:
+            return
+        self.study_view.set_study(self.current_rows, images, errors)
+        if self._blinded() and self.current_rows:
+            self.study_view.set_active(0)
+        self._show_prediction()
+        if self.model_info is not None and study_id not in self.predictions:
+            self.predictor_thread.request(study_id, images, first=True)
+        if not self._first_image_done and any(im is not None for im in images):
+            self._first_image_done = True
+        self.first_image_shown.emit(study_id)
+
+    def _show_reading_state(self) -> None:
+        if self.current_study is None:
+            return
+        self.side_panel.show_reading(self.store.current_label(self.current_study),
+                                     self.store.current_difficulty(self.current_study), blinded=self._blinded())
+        self.side_panel.show_history([] if self._blinded() else self.store.label_history(self.current_study))
+
+    # -------------------------------------------------------------- prediction
+    def _model_text(self) -> str:
+        if not self.model_known:
+            return "Loading the model…"
+        if self.model_info is None:
+            return "No model yet — train one from the Training dock (Ctrl+T)."
+        return "Computing the prediction…"
+
+    def _show_prediction(self) -> None:
+        pred = self.predictions.get(self.current_study) if self.current_study is not None else None
+        self.side_panel.show_prediction(pred, self._model_text(), blinded=self._blinded())
+        if pred is None or self._blinded():
+            self.study_view.clear_heatmaps()
+            self._set_heatmap_visible(False)
+            return
+        self.study_view.set_heatmaps({v["image_id"]: v.get("heatmap") for v in pred.get("views", [])})
+        visible = self.heatmap_user_choice
+        if visible is None:
+            visible = pred.get("tier") != "negative"     # off by default for negative predictions
+        self._set_heatmap_visible(visible)
+
+    def _on_model_changed(self, info) -> None:
+        if self._closed:
+            return
+        self.model_known = True
+        self.model_info = info
+        self.predictions.clear()
+        self.model_label.setText(f"Model: {info['model_id']}" if info else "Model: none yet")
+        self.reload_worklist()
+        if info is not None:
+            if self.current_study is not None:
+                cached = self.loader.cache.get(self.current_study)
+                self.predictor_thread.request(self.current_study, cached[0] if cached else None, first=True)
+            self.predictor_thread.request_many([r.study_id for r in self.worklist.ordered_rows()])
+        self._show_prediction()
+        self.model_state_known.emit()
+
+    def _on_predicted(self, study_id: int, payload: dict) -> None:
+        if self._closed or self.model_info is None or payload.get("model_id") != self.model_info.get("model_id"):
+            return
+        self.predictions[study_id] = payload
+        self._refresh_row(study_id, labels=False)
+        if study_id == self.current_study:
+            self._show_prediction()
+            self.prediction_shown.emit(study_id)
+
+    def _on_prediction_failed(self, study_id: int, message: str) -> None:
+        if study_id in (0, self.current_study):
+            self.saved_label.setText(message)
+        if study_id == self.current_study:
+            self.prediction_shown.emit(study_id)
+
+    def _set_heatmap_visible(self, visible: bool) -> None:
+        self.study_view.set_heatmap_visible(visible)
+        for w in (self.heatmap_action, self.side_panel.heatmap_button):
+            w.blockSignals(True)
+            w.setChecked(visible)
+            w.blockSignals(False)
+
+    def toggle_heatmap(self) -> None:
+        if self._blinded():
+            return
+        self.heatmap_user_choice = not self.study_view.heatmap_visible
+        self._set_heatmap_visible(self.heatmap_user_choice)
+
+    def _on_heatmap_button(self, checked: bool) -> None:
+        self.heatmap_user_choice = checked
+        self._set_heatmap_visible(checked)
+
+    def apply_preset(self, key: str) -> None:
+        self.study_view.apply_preset_key(key)
+
+    # --------------------------------------------------------------- labelling
+    def _blinded(self) -> bool:
+        return self.session.blinded_session is not None
+
+    def _saved(self, action, verb: str = "Saved") -> None:
+        self.saved_label.setText(f"{verb} {action.text} by {self.session.author} {action.at}")
+
+    def label_current(self, value: str) -> None:
+        if self.current_study is None:
+            return
+        if self._blinded():
+            image_id = self.study_view.active_image_id()
+            if image_id is None and len(self.study_view.image_ids) == 1:
+                image_id = self.study_view.image_ids[0]
+            if image_id is None:
+                self.saved_label.setText("Pick a view first (Left/Right).")
+                return
+            action = self.session.answer(self.current_study, image_id, value)
+            self._saved(action, f"Answer for view {self.study_view.active + 1}:")
+            if self.study_view.active + 1 < len(self.study_view.image_ids):
+                self.study_view.step_view(1)
+            return
+        action = self.session.label(self.current_study, value)
+        self._after_label(action)
+
+    def confirm_current(self) -> None:
+        if self.current_study is None or self._blinded():
+            return
+        action = self.session.confirm(self.current_study)
+        if action is None:
+            self.saved_label.setText("Nothing to confirm: no report-derived label on this study.")
+            return
+        self._after_label(action, "Confirmed")
+
+    def _after_label(self, action, verb: str = "Saved") -> None:
+        self._saved(action, verb)
+        self._refresh_row(action.study_id)
+        self._show_reading_state()
+        self.training_dock.note_new_label()
+
+    def grade_current(self, grade: str) -> None:
+        if self.current_study is None:
+            return
+        action = self.session.grade(self.current_study, grade)
+        self._saved(action)
+        self._refresh_row(action.study_id)
+        self._show_reading_state()
+
+    def comment_current(self, text: str) -> None:
+        if self.current_study is None:
+            return
+        action = self.session.comment(self.current_study, text)
+        if action is not None:
+            self._saved(action)
+
+    def undo(self) -> None:
+        action = self.session.undo()
+        if action is None:
+            self.saved_label.setText("Nothing to undo.")
+            return
+        self.saved_label.setText(f"Undone: {action.text} ({action.at}) — saved by {self.session.author} "
+                                 f"{time.strftime('%H:%M')}")
+        self._refresh_row(action.study_id)
+        if action.study_id != self.current_study:
+            self.worklist.select(action.study_id)
+        self._show_reading_state()
+
+    def toggle_blinded(self) -> None:
+        if self._blinded():
+            self.session.stop_blinded()
+            self.saved_label.setText("Blinded reading finished.")
+        else:
+            name = self.session.start_blinded()
+            self.saved_label.setText(f"Blinded reading session {name}: AI and reports hidden, answers per view.")
+        blinded = self._blinded()
+        self.blinded_action.setChecked(blinded)
+        from gui.widgets.worklist_view import AI_COLUMN, LABEL_COLUMN
+
+        for col in (LABEL_COLUMN, AI_COLUMN):
+            self.worklist.table.setColumnHidden(col, blinded)
+        if self.current_study is not None:
+            self.open_study(self.current_study)
+            if blinded and self.study_view.image_ids:
+                self.study_view.set_active(0)
+
+    # ------------------------------------------------------------ long tasks
+    def _show_banner(self, text: str, cancel=None) -> None:
+        self.banner_label.setText(text)
+        self.banner_progress.setRange(0, 0)
+        self.banner_cancel.setVisible(cancel is not None)
+        self._banner_cancel_fn = cancel
+        self.banner.show()
+
+    def create_demo_workspace(self) -> None:
+        if self.demo_thread is not None and self.demo_thread.isRunning():
+            return
+        from gui.services import build_demo
+
+        workspace, n = self.workspace, self.demo_studies
+        self.demo_thread = JobThread(lambda progress, stop: build_demo(workspace, n, 0, progress), self)
+        self.demo_thread.progress.connect(self._on_banner_progress)
+        self.demo_thread.succeeded.connect(lambda _r: self._on_demo_done(True, ""))
+        self.demo_thread.failed.connect(lambda msg: self._on_demo_done(False, msg))
+        self._show_banner(f"Creating a demo workspace ({n} synthetic studies)…")
+        self.study_view.set_message("Creating the demo workspace…")
+        self.demo_thread.start()
+
+    def _on_banner_progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.banner_progress.setRange(0, total)
+            self.banner_progress.setValue(done)
+
+    def _on_demo_done(self, ok: bool, message: str) -> None:
+        self.banner.hide()
+        if not ok:
+            self.study_view.set_message(message)
+            QMessageBox.warning(self, "Demo workspace", message)
+        else:
+            self.saved_label.setText("Demo workspace created.")
+            self.reload_worklist()
+            self.open_first_study()
+            if self.model_info is not None:
+                self.predictor_thread.request_many([r.study_id for r in self.worklist.ordered_rows()])
+        self.demo_finished.emit(ok)
+
+    def open_import_dialog(self):
+        from gui.widgets.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.workspace, self)
+        dialog.imported.connect(lambda _r: self.reload_worklist())
+        dialog.open()
+        return dialog
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.session.author = self.settings.reader()
+            self.reader_label.setText(f"Reader: {self.session.author}")
+            self.device_label.setText(f"Training device: {self.settings.get('device')}")
+            self.training_dock.settings = self._training_settings()
+
+    def _training_settings(self) -> dict:
+        return {**self.settings.as_dict(), "author": self.session.author}
+
+    def _toggle_training_dock(self) -> None:
+        self.training_dock.setVisible(not self.training_dock.isVisible())
+
+    def _on_training_running(self, running: bool) -> None:
+        if running:
+            self.training_dock.show()
+        self.device_label.setText(f"Training device: {self.settings.get('device')}" + (" (training…)" if running else ""))
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", (
+            "F / N / U  fracture / no fracture / uncertain\nEnter  confirm the report's label\n"
+            "E / D  easy / difficult\nC  comment\nSpace  next unread study\nUp / Down  previous / next study\n"
+            "Left / Right  previous / next view\nCtrl+Z  undo\n1–5  window presets (DICOM, auto, bone, soft tissue, "
+            "wide)\nRight-drag  window/level\nWheel  zoom, left-drag  pan, 0 fit, = 1:1\nI invert, R rotate, X flip, "
+            "Backspace reset\nH  heatmap\nCtrl+B  blinded reading\nCtrl+T  training dock"))
+
+    # ------------------------------------------------------- remembered place
+    def _position_key(self) -> str:
+        import hashlib
+
+        return "last_study_" + hashlib.sha1(str(self.workspace.path).encode()).hexdigest()[:12]
+
+    def _last_study(self) -> int | None:
+        value = self.settings.get(self._position_key())
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    # ---------------------------------------------------------------- closing
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every worker and wait for it: no thread outlives the window."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.current_study is not None:
+            self.settings.set(self._position_key(), self.current_study)
+        for signal in (self.predictor_thread.predicted, self.predictor_thread.model_changed,
+                       self.predictor_thread.failed, self.loader.loaded):
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        self.training_dock.shutdown()
+        if self.demo_thread is not None:
+            self.demo_thread.cancel()
+            self.demo_thread.wait()
+        self.predictor_thread.stop()
+        self.predictor_thread.wait()
+        self.loader.shutdown()
+        self.store.close()

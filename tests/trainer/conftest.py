@@ -1,0 +1,48 @@
+"""Session fixtures: one small workspace, one trained RadiNet -> fracture chain.
+
+Everything is tiny (64 px, resnet18, a couple of epochs) so the whole
+tests/trainer suite runs in a few minutes on 2 shared CPU cores.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+
+from core.store.workspace import Workspace
+from tests.trainer.synthetic import build_synthetic_workspace
+
+SIZE = 64
+
+
+@pytest.fixture(scope="session")
+def base_workspace(tmp_path_factory):
+    ws = Workspace.open(tmp_path_factory.mktemp("trainer-ws") / "ws")
+    build_synthetic_workspace(ws, n_studies=100, seed=1, views=1)
+    return ws
+
+
+def copy_workspace(src: Workspace, dst_dir) -> Workspace:
+    """A private copy (tests that change the registry must not disturb others)."""
+    shutil.copytree(src.path, dst_dir, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+    return Workspace.open(dst_dir)
+
+
+def run_train(ws, **kw):
+    from trainer.loop import TrainConfig, train
+
+    defaults = dict(image_size=SIZE, epochs=3, batch_size=16, lr=1e-3, warmup_epochs=1, seed=0)
+    defaults.update(kw)
+    events = list(train(TrainConfig(**defaults), ws, threading.Event()))
+    assert events[-1].kind == "done"
+    return events
+
+
+@pytest.fixture(scope="session")
+def chain(base_workspace):
+    """RadiNet (body part) then the fracture model initialised from it."""
+    body = run_train(base_workspace, stage="body-part")[-1].result
+    target = run_train(base_workspace, stage="target", epochs=4, lr=3e-4)[-1].result
+    return base_workspace, body, target

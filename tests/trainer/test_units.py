@@ -1,0 +1,104 @@
+"""Fast unit tests: models, splits, metrics, operating points, tiers, heatmap colouring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.inference.predictor import tier
+from trainer.metrics import binary_metrics, operating_points, study_level
+from trainer.splits import split_of
+
+
+def test_greyscale_imagenet_weights_equal_rgb_input(tmp_path):
+    import torch
+    import torchvision
+
+    from trainer.models import build_model, load_imagenet_state_dict
+
+    torch.manual_seed(0)
+    reference = torchvision.models.resnet18(weights=None).eval()
+    path = tmp_path / "resnet18.pth"
+    torch.save(reference.state_dict(), path)
+    model = build_model("resnet18", 1)
+    load_imagenet_state_dict(model, path)
+    model.eval()
+    x = torch.rand(2, 1, 64, 64)
+    ours = model.features(model.normalise(x))
+    trunk = torch.nn.Sequential(*list(reference.children())[:-2])
+    theirs = trunk(model.normalise(x).repeat(1, 3, 1, 1))  # grey image fed three times
+    assert model.features[0].in_channels == 1
+    assert torch.allclose(ours, theirs, atol=1e-4)
+
+
+def test_imagenet_file_of_wrong_kind_is_a_model_file_error(tmp_path):
+    import torch
+
+    from core.errors import ModelFileError
+    from trainer.models import build_model, load_imagenet_state_dict
+
+    path = tmp_path / "other.pth"
+    torch.save({"conv1.weight": torch.zeros(3, 3)}, path)
+    with pytest.raises(ModelFileError):
+        load_imagenet_state_dict(build_model("resnet18", 1), path)
+
+
+@pytest.mark.parametrize("architecture", ["resnet18", "densenet121", "mobilenet_v3_large"])
+def test_cam_mean_is_the_logit(architecture):
+    import torch
+
+    from trainer.models import build_model
+
+    model = build_model(architecture, 1).eval()
+    with torch.no_grad():
+        logits, cam = model.logits_and_cam(torch.rand(2, 1, 64, 64))
+    assert torch.allclose(cam.mean(dim=(2, 3)), logits, atol=1e-4)
+
+
+def test_split_is_stable_and_roughly_80_10_10():
+    keys = [f"P{i}" for i in range(3000)]
+    first = {k: split_of(k) for k in keys}
+    again = {k: split_of(k) for k in keys[::-1]}  # order and population do not matter
+    assert first == again
+    share = {s: sum(v == s for v in first.values()) / len(keys) for s in ("train", "val", "test")}
+    assert 0.77 < share["train"] < 0.83 and 0.08 < share["val"] < 0.12
+    reseeded = sum(split_of(k, seed=1) != first[k] for k in keys)
+    assert reseeded > len(keys) * 0.2  # the seed does change the assignment
+
+
+def test_study_probability_is_mean_of_views():
+    ids, y, p = study_level(np.array([5, 5, 7]), np.array([1, 1, 0]), np.array([0.2, 0.6, 0.3]))
+    assert ids.tolist() == [5, 7] and y.tolist() == [1, 0]
+    assert p.tolist() == pytest.approx([0.4, 0.3])
+
+
+def test_binary_metrics_and_operating_points():
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.3, 0.6, 0.4, 0.7, 0.8, 0.9])
+    m = binary_metrics(y, p)
+    assert m["auc"] == pytest.approx(15 / 16)
+    ops = operating_points(y, p)
+    assert ops["high_sensitivity"] <= 0.4  # catches every fracture in this set
+    assert ops["high_specificity"] >= 0.6  # no false positive at or above it
+    assert tier(0.05, ops) == "negative" and tier(0.95, ops) == "positive" and tier(0.5, ops) == "doubt"
+
+
+def test_heatmap_overlay_uses_an_absolute_scale():
+    from core.imaging.heatmap import overlay
+
+    grey = np.full((8, 8), 100, np.uint8)
+    cold = overlay(grey, np.full((8, 8), 0.2, np.float32))
+    hot = overlay(grey, np.full((8, 8), 0.95, np.float32))
+    assert (cold == 100).all()  # a confident negative leaves the image untouched
+    assert np.abs(hot.astype(int) - 100).max() > 40
+
+
+def test_augment_keeps_shape_and_range():
+    import torch
+
+    from trainer.data import augment
+
+    x = torch.rand(4, 1, 32, 32)
+    y = augment(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
+    assert not torch.allclose(x, y)

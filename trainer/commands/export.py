@@ -1,0 +1,50 @@
+"""radinet export onnx: a model with (logit, CAM) outputs, parity-checked against torch.
+
+``export labels`` and ``export dicom`` belong to other parts of the
+application; this module dispatches to them when they are installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from core.commands.common import add_json_argument, add_workspace_argument, emit, open_workspace
+
+HELP = "export a model as ONNX (logit + heatmap outputs), or labels / DICOM results"
+
+# Other exporters (other areas of the code base) plug in by module name.
+OTHER_EXPORTERS = {"labels": "core.commands.export_labels", "dicom": "core.commands.export_dicom"}
+
+
+def add_arguments(parser) -> None:
+    add_workspace_argument(parser)
+    add_json_argument(parser)
+    parser.add_argument("what", choices=["onnx", "labels", "dicom"])
+    parser.add_argument("--out", required=True, help="output file (or folder for dicom)")
+    parser.add_argument("--model", default=None, help="model id (default: the published model of --task)")
+    parser.add_argument("--task", default="fracture")
+    parser.add_argument("--deidentify", action="store_true")
+
+
+def run(args) -> int:
+    from core.errors import InputError
+
+    if args.what != "onnx":
+        try:
+            module = importlib.import_module(OTHER_EXPORTERS[args.what])
+        except ImportError as err:
+            raise InputError(f"Exporting {args.what} is not available in this installation.") from err
+        return module.run(args)
+    from trainer import registry
+    from trainer.export_onnx import export_registered
+
+    ws = open_workspace(args)
+    with ws.connect() as store:
+        model_id = args.model or registry.champion_id(store, args.task)
+        if model_id is None:
+            raise InputError(f"No {args.task} model is published; name one with --model.")
+        report = export_registered(ws, store, model_id, args.out)
+    emit(args, report, f"{model_id} exported to {args.out}: probability difference "
+                       f"{report['max_probability_difference']:.2g}, heatmap correlation "
+                       f"{report['min_cam_correlation']:.4f} (parity {'passed' if report['passed'] else 'FAILED'}).")
+    return 0

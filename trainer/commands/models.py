@@ -1,0 +1,53 @@
+"""radinet models list|promote ID|rollback: the model registry."""
+
+from __future__ import annotations
+
+from core.commands.common import add_json_argument, add_workspace_argument, emit, open_workspace
+
+HELP = "list registered models, publish one (promote ID) or withdraw the published one (rollback)"
+
+
+def add_arguments(parser) -> None:
+    add_workspace_argument(parser)
+    add_json_argument(parser)
+    parser.add_argument("action", choices=["list", "promote", "rollback"])
+    parser.add_argument("model_id", nargs="?", help="model to promote")
+    parser.add_argument("--task", default="fracture", help="task to roll back (fracture | body_part)")
+    parser.add_argument("--reason", default=None)
+
+
+def run(args) -> int:
+    from core.errors import InputError
+    from core.store.workspace import current_user
+    from trainer import registry
+
+    ws = open_workspace(args)
+    with ws.connect() as store:
+        if args.action == "list":
+            models = registry.list_models(store)
+            lines = [f"{'*' if m['published'] else ' '} {m['model_id']}  {m['task']:<9} {m['stage']:<12} "
+                     f"val AUC {'n/a' if m['val_auc'] is None else format(m['val_auc'], '.3f')}  "
+                     f"parent {m['parent_id'] or '-'}  ({m['last_event']}: {m['reason'] or ''})" for m in models]
+            emit(args, {"models": models}, "\n".join(lines) or "No models yet.")
+            return 0
+        if args.action == "promote":
+            if not args.model_id:
+                raise InputError("Name the model to promote, e.g. 'radinet models promote MODEL_ID'.")
+            row = registry.get(store, args.model_id)
+            sidecar = registry.sidecar_of(row)
+            from trainer.checkpoints import onnx_path
+
+            onnx = None
+            if not onnx_path(ws.models_dir, args.model_id).exists():
+                # Every published model gets its ONNX (exported and parity-checked first).
+                from trainer.export_onnx import export_registered
+
+                onnx = export_registered(ws, store, args.model_id)
+            registry.promote(store, args.model_id, args.reason or "promoted by the user", current_user())
+            emit(args, {"promoted": args.model_id, "task": sidecar["task"], "onnx": onnx},
+                 f"{args.model_id} is now the published {sidecar['task']} model.")
+            return 0
+        withdrawn, now = registry.rollback(store, args.task, current_user(), args.reason or "rolled back by the user")
+        emit(args, {"rolled_back": withdrawn, "published": now},
+             f"{withdrawn} withdrawn; published {args.task} model is now {now or 'none'}.")
+    return 0
