@@ -75,11 +75,11 @@ def _patient(seed: int, k: int) -> PatientPlan:
 
 def _fracture_line(rng: np.random.Generator, severity: float) -> FractureLine:
     if severity >= DIFFICULT_BELOW:  # obvious: a wide dark line, often displaced or angulated
-        displaced = rng.random() < 0.6
+        displaced = rng.random() < 0.7
         return FractureLine(
             t=0.0, angle_deg=float(rng.uniform(-40, 40)), width=float(rng.uniform(1.1, 2.4)),
-            depth=float(rng.uniform(0.7, 0.95)), shift=float(rng.uniform(0.15, 0.6)) * displaced,
-            angulation_deg=float(rng.uniform(3, 12)) * (rng.random() < 0.4) * (1 if rng.random() < 0.5 else -1),
+            depth=float(rng.uniform(0.7, 0.95)), shift=float(rng.uniform(0.2, 0.7)) * displaced,
+            angulation_deg=float(rng.uniform(3, 10)) * (rng.random() < 0.5) * (1 if rng.random() < 0.5 else -1),
             incomplete=0 if rng.random() < 0.85 else int(rng.choice([-1, 1])))
     return FractureLine(  # subtle: thin and faint, undisplaced, often through one cortex only
         t=0.0, angle_deg=float(rng.uniform(-35, 35)), width=float(rng.uniform(0.7, 1.2)),
@@ -129,7 +129,9 @@ def plan_study(seed: int, i: int, patient: PatientPlan) -> StudyPlan:
         difficulty = "difficult" if severity < DIFFICULT_BELOW else "easy"
         line = _fracture_line(rng, severity)
         t = float(rng.uniform(*site.t_range))
-        frac_plan = FracturePlan(site.bone, replace(line, t=t))
+        # Obvious fractures usually come with soft-tissue swelling; subtle ones rarely.
+        swelling = float(rng.uniform(0.3, 1.0) if difficulty == "easy" else rng.uniform(0.0, 0.35))
+        frac_plan = FracturePlan(site.bone, replace(line, t=t), swelling)
     n_views = 3 if rng.random() < (0.3 if body_part in ("finger", "hand", "wrist") else 0.1) else 2
     views = [FRONTAL[body_part], "LAT", "OBL" if body_part in ("finger", "hand", "wrist") else FRONTAL[body_part]]
     visible = [True] * n_views

@@ -31,6 +31,7 @@ COARSE_STEP = 2   # anatomy is rendered on a grid this much coarser, then upsamp
 class FracturePlan:
     bone: str
     line: FractureLine          # width in pixels here; converted to canonical units when rendering
+    swelling: float = 0.0       # soft-tissue swelling around the site, 0 (none) .. 1 (marked)
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,13 @@ class _Canvas:
 
 
 def _tube_into(canvas: _Canvas, out: np.ndarray, bone: Bone, *, child: bool = False,
-               fracture: FractureLine | None = None, combine: str = "add", margin_extra: float = 0.0) -> None:
-    margin = bone.radius * (1 + bone.flare) * 1.2 + (bone.radius * 1.5 if fracture else margin_extra)
-    box = canvas.bbox([bone.p0, bone.p1], margin)
+               fracture: FractureLine | None = None, combine: str = "add", whole: bool = False) -> None:
+    margin = bone.radius * (1 + bone.flare) * 1.2
+    if fracture is not None or whole:
+        # A displaced or angulated fragment can leave the intact bone's box: use the whole film.
+        box = (slice(0, canvas.h), slice(0, canvas.w))
+    else:
+        box = canvas.bbox([bone.p0, bone.p1], margin)
     if box is None:
         return
     along, across = canvas.bone_frame(box, bone)
@@ -163,6 +168,22 @@ def _extras(anatomy: Anatomy, plan: ViewPlan) -> tuple[list[Bone], list[Bone]]:
     return metal, casts
 
 
+def _swelling(anatomy: Anatomy, fracture: FracturePlan) -> list[Bone]:
+    """Soft-tissue swelling over a fracture: a soft, solid blob centred on the site."""
+    blobs = []
+    for bone in anatomy.bones:
+        if bone.key != fracture.bone:
+            continue
+        ax, ay = (bone.p1[0] - bone.p0[0]) / bone.length, (bone.p1[1] - bone.p0[1]) / bone.length
+        cx = bone.p0[0] + ax * bone.length * fracture.line.t
+        cy = bone.p0[1] + ay * bone.length * fracture.line.t
+        half = bone.radius * 2.5
+        blobs.append(Bone("swelling", (cx - ax * half, cy - ay * half), (cx + ax * half, cy + ay * half),
+                          bone.radius * (2.2 + 1.8 * fracture.swelling), solid=True,
+                          density=0.45 * fracture.swelling))
+    return blobs
+
+
 def attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
     """Total attenuation (log domain) of one film, before detector blur and noise.
 
@@ -180,6 +201,9 @@ def attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
     soft = np.zeros((coarse.h, coarse.w), np.float32)
     for bone in anatomy.soft:
         _tube_into(coarse, soft, bone, combine="max")
+    if with_fracture and plan.fracture is not None and plan.fracture.swelling > 0:
+        for swelling in _swelling(anatomy, plan.fracture):
+            _tube_into(coarse, soft, swelling)
     bone_map = np.zeros_like(soft)
     for bone in anatomy.bones:
         _tube_into(coarse, bone_map, bone, child=child)
@@ -200,7 +224,7 @@ def attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
         line = replace(plan.fracture.line, width=plan.fracture.line.width / fine.scale)
         for bone in broken:
             intact = np.zeros((fine.h, fine.w), np.float32)
-            _tube_into(fine, intact, bone, child=child, margin_extra=bone.radius * 1.5)
+            _tube_into(fine, intact, bone, child=child, whole=True)
             fractured = np.zeros_like(intact)
             _tube_into(fine, fractured, bone, child=child, fracture=line)
             total += (fractured - intact) * (cm * np.float32(MU_BONE))
