@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -58,18 +59,24 @@ def speed(n: int, workers: int | None, tmp: Path) -> None:
 
     rows = []
     for w in ([1, workers] if workers not in (None, 1) else [1, None]):
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         manifest = generate_demo_files(tmp / f"speed_w{w}", n, seed=1, workers=w)
-        rows.append((w, time.perf_counter() - t))
+        rows.append((w, time.perf_counter() - t, time.process_time() - cpu))
     images = sum(len(s.image_paths) for s in manifest)
+    cpu = time.process_time()
     base = blank_baseline(manifest, tmp / "blank")
-    print(f"speed: {n} studies, {images} images")
+    base_cpu = time.process_time() - cpu
+    print(f"speed: {n} studies, {images} images; machine load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores (CPU seconds are what one free core would take)")
     print(f"  baseline, pydicom writing {images} blank images of the same sizes: {base:6.2f} s "
-          f"= {n / base:6.1f} studies/s")
-    for w, secs in rows:
+          f"= {n / base:6.1f} studies/s; {base_cpu:5.2f} CPU s = {n / base_cpu:6.1f} studies per CPU s")
+    for w, secs, cpu_secs in rows:
         label = "default workers" if w is None else f"{w} worker{'s' if w != 1 else ''}"
-        print(f"  generate_demo_files ({label:>15}): {secs:6.2f} s = {n / secs:6.1f} studies/s "
-              f"(time ratio to baseline {secs / base:4.1f}x)")
+        line = (f"  generate_demo_files ({label:>15}): {secs:6.2f} s = {n / secs:6.1f} studies/s "
+                f"(time ratio to baseline {secs / base:4.1f}x)")
+        if w == 1:
+            line += f"; {cpu_secs:5.2f} CPU s = {n / cpu_secs:6.1f} studies per CPU s"
+        print(line)
 
 
 def _thumbnail(path: Path, size: int):

@@ -7,6 +7,7 @@ from importlib import resources
 
 
 def application(argv: list[str] | None = None):
+    import gui.qt_safety  # noqa: F401 - before any thread imports anything
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()

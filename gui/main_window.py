@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([560, 680, 380])
+        self.splitter.setSizes([610, 630, 360])
         outer.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -322,10 +322,13 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Model: {info['model_id']}" if info else "Model: none yet")
         self.reload_worklist()
         if info is not None:
-            if self.current_study is not None:
-                cached = self.loader.cache.get(self.current_study)
-                self.predictor_thread.request(self.current_study, cached[0] if cached else None, first=True)
-            self.predictor_thread.request_many([r.study_id for r in self.worklist.ordered_rows()])
+            # The current study goes first, with its already-decoded pixels; until they are decoded
+            # _on_loaded will queue it (decoding it twice would only slow both down).
+            cached = self.loader.cache.get(self.current_study) if self.current_study is not None else None
+            if cached:
+                self.predictor_thread.request(self.current_study, cached[0], first=True)
+            self.predictor_thread.request_many([r.study_id for r in self.worklist.ordered_rows()
+                                                if r.study_id != self.current_study])
         self._show_prediction()
         self.model_state_known.emit()
 

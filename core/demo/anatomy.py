@@ -14,6 +14,7 @@ Everything here is plain data; :mod:`core.demo.render` turns it into pixels.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -285,9 +286,14 @@ def _rotate_bone(bone: Bone, pivot: tuple[float, float], degrees: float) -> Bone
 
 
 def anatomy_for(body_part: str, view: str, age: float) -> tuple[Anatomy, FieldOfView]:
-    """The skeleton and field of view of one film (view: PA, AP, LAT or OBL)."""
-    fov = FIELDS_OF_VIEW[body_part]
+    """The skeleton and field of view of one film (view: PA, AP, LAT or OBL). Shared: do not modify."""
     child_scale = 0.55 if age < 8 else (0.8 if age < 12 else 1.0)
+    return _anatomy(body_part, view, child_scale)
+
+
+@functools.lru_cache(maxsize=128)
+def _anatomy(body_part: str, view: str, child_scale: float) -> tuple[Anatomy, FieldOfView]:
+    fov = FIELDS_OF_VIEW[body_part]
     if fov.base == "hand":
         hv = view if view in ("PA", "LAT", "OBL") else "PA"
         if body_part == "finger" and hv == "LAT":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.filereader import read_file_meta_info
 
 from core.dicom.reading import damaged_file_guard, file_kind, read_dataset, read_head
@@ -47,8 +50,37 @@ class DicomHeader:
         return (self.rows or 0) * (self.columns or 0) * self.number_of_frames * self.samples_per_pixel
 
 
+# Header scans convert ~25 attributes per file; pydicom's generic conversion
+# (keyword lookup, charset handling, MultiValue) costs more than parsing the
+# file. Plain-ASCII text and US values are decoded straight from the raw
+# element; anything else (other character sets, implicit VR) takes pydicom's path.
+_FAST_TEXT_VRS = frozenset(("UI", "CS", "DA", "AS", "SH", "LO", "IS", "DS", "TM", "DT"))
+
+
+@functools.lru_cache(maxsize=None)
+def _tag(keyword: str) -> int:
+    return tag_for_keyword(keyword)
+
+
+def _raw(ds, keyword: str):
+    """(found, value): the raw element's quick decode, or found=False to use pydicom."""
+    elem = ds._dict.get(_tag(keyword))
+    if elem is None:
+        return True, None
+    if not isinstance(elem, RawDataElement) or not isinstance(elem.value, bytes):
+        return False, None
+    if elem.VR in _FAST_TEXT_VRS and elem.value.isascii():
+        return True, elem.value.decode("ascii").split("\\", 1)[0].strip(" \x00") or None
+    if elem.VR == "US" and len(elem.value) >= 2:
+        return True, int.from_bytes(elem.value[:2], "little" if elem.is_little_endian else "big")
+    return False, None
+
+
 def text_value(ds, keyword: str) -> str | None:
     """First value of a text attribute, stripped; None when absent or empty."""
+    found, value = _raw(ds, keyword)
+    if found:
+        return None if value is None else str(value)
     try:
         value = ds.get(keyword)
     except Exception:  # noqa: BLE001 - an undecodable value counts as absent
@@ -65,10 +97,12 @@ def text_value(ds, keyword: str) -> str | None:
 
 def int_value(ds, keyword: str, path: str, tag: str, default: int | None = None) -> int | None:
     """An integer attribute; a non-numeric value is a damaged file, named by its tag."""
-    try:
-        value = ds.get(keyword)
-    except Exception:  # noqa: BLE001
-        value = "?"
+    found, value = _raw(ds, keyword)
+    if not found:
+        try:
+            value = ds.get(keyword)
+        except Exception:  # noqa: BLE001
+            value = "?"
     if value is None or value == "":
         return default
     try:

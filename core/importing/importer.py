@@ -55,6 +55,20 @@ class ImportResult:
 
 
 @dataclass
+class _Known:
+    """What the workspace already holds, loaded once so each file costs no lookups."""
+
+    paths: set[str]
+    sop_uids: set[str]
+    studies: dict[str, int] = field(default_factory=dict)  # Study Instance UID -> id, filled as we go
+
+    @classmethod
+    def load(cls, store) -> "_Known":
+        rows = store.execute("SELECT source_path, sop_uid FROM images").fetchall()
+        return cls({r[0] for r in rows}, {r[1] for r in rows})
+
+
+@dataclass
 class _Plan:
     images: list[Path] = field(default_factory=list)
     csvs: list[Path] = field(default_factory=list)
@@ -67,7 +81,7 @@ def import_paths(paths: Iterable[str | os.PathLike], workspace: Workspace, progr
     plan = _discover([Path(p) for p in paths], result)
     total = len(plan.images) + len(plan.csvs)
     with workspace.connect() as store:
-        known_paths = store.known_source_paths()
+        known = _Known.load(store)
         done = 0
         for start in range(0, len(plan.images), _CHUNK):
             if stop is not None and stop.is_set():
@@ -78,7 +92,7 @@ def import_paths(paths: Iterable[str | os.PathLike], workspace: Workspace, progr
                     if stop is not None and stop.is_set():
                         result.cancelled = True
                         break
-                    _import_image(store, path, known_paths, result, author)
+                    _import_image(store, path, known, result, author)
                     done += 1
                     if progress:
                         progress(done, total, path.name)
@@ -106,11 +120,13 @@ def _discover(paths: list[Path], result: ImportResult) -> _Plan:
     plan = _Plan()
     seen: set[Path] = set()
 
-    def add_file(path: Path, explicit: bool) -> None:
-        real = path.resolve()
+    def add_file(path: Path, explicit: bool, resolved: bool = False) -> None:
+        # Walked files sit under an already-resolved root: skip realpath's per-component lstat.
+        real = path if resolved else Path(os.path.realpath(path))
         if real in seen:
             return
         seen.add(real)
+        path = real
         if path.name.upper() == "DICOMDIR":
             _expand_dicomdir(path, add_file, result)
             return
@@ -124,10 +140,10 @@ def _discover(paths: list[Path], result: ImportResult) -> _Plan:
 
     for path in paths:
         if path.is_dir():
-            for folder, dirs, files in os.walk(path):
+            for folder, dirs, files in os.walk(os.path.realpath(path)):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    add_file(Path(folder) / name, explicit=False)
+                    add_file(Path(folder) / name, explicit=False, resolved=True)
         elif path.is_file():
             add_file(path, explicit=True)
         else:
@@ -150,50 +166,53 @@ def _expand_dicomdir(path: Path, add_file, result: ImportResult) -> None:
 
 
 # ------------------------------------------------------------------ per file
-def _import_image(store, path: Path, known_paths: set[str], result: ImportResult, author: str) -> None:
-    source = str(path.resolve())
-    if source in known_paths:
+def _import_image(store, path: Path, known: "_Known", result: ImportResult, author: str) -> None:
+    source = str(path)  # already resolved by _discover
+    if source in known.paths:
         result.skipped += 1
         return
     kind = sniff(path)
     try:
         if kind in ("png", "jpeg"):
-            added = _import_bitmap(store, path, source, kind, result, author)
+            added = _import_bitmap(store, path, source, kind, known, result, author)
         elif kind == "empty":
             raise DicomError(path, "the file is empty")
         else:
-            added = _import_dicom(store, path, source, result)
+            added = _import_dicom(store, path, source, known, result)
     except DicomError as err:
         result.rejected.append(Rejection(str(path), err.reason))
         return
     except OSError as err:
         result.rejected.append(Rejection(str(path), f"the file cannot be read ({err.strerror or err})"))
         return
-    known_paths.add(source)
+    known.paths.add(source)
     if added:
         result.imported += 1
     else:
         result.skipped += 1
 
 
-def _import_dicom(store, path: Path, source: str, result: ImportResult) -> bool:
+def _import_dicom(store, path: Path, source: str, known: "_Known", result: ImportResult) -> bool:
     from core.dicom.header import read_header
 
     h = read_header(path)
     if not h.has_pixel_data:
         raise DicomError(path, "no pixel data (not an image)")
-    if store.has_image(sop_uid=h.sop_instance_uid):
+    if h.sop_instance_uid in known.sop_uids:
         return False
     patient_key = h.patient_id or f"unknown:{h.study_instance_uid}"
-    patient_id = store.upsert_patient(patient_key, sex=h.patient_sex or None, birth_date=h.patient_birth_date or None)
     body_part = normalise_body_part(h.body_part_examined, h.study_description, h.series_description,
                                     *(p for p in path.parts[-4:-1]))
-    study_id, created = store.upsert_study(
-        h.study_instance_uid, patient_id, accession=h.accession_number or None, study_date=h.study_date or None,
-        description=h.study_description or None, body_part=body_part,
-        patient_age=patient_age_years(h.patient_age, h.patient_birth_date, h.study_date), origin="dicom",
-    )
-    result.studies_created += created
+    study_id = known.studies.get(h.study_instance_uid)
+    if study_id is None:  # first file of this study in this import: file the patient and study
+        patient_id = store.upsert_patient(patient_key, sex=h.patient_sex, birth_date=h.patient_birth_date)
+        study_id, created = store.upsert_study(
+            h.study_instance_uid, patient_id, accession=h.accession_number, study_date=h.study_date,
+            description=h.study_description, body_part=body_part,
+            patient_age=patient_age_years(h.patient_age, h.patient_birth_date, h.study_date), origin="dicom",
+        )
+        known.studies[h.study_instance_uid] = study_id
+        result.studies_created += created
     stat = path.stat()
     store.add_image(
         study_id, h.sop_instance_uid, source, series_uid=h.series_instance_uid, file_format="dicom",
@@ -201,10 +220,12 @@ def _import_dicom(store, path: Path, source: str, result: ImportResult) -> bool:
         columns=h.columns, photometric=h.photometric_interpretation, bits_stored=h.bits_stored,
         transfer_syntax=h.transfer_syntax_uid, file_size=stat.st_size, file_mtime=stat.st_mtime,
     )
+    known.sop_uids.add(h.sop_instance_uid)
     return True
 
 
-def _import_bitmap(store, path: Path, source: str, kind: str, result: ImportResult, author: str) -> bool:
+def _import_bitmap(store, path: Path, source: str, kind: str, known: "_Known", result: ImportResult,
+                   author: str) -> bool:
     mura = parse_mura_path(path)
     if mura is None:
         raise DicomError(path, "a PNG/JPEG image outside a MURA-style folder (XR_<BODY PART>/<patient>/<study>/) "
@@ -215,8 +236,9 @@ def _import_bitmap(store, path: Path, source: str, kind: str, result: ImportResu
     # Keyed on the MURA-relative path so a copy of the same tree elsewhere is recognised.
     image_key = f"{mura.study_key}/{path.name}"
     sop_uid = "file:" + hashlib.sha1(image_key.encode()).hexdigest()
-    if store.has_image(sop_uid=sop_uid):
+    if sop_uid in known.sop_uids:
         return False
+    known.sop_uids.add(sop_uid)
     patient_id = store.upsert_patient(f"mura:{mura.patient_key}")
     study_id, created = store.upsert_study(f"mura:{mura.study_key}", patient_id, body_part=mura.body_part,
                                            origin="mura")

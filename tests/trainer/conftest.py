@@ -46,3 +46,13 @@ def chain(base_workspace):
     body = run_train(base_workspace, stage="body-part")[-1].result
     target = run_train(base_workspace, stage="target", epochs=4, lr=3e-4)[-1].result
     return base_workspace, body, target
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory):
+    """The application's own demo studies (DICOM files, reports, withheld labels)."""
+    from core.demo.workspace import build_demo_workspace
+
+    ws = Workspace.open(tmp_path_factory.mktemp("demo-ws") / "ws")
+    build_demo_workspace(ws, n_studies=48, seed=3)
+    return ws

@@ -1,0 +1,38 @@
+"""The body-part -> target chain on the demo generator's DICOM studies.
+
+The demo workspace of 48 studies has only a handful of validation/test
+studies, so this checks the pipeline (DICOM decoding, withheld labels,
+body parts, registry chain, prediction on DICOM), not accuracy; the learning
+itself is asserted on the synthetic workspace (test_chain.py) and measured by
+bench/bench_table2.py.
+"""
+
+from __future__ import annotations
+
+from tests.trainer.conftest import run_train
+
+
+def test_chain_on_demo_dicom_studies(demo_workspace):
+    from core.imaging.image import load_image
+    from core.inference.predictor import Predictor
+    from trainer.data import collect
+
+    ws = demo_workspace
+    with ws.connect() as store:
+        body_data = collect(store, "body_part")
+        fracture_data = collect(store, "fracture")
+        labelled_studies = len(store.current_labels("fracture"))
+        total_studies = store.count_studies()
+    assert len(body_data.classes) >= 3
+    assert labelled_studies < total_studies  # withheld labels are not trained on
+    assert {s.study_id for s in fracture_data.samples} <= set(range(1, total_studies + 1))
+    body = run_train(ws, stage="body-part", epochs=1, warmup_epochs=0)[-1].result
+    target = run_train(ws, stage="target", epochs=2)[-1].result
+    assert body["model_id"] and target["parent_id"] == body["model_id"]
+    assert target["test"]["n"] >= 1 and "auc" in target["test"]
+    predictor = Predictor.for_workspace(ws)
+    with ws.connect() as store:
+        row = store.images()[0]
+    image = load_image(row["source_path"])
+    view = predictor.predict_image(image)
+    assert view.heatmap.shape == image.values.shape and 0 <= view.probability <= 1
