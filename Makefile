@@ -29,7 +29,7 @@ qt-system-deps: $(STAMP)
 	fi
 
 run: install
-	$(VENV)/bin/radinet gui --demo-if-empty
+	$(VENV)/bin/radinet gui
 
 test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
