@@ -28,3 +28,35 @@ def disable_feature_import_scan() -> bool:
 
 
 PATCHED = disable_feature_import_scan()
+
+
+# --------------------------------------------------------------------------
+# PySide6 6.12 on Python 3.11 drops one reference to None on every call of a
+# method that returns nothing (QTimer(), setInterval, processEvents, painter
+# calls, ...): measured here, 200 calls of QCoreApplication.processEvents()
+# lower sys.getrefcount(None) by 200, and the process dies with "Fatal Python
+# error: none_dealloc" once the count reaches zero -- minutes into a real
+# session. The wheels are built for interpreters where None is immortal
+# (PEP 683, Python 3.12+), so there the bug is harmless. Until the project runs
+# on 3.12+, give None a reserve of references far larger than a session can
+# spend (None is never freed anyway, so extra references cost nothing).
+_NONE_RESERVE = 1 << 40
+
+
+def protect_none_refcount() -> bool:
+    """On CPython < 3.12, add a huge reserve to None's reference count; True if it was needed."""
+    import sys
+
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return False
+    import ctypes
+
+    # Methods returning bool drop references to True/False the same way.
+    for singleton in (None, True, False):
+        refcount = ctypes.c_ssize_t.from_address(id(singleton))   # ob_refcnt, the first field of a PyObject
+        if refcount.value < _NONE_RESERVE // 2:
+            refcount.value += _NONE_RESERVE
+    return True
+
+
+NONE_PROTECTED = protect_none_refcount()

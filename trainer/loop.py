@@ -155,7 +155,8 @@ class _Trainer:
             if self.stopped:
                 yield self.ev("done", epoch=self.epoch, message="stopped; run the same command again to resume",
                               result={"model_id": None, "stage": c.stage, "promoted": False, "stopped": True,
-                                      "reason": "stopped before the end; the run can be resumed", "val": self.best_val})
+                                      "reason": "stopped before the end; the run can be resumed",
+                                      "val": self._public(self.best_val) if self.best_val else None})
                 return
             result = self._finish()
             yield self.ev("done", epoch=self.epoch, val=result["val"], result=result,
@@ -370,7 +371,7 @@ class _Trainer:
                 y = torch.from_numpy(self.targets["train"][idx]).to(self.device)
                 w = torch.from_numpy(self.weights["train"][idx]).to(self.device)
                 self.optimizer.zero_grad(set_to_none=True)
-                with torch.autocast(device_type="cuda", dtype=torch.float16, enabled=use_amp):
+                with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=use_amp):
                     loss = loss_fn(module(x), y, w)
                 scaler.scale(loss).backward()
                 scaler.step(self.optimizer)

@@ -17,9 +17,11 @@ HIGH_SPECIFICITY_TARGET = 0.95
 
 
 def _safe_auc(y: np.ndarray, p: np.ndarray, **kw) -> float | None:
+    if len(set(np.asarray(y).tolist())) < 2:
+        return None  # AUC is undefined with one class only
     try:
         value = skm.roc_auc_score(y, p, **kw)
-    except ValueError:  # one class only in y
+    except ValueError:
         return None
     return None if math.isnan(value) else float(value)
 

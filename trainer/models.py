@@ -24,11 +24,12 @@ HEADS = ("linear", "mlp")
 GREY_MEAN, GREY_STD = 0.449, 0.226
 
 
-def _backbone(architecture: str) -> tuple[nn.Sequential, int, str, int]:
+def _backbone(architecture: str) -> tuple[nn.Sequential, int, str, int | tuple[int, int]]:
     """(features, channels, name of the first conv in a torchvision state dict, fast-refresh split index).
 
     The split index is where ``features`` is cut for the fast refresh: layers
-    before it are frozen and cached, layers from it on are trained.
+    before it are frozen and cached, layers from it on are trained; (i, j)
+    cuts inside block i after its j-th sub-block.
     """
     import torchvision.models as tvm
 
@@ -40,7 +41,8 @@ def _backbone(architecture: str) -> tuple[nn.Sequential, int, str, int]:
     if architecture.startswith("resnet"):
         names = ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4"]
         feats = nn.Sequential(OrderedDict((n, getattr(m, n)) for n in names))
-        return feats, m.fc.in_features, "conv1.weight", 7
+        # Fast refresh trains only the last residual block (layer4[1:]).
+        return feats, m.fc.in_features, "conv1.weight", (7, 1)
     if architecture.startswith("densenet"):
         # torchvision applies the final ReLU in forward(); make it part of the features.
         feats = nn.Sequential(OrderedDict([*m.features.named_children(), ("relu5", nn.ReLU(inplace=False))]))
@@ -108,13 +110,23 @@ class RadiNetModel(nn.Module):
         for p in self.features.parameters():
             p.requires_grad_(trainable)
 
+    def _split(self) -> tuple[int, int | None]:
+        split = self.split_index
+        return split if isinstance(split, tuple) else (split, None)
+
     def stem(self) -> nn.Sequential:
         """Early layers frozen and cached by the fast refresh."""
-        return self.features[: self.split_index]
+        index, inner = self._split()
+        if inner is None:
+            return self.features[:index]
+        return nn.Sequential(*self.features[:index], *self.features[index][:inner])
 
     def tail(self) -> nn.Sequential:
         """Last block(s) trained by the fast refresh."""
-        return self.features[self.split_index:]
+        index, inner = self._split()
+        if inner is None:
+            return self.features[index:]
+        return nn.Sequential(*self.features[index][inner:], *self.features[index + 1:])
 
     def grad_cam_target_layer(self) -> nn.Module:
         """Layer pytorch-grad-cam hooks: the last block of the backbone."""

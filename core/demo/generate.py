@@ -30,7 +30,7 @@ MANIFEST = "manifest.json"
 GROUND_TRUTH_COLUMNS = ("study_uid", "body_part", "fracture", "difficulty", "label_withheld",
                         "accession", "patient_id", "patient_age", "report_kind", "fracture_site")
 
-PARALLEL_FROM = 40   # below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 100   # below this, starting worker processes (about a second each) costs more than it saves
 MAX_WORKERS = 8
 Progress = Callable[[int, int, str], None]
 

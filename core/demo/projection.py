@@ -9,6 +9,7 @@ functions return that path length over arrays of canonical coordinates
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -56,6 +57,28 @@ def displace_fragment(along, across, bone: Bone, fracture: FractureLine):
     return new_along, new_across, signed
 
 
+PROFILE_SAMPLES = 512   # samples of a bone's radius profile along its length
+
+
+@functools.lru_cache(maxsize=512)
+def tube_profile(bone: Bone) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Squared outer radius, squared marrow radius and marrow transparency along the bone.
+
+    The metaphyses flare (``bone.flare``) and the cortex thins towards the ends,
+    where cancellous bone fills the cavity. Sampled once per bone so that each
+    pixel needs only a table look-up.
+    """
+    length, r = max(bone.length, 1e-6), bone.radius
+    t = np.linspace(0, length, PROFILE_SAMPLES, dtype=np.float64)
+    fl = max(0.12 * length, 1.5 * r)
+    endness = np.exp(-np.square(t / fl)) + np.exp(-np.square((length - t) / fl))
+    r_out = r * (1 + bone.flare * endness)
+    r_in = r_out * (1 - bone.cortex * (1 - 0.65 * endness))
+    medulla = bone.medulla + (0.55 - bone.medulla) * np.minimum(endness, 1)
+    return (np.square(r_out).astype(np.float32), np.square(r_in).astype(np.float32),
+            (1 - medulla).astype(np.float32))
+
+
 def tube_path_length(along: np.ndarray, across: np.ndarray, bone: Bone) -> np.ndarray:
     """Path length through a flared hollow tube, marrow weighted by ``bone.medulla``.
 
@@ -63,32 +86,33 @@ def tube_path_length(along: np.ndarray, across: np.ndarray, bone: Bone) -> np.nd
     the cortex is the outer chord minus the (less dense) inner chord.
     """
     length = np.float32(max(bone.length, 1e-6))
-    r = np.float32(bone.radius)
     t_along = np.clip(along, 0, length)
     if bone.flat_ends:
         d2 = across * across
     else:
         beyond = along - t_along
-        d2 = beyond * beyond + across * across
-    if bone.flare or not bone.solid:
-        fl = np.float32(max(0.12 * float(length), 1.5 * float(r)))
-        endness = np.exp(-np.square(t_along / fl)) + np.exp(-np.square((length - t_along) / fl))
-        r_t = r * (1 + np.float32(bone.flare) * endness)
+        d2 = beyond * beyond
+        d2 += across * across
+    if bone.solid and not bone.flare:
+        out = np.float32(bone.radius) ** 2 - d2
+        np.maximum(out, 0, out=out)
+        np.sqrt(out, out=out)
     else:
-        endness = None
-        r_t = r
-    outer = 2 * np.sqrt(np.maximum(r_t * r_t - d2, 0))
-    if bone.solid:
-        out = outer
-    else:
-        # Cortex thins towards the ends, where cancellous bone fills the cavity.
-        r_in = r_t * (1 - np.float32(bone.cortex) * (1 - 0.65 * endness))
-        inner = 2 * np.sqrt(np.maximum(r_in * r_in - d2, 0))
-        medulla = np.float32(bone.medulla) + (np.float32(0.55 - bone.medulla)) * np.minimum(endness, 1)
-        out = outer - inner * (1 - medulla)
+        r_out2, r_in2, marrow = tube_profile(bone)
+        idx = (t_along * np.float32((PROFILE_SAMPLES - 1) / length)).astype(np.intp)
+        out = r_out2[idx] - d2
+        np.maximum(out, 0, out=out)
+        np.sqrt(out, out=out)
+        if not bone.solid:
+            inner = r_in2[idx] - d2
+            np.maximum(inner, 0, out=inner)
+            np.sqrt(inner, out=inner)
+            inner *= marrow[idx]
+            out -= inner
     if bone.flat_ends:
-        out = np.where((along >= 0) & (along <= length), out, 0)
-    return out * np.float32(bone.density)
+        out[(along < 0) | (along > length)] = 0
+    out *= np.float32(2 * bone.density)
+    return out
 
 
 def fracture_gap(signed: np.ndarray, across: np.ndarray, bone: Bone, fracture: FractureLine) -> np.ndarray:

@@ -114,13 +114,9 @@ class _Canvas:
 
 
 def _tube_into(canvas: _Canvas, out: np.ndarray, bone: Bone, *, child: bool = False,
-               fracture: FractureLine | None = None, combine: str = "add", whole: bool = False) -> None:
-    margin = bone.radius * (1 + bone.flare) * 1.2
-    if fracture is not None or whole:
-        # A displaced or angulated fragment can leave the intact bone's box: use the whole film.
-        box = (slice(0, canvas.h), slice(0, canvas.w))
-    else:
-        box = canvas.bbox([bone.p0, bone.p1], margin)
+               fracture: FractureLine | None = None, combine: str = "add", extra_margin: float = 0.0) -> None:
+    margin = bone.radius * (1 + bone.flare) * 1.2 + extra_margin
+    box = canvas.bbox([bone.p0, bone.p1], margin)
     if box is None:
         return
     along, across = canvas.bone_frame(box, bone)
@@ -223,10 +219,13 @@ def attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
         broken = [b for b in anatomy.bones if b.key == plan.fracture.bone]
         line = replace(plan.fracture.line, width=plan.fracture.line.width / fine.scale)
         for bone in broken:
+            # How far a shifted or angulated distal fragment can stray from the intact bone.
+            stray = (line.shift + 1.0) * bone.radius + \
+                (1 - line.t) * bone.length * math.sin(math.radians(abs(line.angulation_deg)))
             intact = np.zeros((fine.h, fine.w), np.float32)
-            _tube_into(fine, intact, bone, child=child, whole=True)
+            _tube_into(fine, intact, bone, child=child, extra_margin=stray)
             fractured = np.zeros_like(intact)
-            _tube_into(fine, fractured, bone, child=child, fracture=line)
+            _tube_into(fine, fractured, bone, child=child, fracture=line, extra_margin=stray)
             total += (fractured - intact) * (cm * np.float32(MU_BONE))
     return total
 

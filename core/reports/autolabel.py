@@ -35,15 +35,17 @@ TASK = "fracture"
 DEFAULT_AUTHOR = "radinet-nlp"
 
 
-def _largest_confident_set(correct_sorted: np.ndarray, scores_sorted: np.ndarray, target: float) -> int:
-    """Size k of the largest top-k set (cut only between different scores) with precision >= target."""
+def _largest_confident_set(correct_sorted: np.ndarray, scores_sorted: np.ndarray, target: float,
+                           allowed: np.ndarray) -> int:
+    """Size k of the largest top-k set with precision >= target, cutting only between
+    different scores and only where ``allowed`` (e.g. not below even odds)."""
     n = len(correct_sorted)
     if n == 0:
         return 0
     cum = np.cumsum(correct_sorted)
     k = np.arange(1, n + 1)
     cut_ok = np.append(scores_sorted[:-1] != scores_sorted[1:], True)  # do not split tied scores
-    valid = (cum / k >= target) & cut_ok
+    valid = (cum / k >= target) & cut_ok & allowed
     return int(k[valid].max()) if valid.any() else 0
 
 
@@ -57,15 +59,12 @@ def choose_thresholds(y: Sequence[int], p: Sequence[float], target: float) -> di
     """
     y, p = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
     order = np.argsort(-p, kind="stable")
-    k_pos = _largest_confident_set(y[order] == 1, p[order], target)
+    # Never call a report positive below even odds, nor negative at or above them.
+    k_pos = _largest_confident_set(y[order] == 1, p[order], target, p[order] >= 0.5)
     t_pos = float(p[order][k_pos - 1]) if k_pos else None
-    if t_pos is not None and t_pos < 0.5:      # never call a report positive below even odds
-        t_pos = None
     order = np.argsort(p, kind="stable")
-    k_neg = _largest_confident_set(y[order] == 0, -p[order], target)
+    k_neg = _largest_confident_set(y[order] == 0, -p[order], target, p[order] < 0.5)
     t_neg = float(p[order][k_neg - 1]) if k_neg else None
-    if t_neg is not None and t_neg >= 0.5:
-        t_neg = None
     pos = p >= t_pos if t_pos is not None else np.zeros(len(p), bool)
     neg = p <= t_neg if t_neg is not None else np.zeros(len(p), bool)
     applied = int(pos.sum() + neg.sum())

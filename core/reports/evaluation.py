@@ -115,13 +115,11 @@ def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5,
 def format_confusion(metrics: dict, title: str) -> str:
     """The confusion matrix laid out like the paper's Table 3, with the summary figures."""
     (tn, fp), (fn, tp) = metrics["confusion"]
-    width = max(len(str(v)) for v in (tn, fp, fn, tp, "Predicted"))
     lines = [
         title,
-        f"{'':>18}  {'Predicted':^{2 * width + 3}}",
-        f"{'':>18}  {'Normal':>{width}}   {'Abnormal':>{width}}",
-        f"{'Actual  Normal':>18}  {tn:>{width}}   {fp:>{width}}",
-        f"{'Actual  Abnormal':>18}  {fn:>{width}}   {tp:>{width}}",
+        f"{'':<17}{'Predicted normal':>18}{'Predicted abnormal':>20}",
+        f"{'Actual normal':<17}{tn:>18}{fp:>20}",
+        f"{'Actual abnormal':<17}{fn:>18}{tp:>20}",
         f"accuracy {metrics['accuracy']:.4f}  precision {metrics['precision']:.4f}  recall {metrics['recall']:.4f}  "
         f"F1 {metrics['f1']:.4f}  AUC {metrics['auc']:.4f}  (n={metrics['n']}, positives={metrics['positives']})",
     ]

@@ -91,6 +91,10 @@ class TrainingDock(QDockWidget):
         for key in ("device", "architecture", "image_size", "batch_size", "max_images", "author"):
             if self.settings.get(key) not in (None, ""):
                 fields[key] = self.settings[key]
+        # Leave one core to the reader: a CPU run on every core starves the GUI thread.
+        import os
+
+        fields.setdefault("threads", max(1, (os.cpu_count() or 2) - 1))
         return fields
 
     def start(self, extra: dict | None = None) -> bool:

@@ -39,8 +39,9 @@ def _files(root):
 
 
 def test_same_seed_gives_identical_bytes_and_manifest(tmp_path):
+    """Also with worker processes: each study depends only on (seed, index)."""
     a = generate_demo_files(tmp_path / "a", 5, 11, workers=1)
-    b = generate_demo_files(tmp_path / "b", 5, 11, workers=1)
+    b = generate_demo_files(tmp_path / "b", 5, 11, workers=2)
     files = _files(tmp_path / "a")
     assert files == _files(tmp_path / "b") and len(files) >= 5 * 2 + 3
     for rel in files:

@@ -51,6 +51,11 @@ p = Predictor.for_workspace(ws)
 with ws.connect() as s:
     row = s.images()[0]
 v = p.predict_image(load_image(row["source_path"]))
+import contextlib, io
+from main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    rc = main(["predict", row["source_path"], "--workspace", {str(ws.path)!r}, "--json"])
+assert rc == 0
 print(json.dumps({{"model": p.model_id, "p": v.probability, "shape": list(v.heatmap.shape),
                   "torch": "torch" in sys.modules}}))
 """
@@ -182,3 +187,31 @@ def test_cli_predict_and_export(chain, tmp_path):
     assert all(os.path.exists(r["heatmap"]) for r in payload["results"])
     assert payload["results"][1]["study"] == study_uid
     assert main(["predict", "no-such-thing", "--workspace", str(ws.path)]) == 2
+
+
+def test_cached_model_inputs_match_inference_preprocessing(chain, monkeypatch):
+    """Epochs after the first decode nothing, and the cache holds what the predictor computes."""
+    import trainer.data as data
+    from core.imaging.image import load_image
+    from core.inference.preprocessing import model_ready
+
+    ws = chain[0]
+    with ws.connect() as store:
+        samples = data.collect(store, "fracture").samples[:5]
+
+    def no_decoding(*args):
+        raise AssertionError("decoded again instead of reading the cache")
+
+    arrays = data.model_ready_arrays(ws, samples, SIZE, False, loader=no_decoding)
+    for sample, cached in zip(samples, arrays):
+        fresh, _ = model_ready(load_image(sample.source_path), SIZE, False)
+        assert np.abs(cached.astype(np.float32) - fresh).max() < 1e-3
+
+
+def test_grad_cam_for_torch_models(chain):
+    from core.inference.torch_backend import TorchBackend, grad_cam
+
+    ws, _, target = chain
+    backend = TorchBackend(ws.models_dir / f"{target['model_id']}.safetensors")
+    maps = grad_cam(backend.model, np.random.default_rng(0).random((2, 1, SIZE, SIZE)).astype(np.float32))
+    assert maps.shape == (2, SIZE, SIZE) and np.isfinite(maps).all()

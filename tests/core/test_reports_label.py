@@ -1,0 +1,129 @@
+"""`radinet reports label` on a small workspace built with the Store API."""
+
+import json
+
+import numpy as np
+import pytest
+
+import main
+from core.reports.autolabel import choose_thresholds, label_workspace
+from core.reports.queue import review_queue, suggestions
+from core.reports.synthetic import synthetic_reports
+from core.store import Workspace
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """240 studies with reports: 2 of 3 labelled (radiologist or import), 1 of 3 unlabelled."""
+    ws = Workspace.open(tmp_path / "ws")
+    truth = {}
+    with ws.connect() as store:
+        pid = store.upsert_patient("P1")
+        for i, r in enumerate(synthetic_reports(240, seed=11, uncertain_rate=0.04)):
+            sid, _ = store.upsert_study(f"1.2.840.{i}", pid)
+            store.add_report(sid, r.text, origin="test")
+            truth[sid] = r.label
+            if i % 3:
+                store.add_label(sid, "fracture", "positive" if r.label else "negative",
+                                "radiologist" if i % 3 == 1 else "import", "dr-test")
+    return ws, truth
+
+
+def label_rows(store):
+    return store.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+
+
+def test_label_applies_confident_labels_and_queues_the_rest(workspace, capsys):
+    ws, truth = workspace
+    code = main.main(["reports", "label", "--workspace", str(ws.path), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["trained_on"] == 160 and summary["candidates"] == 80
+    assert summary["labelled"] + summary["sent_to_review"] == 80
+    assert summary["labelled"] >= 10
+    assert summary["expected_precision"] >= 0.98
+    assert summary["coverage"] == round(summary["labelled"] / 80, 4)
+    with ws.connect() as store:
+        current = store.current_labels("fracture")
+        nlp = {sid: lab for sid, lab in current.items() if lab.source == "nlp"}
+        assert len(nlp) == summary["labelled"]
+        for sid, lab in nlp.items():
+            assert lab.labeller_version == summary["labeller_version"]
+            assert 0.5 <= lab.confidence <= 1.0
+        correct = sum((lab.value == "positive") == bool(truth[sid]) for sid, lab in nlp.items())
+        assert correct / len(nlp) >= 0.95
+        queue = review_queue(store)
+        assert len(queue) == summary["sent_to_review"] == summary["review_queue"]
+        assert all(q["study_id"] not in nlp for q in queue)
+
+
+def test_rerun_adds_nothing(workspace):
+    ws, _ = workspace
+    with ws.connect() as store:
+        first = label_workspace(store)
+        rows = label_rows(store)
+        n_suggestions = store.execute("SELECT COUNT(*) FROM nlp_suggestions").fetchone()[0]
+        second = label_workspace(store)
+        assert second["labeller_version"] == first["labeller_version"]
+        assert second["labelled"] == second["sent_to_review"] == 0
+        assert second["already_decided"] == second["candidates"]
+        assert label_rows(store) == rows
+        assert store.execute("SELECT COUNT(*) FROM nlp_suggestions").fetchone()[0] == n_suggestions
+
+
+def test_never_overrides_a_radiologist(workspace):
+    ws, _ = workspace
+    with ws.connect() as store:
+        before = {sid: (lab.id, lab.value) for sid, lab in store.current_labels("fracture").items()}
+        # A radiologist label that contradicts its report must survive.
+        first_radiologist = next(sid for sid, lab in store.current_labels("fracture").items()
+                                 if lab.source == "radiologist")
+        label_workspace(store)
+        after = store.current_labels("fracture")
+        for sid, (label_id, value) in before.items():
+            assert after[sid].id == label_id and after[sid].value == value
+        assert not suggestions(store, first_radiologist)
+
+
+def test_data_change_gives_new_version_and_radiologist_wins_over_nlp(workspace):
+    ws, _ = workspace
+    with ws.connect() as store:
+        first = label_workspace(store)
+        nlp_study = next(sid for sid, lab in store.current_labels("fracture").items() if lab.source == "nlp")
+        nlp_value = store.current_label(nlp_study).value
+        corrected = "negative" if nlp_value == "positive" else "positive"
+        store.add_label(nlp_study, "fracture", corrected, "radiologist", "dr-test")
+        second = label_workspace(store)
+        assert second["labeller_version"] != first["labeller_version"]   # training data changed
+        assert second["trained_on"] == first["trained_on"] + 1
+        assert second["candidates"] == first["candidates"] - 1
+        current = store.current_label(nlp_study)
+        assert current.source == "radiologist" and current.value == corrected
+        history = [r["source"] for r in store.label_history(nlp_study)]
+        assert history == ["nlp", "radiologist"]
+
+
+def test_label_needs_labelled_reports(tmp_path, capsys):
+    ws = Workspace.open(tmp_path / "empty")
+    with ws.connect() as store:
+        sid, _ = store.upsert_study("1.2.3", store.upsert_patient("P"))
+        store.add_report(sid, "No fracture.")
+    code = main.main(["reports", "label", "--workspace", str(ws.path)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "label some studies first" in err
+
+
+def test_choose_thresholds_reaches_target_precision():
+    y = np.array([0] * 50 + [1] * 50)
+    p = np.concatenate([np.linspace(0.0, 0.6, 50), np.linspace(0.4, 1.0, 50)])
+    t = choose_thresholds(y, p, 0.98)
+    pos, neg = p >= t["positive"], p <= t["negative"]
+    assert y[pos].mean() >= 0.98 and (1 - y[neg]).mean() >= 0.98
+    assert t["positive"] > 0.5 > t["negative"]
+    assert t["expected_precision"] >= 0.98 and 0 < t["cv_coverage"] < 1
+    # A sloppier target labels more.
+    assert choose_thresholds(y, p, 0.8)["cv_coverage"] > t["cv_coverage"]
+    # Nothing can reach it: nothing is labelled.
+    none = choose_thresholds(np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.5, 0.5]), 0.98)
+    assert none["positive"] is None and none["negative"] is None and none["cv_coverage"] == 0
