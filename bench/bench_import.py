@@ -50,13 +50,13 @@ def bare_loop(paths: list[Path]) -> float:
     return time.perf_counter() - t
 
 
-def ours(folder: Path, workspace_dir: Path) -> tuple[float, int]:
+def ours(paths: list[Path], workspace_dir: Path) -> tuple[float, int]:
     from core.importing import import_paths
     from core.store import Workspace
 
     ws = Workspace.open(workspace_dir)
     t = time.perf_counter()
-    result = import_paths([folder], ws)
+    result = import_paths(paths, ws)
     return time.perf_counter() - t, result.imported
 
 
@@ -68,14 +68,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.folder:
-            folder, paths = args.folder, sorted(p for p in args.folder.rglob("*") if p.is_file())
+            paths = sorted(p for p in args.folder.rglob("*.dcm") if p.is_file())
         else:
             folder = tmp / "files"
             folder.mkdir()
+
             paths = make_files(folder, args.files)
         bare_loop(paths[:20])  # warm the page cache and imports for both
         bare = min(bare_loop(paths) for _ in range(2))
-        runs = [ours(folder, tmp / f"ws{i}") for i in range(2)]
+        runs = [ours(paths, tmp / f"ws{i}") for i in range(2)]
         our_time = min(t for t, _ in runs)
         n = len(paths)
         print(f"files: {n}, imported: {runs[0][1]}")

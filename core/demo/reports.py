@@ -57,12 +57,12 @@ _MIXED_NORMAL = (
 )
 _MIXED_FRACTURE = (
     "No dislocation. {Pattern} fracture of the {site}.",
-    "No joint effusion. There is a {pattern} fracture of the {site} {extra}.",
+    "No joint effusion. There is {a_pattern} fracture of the {site} {extra}.",
     "No other fracture seen. {Pattern} fracture of the {site}.",
 )
 _POSITIVE = (
     "{Pattern} fracture of the {site} {extra}.",
-    "There is a {pattern} fracture of the {site}.",
+    "There is {a_pattern} fracture of the {site}.",
     "Acute {pattern} fracture through the {site} {extra}.",
     "Fracture of the {site}, {pattern_lower_adj}.",
 )
@@ -101,7 +101,8 @@ def _impression(rng, kind: str, fracture: bool, site: str) -> str:
 
 def _findings(rng, kind: str, fracture: bool, site: str, part: str) -> str:
     pattern = _pick(rng, _PATTERNS)
-    fields = dict(site=site, part=part, pattern=pattern.lower(), Pattern=pattern,
+    article = "an" if pattern.lower()[0] in "aeiou" else "a"
+    fields = dict(site=site, part=part, pattern=pattern.lower(), Pattern=pattern, a_pattern=f"{article} {pattern.lower()}",
                   extra=_pick(rng, _EXTRAS_POSITIVE), pattern_lower_adj=pattern.lower())
     if kind == "discordant":
         kind = "negative" if fracture else "positive"
