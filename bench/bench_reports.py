@@ -90,6 +90,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=30_000, help="synthetic reports per collection (default 30000)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--negation-rates", default="0.6,0.05",
+                    help="synthetic collections to run, by negation rate (default 0.6,0.05)")
     ap.add_argument("--no-calibration", action="store_true", help="skip the calibration comparison")
     args = ap.parse_args()
     print(f"CPU cores visible: {os.cpu_count()}")
@@ -99,11 +101,11 @@ def main() -> int:
         texts, y, _ = read_report_csv(args.csv, args.text_column, args.label_column)
         bench(os.path.basename(args.csv), texts, y, args.folds, args.seed, not args.no_calibration)
         return 0
-    for title, rate in (("synthetic, negated mentions common (negation_rate 0.6)", 0.6),
-                        ("synthetic, negated mentions rare (negation_rate 0.05)", 0.05)):
+    for i, rate in enumerate(float(r) for r in args.negation_rates.split(",")):
+        title = f"synthetic, negated mentions {'common' if rate >= 0.5 else 'rare'} (negation_rate {rate})"
         reports = synthetic_reports(args.n, seed=args.seed, negation_rate=rate)
         bench(title, [r.text for r in reports], [r.label for r in reports], args.folds, args.seed,
-              not args.no_calibration and rate == 0.6)
+              not args.no_calibration and i == 0)
     return 0
 
 

@@ -497,7 +497,7 @@ class _Trainer:
                 "metrics": {"val": val, "test": test, "history": self.history},
                 "operating_points": ops,
                 # Heatmap = sigmoid(CAM logit): an absolute scale shared by all images.
-                "heatmap": {"scale": "sigmoid", "output": 1 if self.task == "fracture" else None},
+                "heatmap": {"scale": "sigmoid", "output": "logit of the predicted class"},
                 "training": {"epochs_run": self.epoch, "images": len(self.samples["train"]),
                              "device": self.device.type, "processes": self.world,
                              "images_per_second": self.images_per_second, "config": asdict(c)},

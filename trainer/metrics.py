@@ -52,9 +52,11 @@ def multiclass_metrics(y: np.ndarray, probs: np.ndarray) -> dict:
         return {"n": 0, "auc": None, "accuracy": None, "f1": None, "kappa": None}
     pred = probs.argmax(1)
     labels = list(range(probs.shape[1]))
-    auc = None
-    if len(set(y.tolist())) == probs.shape[1]:
-        auc = _safe_auc(y, probs / probs.sum(1, keepdims=True), multi_class="ovr", average="macro", labels=labels)
+    # One-vs-rest AUC averaged over the classes present (a small validation
+    # split rarely holds every body part).
+    per_class = [_safe_auc((y == k).astype(int), probs[:, k]) for k in labels]
+    per_class = [a for a in per_class if a is not None]
+    auc = float(np.mean(per_class)) if per_class else None
     return {
         "n": int(len(y)), "auc": auc,
         "accuracy": float(skm.accuracy_score(y, pred)),

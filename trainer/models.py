@@ -46,7 +46,8 @@ def _backbone(architecture: str) -> tuple[nn.Sequential, int, str, int | tuple[i
     if architecture.startswith("densenet"):
         # torchvision applies the final ReLU in forward(); make it part of the features.
         feats = nn.Sequential(OrderedDict([*m.features.named_children(), ("relu5", nn.ReLU(inplace=False))]))
-        return feats, m.classifier.in_features, "features.conv0.weight", 10
+        # Fast refresh trains the second half of the last dense block, norm5 and the head.
+        return feats, m.classifier.in_features, "features.conv0.weight", (10, len(m.features.denseblock4) // 2)
     if architecture == "efficientnet_b0":
         return nn.Sequential(*m.features.children()), m.classifier[1].in_features, "features.0.0.weight", 7
     # mobilenet_v3_large
@@ -119,20 +120,44 @@ class RadiNetModel(nn.Module):
         index, inner = self._split()
         if inner is None:
             return self.features[:index]
-        return nn.Sequential(*self.features[:index], *self.features[index][:inner])
+        return nn.Sequential(*self.features[:index], _block_part(self.features[index], 0, inner))
 
     def tail(self) -> nn.Sequential:
         """Last block(s) trained by the fast refresh."""
         index, inner = self._split()
         if inner is None:
             return self.features[index:]
-        return nn.Sequential(*self.features[index][inner:], *self.features[index + 1:])
+        return nn.Sequential(_block_part(self.features[index], inner, None), *self.features[index + 1:])
 
     def grad_cam_target_layer(self) -> nn.Module:
         """Layer pytorch-grad-cam hooks: the last block of the backbone."""
         if self.architecture.startswith("densenet"):
             return self.features[-3]  # last dense block (before norm5 and the final ReLU)
         return self.features[-1]
+
+
+class _DenseLayers(nn.Module):
+    """A run of a torchvision dense block's layers, each fed the concatenation of all earlier maps.
+
+    Splitting a dense block this way is exact: the first part returns the
+    concatenation so far, and the second part starts from it.
+    """
+
+    def __init__(self, layers: list[nn.Module]):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = [x]
+        for layer in self.layers:
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+def _block_part(block: nn.Module, start: int, stop: int | None) -> nn.Module:
+    if isinstance(block, nn.ModuleDict):  # torchvision _DenseBlock
+        return _DenseLayers(list(block.values())[start:stop])
+    return block[start:stop]
 
 
 class CamExport(nn.Module):

@@ -3,6 +3,11 @@
     radinet reports evaluate --csv F --text-column T --label-column L [--folds K] [--model M] [--compare] [--json]
     radinet reports label --workspace W [--precision 0.98] [--json]
 
+`evaluate --json` prints {"n", "positives", "accuracy", "precision", "recall", "f1", "auc",
+"confusion": [[tn, fp], [fn, tp]], "baseline": {same keys}}; with --compare it adds
+"compare": {model: {same keys}} for lr, gb, rf and nb on the same folds.
+`label --json` prints the summary of core.reports.autolabel.label_workspace.
+
 Never imports torch: the labeller is scikit-learn only.
 """
 
@@ -41,6 +46,7 @@ def add_arguments(parser) -> None:
     ev.add_argument("--model", choices=MODEL_CHOICES, default="lr", help="classifier (default lr)")
     ev.add_argument("--compare", action="store_true", help="also evaluate every classifier on the same folds")
     ev.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
+    _add_language_argument(ev)
     add_workspace_argument(ev)
     add_json_argument(ev)
 
@@ -52,7 +58,25 @@ def add_arguments(parser) -> None:
     lab.add_argument("--precision", type=_fraction, default=0.98, help="target precision (default 0.98)")
     lab.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default 5)")
     lab.add_argument("--model", choices=MODEL_CHOICES, default="lr", help="classifier (default lr)")
+    _add_language_argument(lab)
     add_json_argument(lab)
+
+
+def _add_language_argument(parser) -> None:
+    parser.add_argument("--languages", default="en", metavar="CODES",
+                        help="comma-separated phrase-list languages in resources/phrases (default en)")
+
+
+def _languages(args) -> tuple[str, ...]:
+    from core.reports.phrases import available_languages
+
+    wanted = tuple(code.strip() for code in args.languages.split(",") if code.strip())
+    known = available_languages()
+    unknown = [code for code in wanted if code not in known]
+    if unknown or not wanted:
+        raise InputError(f"There are no negation phrase lists for {', '.join(unknown) or 'an empty language list'}; "
+                         f"the languages available are {', '.join(known)}.")
+    return wanted
 
 
 def run(args) -> int:
@@ -69,8 +93,10 @@ def _evaluate(args) -> int:
     texts, labels, _meta = read_report_csv(args.csv, args.text_column, args.label_column)
     if args.folds < 2:
         raise InputError(f"The number of folds must be at least 2, not {args.folds}.")
+    languages = _languages(args)
     result = evaluate_reports(texts, labels, model=args.model, folds=args.folds, seed=args.seed,
-                              compare=args.compare, progress=ProgressPrinter("reports evaluate"))
+                              compare=args.compare, languages=languages,
+                              progress=ProgressPrinter("reports evaluate"))
     text = "\n\n".join([
         format_confusion(result, f"Report labeller ({MODEL_TITLES[args.model]}, n-grams + negation scopes), "
                                  f"{args.folds}-fold out-of-fold"),
@@ -96,7 +122,7 @@ def _label(args) -> int:
     ws = open_workspace(args)
     with ws.connect() as store:
         summary = label_workspace(store, target_precision=args.precision, folds=args.folds, model=args.model,
-                                  progress=ProgressPrinter("reports label"))
+                                  languages=_languages(args), progress=ProgressPrinter("reports label"))
     t = summary["thresholds"]
     fmt = lambda v: "never" if v is None else f"{v:.3f}"  # noqa: E731
     text = (

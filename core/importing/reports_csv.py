@@ -28,7 +28,7 @@ def import_reports_csv(store, path: Path) -> tuple[int, list[tuple[str, str]]]:
     """Add each row's report to its study. Returns (reports added, [(where, reason)])."""
     from core.reports.csv_input import read_csv_rows
 
-    header, rows, _meta = read_csv_rows(path)
+    header, rows = read_csv_rows(path)
     key_col, text_col = _pick(header, KEY_COLUMNS), _pick(header, TEXT_COLUMNS)
     if key_col is None or text_col is None:
         found = ", ".join(h for h in header if h) or "none"
@@ -37,7 +37,8 @@ def import_reports_csv(store, path: Path) -> tuple[int, list[tuple[str, str]]]:
         raise InputError(f"{path.name} has no {need}; the columns found are: {found}.")
     added, rejected = 0, []
     with store.transaction():
-        for line_no, row in rows:
+        for row in rows:
+            line_no = row.line
             key = row[key_col].strip() if key_col < len(row) else ""
             text = row[text_col].strip() if text_col < len(row) else ""
             if not key or not text:

@@ -163,9 +163,6 @@ class Predictor:
         return True
 
     # ------------------------------------------------------------ predicting
-    def _output_index(self) -> int:
-        return int((self.sidecar.get("heatmap") or {}).get("output") or 0) if self.sidecar.get("num_outputs", 1) > 1 else 0
-
     def predict_arrays(self, arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities (N,), heatmaps (N, h, w) on the absolute scale) for model-ready inputs."""
         with self._lock:

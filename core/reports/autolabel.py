@@ -28,7 +28,7 @@ import numpy as np
 from core.errors import InputError
 from core.reports.evaluation import binary_metrics, check_classes, fold_splits, out_of_fold
 from core.reports.labeller import ReportLabeller
-from core.reports.queue import add_suggestion, latest_reports, review_queue, studies_decided_by
+from core.reports.queue import add_suggestion, count_applied, latest_reports, review_queue, studies_decided_by
 from core.store.store import TRUSTED_SOURCES
 
 TASK = "fracture"
@@ -82,6 +82,26 @@ def training_fingerprint(items: Sequence[tuple[int, str, str]]) -> str:
     return h.hexdigest()
 
 
+def _training_set(reports: dict[int, str], current: dict) -> tuple[list[int], np.ndarray]:
+    """Studies with a report and a trusted positive/negative current label, and their 0/1 labels."""
+    train_ids = [s for s in reports if s in current and current[s].source in TRUSTED_SOURCES
+                 and current[s].value in ("positive", "negative")]
+    if not train_ids:
+        raise InputError("No study in the workspace has both a report and a fracture label from a radiologist "
+                         "or an import; label some studies first so the report labeller can learn.")
+    return train_ids, np.array([1 if current[s].value == "positive" else 0 for s in train_ids])
+
+
+def fit_workspace_labeller(store, model: str = "lr", languages: Sequence[str] = ("en",),
+                           seed: int = 0) -> ReportLabeller:
+    """A labeller trained on the workspace's trusted labels (for showing a report's
+    probability and cues in the viewer; labels nothing)."""
+    reports = latest_reports(store)
+    train_ids, y = _training_set(reports, store.current_labels(TASK))
+    check_classes(y, 2, where="The labelled reports in the workspace")
+    return ReportLabeller(model, "scoped", languages, seed).fit([reports[s] for s in train_ids], y)
+
+
 def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model: str = "lr", seed: int = 0,
                     languages: Sequence[str] = ("en",), author: str = DEFAULT_AUTHOR,
                     progress: Callable[[int, int, str], None] | None = None) -> dict:
@@ -90,13 +110,8 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
         raise InputError(f"The target precision must be above 0.5 and at most 1, not {target_precision}.")
     reports = latest_reports(store)
     current = store.current_labels(TASK)
-    train_ids = [s for s in reports if s in current and current[s].source in TRUSTED_SOURCES
-                 and current[s].value in ("positive", "negative")]
+    train_ids, y = _training_set(reports, current)
     candidates = [s for s in reports if s not in current or current[s].source == "nlp"]
-    if not train_ids:
-        raise InputError("No study in the workspace has both a report and a fracture label from a radiologist "
-                         "or an import; label some studies first so the report labeller can learn.")
-    y = np.array([1 if current[s].value == "positive" else 0 for s in train_ids])
     check_classes(y, folds, where="The labelled reports in the workspace")
 
     labeller = ReportLabeller(model, "scoped", languages, seed)
@@ -121,7 +136,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
             for study_id, p in zip(todo, probs):
                 p = float(p)
                 now = store.current_label(study_id, TASK)
-                if now is not None and now.source != "nlp":   # a radiologist labelled it meanwhile
+                if now is not None and now.source != "nlp":   # a radiologist (or an import) labelled it meanwhile
                     counts["protected"] += 1
                     continue
                 if t_pos is not None and p >= t_pos:
@@ -143,9 +158,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
             store.audit(author, "nlp-label", "labeller", version, json.dumps(
                 {k: counts[k] for k in ("positive", "negative", "review", "retracted")}, sort_keys=True))
 
-    applied_by_version = store.execute(
-        "SELECT COUNT(DISTINCT study_id) FROM nlp_suggestions WHERE labeller_version = ? AND status = 'applied'",
-        (version,)).fetchone()[0]
+    applied_by_version = count_applied(store, version, TASK)
     return {
         "labeller_version": version,
         "model": model,

@@ -44,13 +44,29 @@ def _delimiter(text: str) -> str:
         return ","
 
 
-def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, list[str]]], dict]:
-    """Header and rows of a CSV file: ``(header, [(line number, cells)], meta)``.
+class CsvRow(list):
+    """The cells of one CSV row (a list of str) that also knows its line in the file."""
+
+    def __init__(self, cells, line: int):
+        super().__init__(cells)
+        self.line = line
+
+
+def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[CsvRow]]:
+    """Header and rows of a CSV file, any of the encodings and delimiters below.
+
+    Each row is a list of cell strings with a ``.line`` attribute (its line in
+    the file, for messages such as "line 12"). Blank rows are skipped.
+    """
+    header, rows, _ = read_csv_table(path)
+    return header, rows
+
+
+def read_csv_table(path: str | os.PathLike) -> tuple[list[str], list[CsvRow], dict]:
+    """``read_csv_rows`` plus ``meta``: the ``encoding`` and ``delimiter`` found.
 
     Tries UTF-8 (with or without BOM), then Windows-1252, then Latin-1, and
-    guesses the delimiter (, ; tab |) from the header line. Line numbers are
-    the file's, so an error can say "line 12". Blank rows are skipped.
-    ``meta`` holds ``encoding`` and ``delimiter``.
+    guesses the delimiter (, ; tab |) from the header line.
     """
     path = Path(path)
     name = path.name
@@ -76,10 +92,13 @@ def read_csv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, l
         header = next(reader)
         header = [h.strip() for h in header]
         rows = []
+        previous_end = reader.line_num
         for cells in reader:
+            # A quoted report may span lines: name the line the row starts on.
+            start, previous_end = previous_end + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            rows.append((reader.line_num, cells))
+            rows.append(CsvRow(cells, start))
     except csv.Error as err:
         if "field larger than field limit" in str(err):
             raise InputError(f"{name}, line {reader.line_num}: a field is over {FIELD_LIMIT:,} characters long; "
@@ -120,7 +139,7 @@ def read_report_csv(path: str | os.PathLike, text_column: str, label_column: str
     file line of each report).
     """
     name = Path(path).name
-    header, rows, meta = read_csv_rows(path)
+    header, rows, meta = read_csv_table(path)
     text_at = find_column(header, text_column, name, "text")
     label_at = find_column(header, label_column, name, "label") if label_column is not None else None
     if not rows:
@@ -128,7 +147,8 @@ def read_report_csv(path: str | os.PathLike, text_column: str, label_column: str
     texts: list[str] = []
     labels: list[int] | None = [] if label_at is not None else None
     lines: list[int] = []
-    for line, cells in rows:
+    for cells in rows:
+        line = cells.line
         if text_at >= len(cells) or (label_at is not None and label_at >= len(cells)):
             raise InputError(f"{name}, line {line}: the row has {len(cells)} fields but the header has "
                              f"{len(header)}; is a report missing its quotes?")

@@ -6,6 +6,7 @@ run, so the difference between the two rows is the features alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -16,6 +17,7 @@ from core.errors import InputError
 from core.reports.labeller import ReportLabeller
 from core.reports.models import MODEL_NAMES
 
+_WORD = re.compile(r"(?u)\b\w\w+\b")   # CountVectorizer's token pattern: what the baseline can use
 Progress = Callable[[int, int, str], None]
 
 
@@ -94,6 +96,8 @@ def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5,
     """
     y = np.asarray(y, dtype=int)
     check_classes(y, folds)
+    if not any(_WORD.search(t) for t in texts):
+        raise InputError("The reports contain no words to learn from; is the text column the right one?")
     splits = fold_splits(y, folds, seed)
     scoped = ReportLabeller(model, "scoped", languages, seed)
     scoped_docs = scoped.prepare(texts)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.errors import InputError
 from core.reports.features import analyse_reports, baseline_vectorizer, scoped_vectorizer
 from core.reports.models import MODEL_NAMES, make_classifier
 from core.reports.negation import Cue, annotate
@@ -85,7 +86,10 @@ class ReportLabeller:
     # Training / prediction ------------------------------------------------------
     def fit_prepared(self, docs: Sequence, y: np.ndarray) -> "ReportLabeller":
         self.vectorizer = self.new_vectorizer()
-        X = self.vectorizer.fit_transform(docs)
+        try:
+            X = self.vectorizer.fit_transform(docs)
+        except ValueError as err:   # "empty vocabulary": no report holds a word
+            raise InputError("The reports contain no words to learn from; is the text column the right one?") from err
         self.classifier = make_classifier(self.model, self.seed).fit(X, np.asarray(y, dtype=int))
         return self
 
@@ -120,8 +124,9 @@ class ReportLabeller:
         order = np.argsort(-np.abs(contrib))[:k]
         names = self.vectorizer.get_feature_names_out()
         annotation = annotate(text, self.languages)
-        return tuple(Driver(str(names[row.indices[i]]), float(contrib[i]), _spans_of(str(names[row.indices[i]]), annotation))
-                     for i in order if contrib[i] != 0)
+        terms = [str(names[row.indices[i]]) for i in order]
+        return tuple(Driver(term, float(contrib[i]), _spans_of(term, annotation))
+                     for term, i in zip(terms, order) if contrib[i] != 0)
 
     def version(self, training_fingerprint: str = "") -> str:
         """Labeller version: a hash of the training data fingerprint and every setting."""

@@ -13,6 +13,7 @@ word the longest phrase wins, so "cannot be excluded" is uncertainty although
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from core.reports.cleaning import Sentence, split_sentences
@@ -120,10 +121,15 @@ def annotate_sentence(sentence: Sentence, triggers: dict[tuple[str, ...], Trigge
     return AnnotatedSentence(sentence, marks), cues
 
 
+@functools.lru_cache(maxsize=8)
+def _longest_phrase(languages: tuple[str, ...]) -> int:
+    return max((len(k) for k in load_triggers(languages)), default=1)
+
+
 def annotate(text: str, languages: tuple[str, ...] = ("en",)) -> Annotation:
     """Sentences, per-word scope marks and trigger cues of one report."""
     triggers = load_triggers(tuple(languages))
-    longest = max((len(k) for k in triggers), default=1)
+    longest = _longest_phrase(tuple(languages))
     sentences, cues = [], []
     for sentence in split_sentences(text):
         annotated, found = annotate_sentence(sentence, triggers, longest, text)

@@ -36,6 +36,13 @@ def studies_decided_by(store, labeller_version: str, task: str = "fracture") -> 
     return {row["study_id"] for row in rows}
 
 
+def count_applied(store, labeller_version: str, task: str = "fracture") -> int:
+    """How many studies this labeller version has labelled (over all its runs)."""
+    return store.execute(
+        """SELECT COUNT(DISTINCT study_id) FROM nlp_suggestions
+           WHERE labeller_version = ? AND task = ? AND status = 'applied'""", (labeller_version, task)).fetchone()[0]
+
+
 def suggestions(store, study_id: int, task: str = "fracture") -> list:
     """Every suggestion for one study, oldest first."""
     return store.execute("SELECT * FROM nlp_suggestions WHERE study_id = ? AND task = ? ORDER BY id",

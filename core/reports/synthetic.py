@@ -126,7 +126,8 @@ def synthetic_report(rng: random.Random, negation_rate: float = 0.6, positive_ra
         findings.append(_negated_other(rng))
     rng.shuffle(findings)
     impression = findings[0] if findings else "Normal study."
-    text = f"HISTORY: {rng.choice(HISTORY)}\nFINDINGS: {' '.join(findings) or 'Normal study.'}\nIMPRESSION: {impression}"
+    body = " ".join(findings) or "Normal study."
+    text = f"HISTORY: {rng.choice(HISTORY)}\nFINDINGS: {body}\nIMPRESSION: {impression}"
     return SyntheticReport(text, label, kind)
 
 

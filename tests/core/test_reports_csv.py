@@ -75,8 +75,10 @@ def test_encodings_are_read(tmp_path, encoding):
 def test_semicolon_delimiter_and_label_spellings(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("text;y\nA;Positive\nB;FALSE\nC;1\nD;no\n\n", encoding="utf-8")
-    header, rows, meta = read_csv_rows(path)
-    assert header == ["text", "y"] and meta["delimiter"] == ";" and len(rows) == 4
+    header, rows = read_csv_rows(path)
+    assert header == ["text", "y"] and len(rows) == 4
+    assert rows[1] == ["B", "FALSE"] and rows[1].line == 3
+    assert read_report_csv(path, "text", "y")[2]["delimiter"] == ";"
     assert read_report_csv(path, "text", "y")[1] == [1, 0, 1, 0]
     assert [parse_label(v) for v in ("yes", "True", "negative", "maybe")] == [1, 1, 0, None]
 
@@ -92,12 +94,13 @@ BAD_CASES = {
     "empty": ("", ("empty.csv is empty",)),
     "header_only": ("report,fracture\n", ("no reports",)),
     "misspelt": ("reprot,fracture\nx,1\n", ("no text column 'report'", "'reprot', 'fracture'", "Did you mean")),
-    "bad_label": ("report,fracture\nfine,1\nodd,maybe\n", ("line 3", "'maybe'")),
+    "bad_label": ("report,fracture\n\"fine\nover two lines\",1\nodd,maybe\n", ("line 4", "'maybe'")),
     "one_class": ("report,fracture\na,1\nb,yes\nc,true\n", ("only positive labels",)),
     "too_few": ("report,fracture\na,1\nb,0\nc,0\nd,0\ne,0\nf,0\n", ("fewer than the 5",)),
     "binary": (b"\x00\x01\x02PNG", ("not a text file",)),
     "long": ("report,fracture\n" + "x" * 25_000 + ",1\nb,0\n", ("line 2", "characters long")),
     "huge_field": ('report,fracture\n"' + "y" * 1_100_000 + "\n", ("line",)),
+    "no_words": ("report,fracture\n" + "".join(f"{i % 10},{i % 2}\n" for i in range(20)), ("no words",)),
     "short_row": ("id,report,fracture\n1,a\n", ("line 2", "fields")),
 }
 
@@ -128,3 +131,22 @@ def test_non_utf8_file_evaluates(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "evaluate", "--csv", str(path), "--text-column", "report",
                            "--label-column", "fracture", "--folds", "2", "--json")
     assert code == 0 and json.loads(out)["n"] == 60
+
+
+def test_unknown_language_is_refused(tmp_path, capsys):
+    path = write_reports(tmp_path / "r.csv", n=20)
+    code, _, err = run_cli(capsys, "evaluate", "--csv", str(path), "--text-column", "report",
+                           "--label-column", "fracture", "--languages", "xx")
+    assert_one_line_error(code, err, "no negation phrase lists for xx", "en")
+
+
+def test_reports_command_never_imports_torch_or_qt(tmp_path):
+    import subprocess
+    import sys
+
+    path = write_reports(tmp_path / "r.csv", n=40)
+    code = ("import sys, main; rc = main.main(['reports', 'evaluate', '--csv', sys.argv[1], '--text-column', "
+            "'report', '--label-column', 'fracture', '--folds', '2', '--json']); "
+            "print(rc, 'torch' in sys.modules, any(m.startswith('PySide6') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "0 False False", out.stderr

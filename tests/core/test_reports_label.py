@@ -127,3 +127,33 @@ def test_choose_thresholds_reaches_target_precision():
     # Nothing can reach it: nothing is labelled.
     none = choose_thresholds(np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.5, 0.5]), 0.98)
     assert none["positive"] is None and none["negative"] is None and none["cv_coverage"] == 0
+
+
+def test_stricter_labeller_withdraws_labels_it_is_not_sure_of(workspace):
+    ws, _ = workspace
+    with ws.connect() as store:
+        first = label_workspace(store, target_precision=0.9)
+        second = label_workspace(store, target_precision=0.999)
+        assert second["labeller_version"] != first["labeller_version"]
+        assert second["already_decided"] == 0           # a new version looks at every candidate again
+        assert second["labelled"] < first["labelled"]
+        assert second["retracted_older_nlp_labels"] > 0
+        current = store.current_labels("fracture")
+        queued = {q["study_id"] for q in review_queue(store)}
+        assert len(queued) == second["sent_to_review"]
+        for sid in queued:
+            assert sid not in current                    # withdrawn, not silently kept
+        withdrawn = [r for sid in queued for r in store.label_history(sid) if r["retracts"] is not None]
+        assert len(withdrawn) == second["retracted_older_nlp_labels"]
+
+
+def test_fit_workspace_labeller_for_the_viewer(workspace):
+    from core.reports.autolabel import fit_workspace_labeller
+
+    ws, _ = workspace
+    with ws.connect() as store:
+        labels_before = label_rows(store)
+        labeller = fit_workspace_labeller(store)
+        assert label_rows(store) == labels_before
+    result = labeller.classify(["There is no radiographic evidence of an acute fracture."])[0]
+    assert result.probability < 0.5 and result.cues[0].kind == "negation"

@@ -50,9 +50,9 @@ def chain(base_workspace):
 
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory):
-    """The application's own demo studies (DICOM files, reports, withheld labels)."""
+    """40 of the application's own demo studies (DICOM files, reports, withheld labels)."""
     from core.demo.workspace import build_demo_workspace
 
     ws = Workspace.open(tmp_path_factory.mktemp("demo-ws") / "ws")
-    build_demo_workspace(ws, n_studies=48, seed=3)
+    build_demo_workspace(ws, n_studies=40, seed=3)
     return ws

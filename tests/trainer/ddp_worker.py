@@ -20,7 +20,7 @@ def worker(rank: int, world: int, ws_path: str, port: int, out_dir: str) -> None
     dist.init_process_group("gloo", rank=rank, world_size=world)
     try:
         config = TrainConfig(stage="target", init="random", image_size=64, epochs=2, batch_size=8, warmup_epochs=1,
-                             lr=1e-3, threads=1, promote=False)
+                             lr=1e-3, threads=1, promote=False, max_images=48)
         events = list(train(config, Workspace.open(ws_path), threading.Event()))
         model = None
         for event in events:

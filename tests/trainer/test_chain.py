@@ -140,8 +140,8 @@ def test_stop_within_a_batch_then_resume(chain, tmp_path):
     from trainer.loop import TrainConfig, train
 
     ws = copy_workspace(chain[0], tmp_path / "ws")
-    config = TrainConfig(stage="target", init="random", image_size=SIZE, epochs=2, batch_size=16, warmup_epochs=0,
-                         promote=False, lr=1e-3)
+    config = TrainConfig(stage="target", init="random", image_size=SIZE, epochs=2, batch_size=8, warmup_epochs=0,
+                         promote=False, lr=1e-3, max_images=32)
     stop = threading.Event()
     events = []
     for event in train(config, ws, stop):
@@ -215,3 +215,18 @@ def test_grad_cam_for_torch_models(chain):
     backend = TorchBackend(ws.models_dir / f"{target['model_id']}.safetensors")
     maps = grad_cam(backend.model, np.random.default_rng(0).random((2, 1, SIZE, SIZE)).astype(np.float32))
     assert maps.shape == (2, SIZE, SIZE) and np.isfinite(maps).all()
+
+
+def test_cli_train_prints_json_result(chain, tmp_path, capsys):
+    from main import main
+
+    ws = copy_workspace(chain[0], tmp_path / "ws")
+    rc = main(["train", "--workspace", str(ws.path), "--stage", "target", "--epochs", "1", "--image-size", str(SIZE),
+               "--max-images", "16", "--batch-size", "8", "--warmup-epochs", "0", "--no-promote", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert {"model_id", "stage", "promoted", "reason", "val"} <= set(result)
+    assert result["promoted"] is False and {"auc", "accuracy", "f1", "kappa"} <= set(result["val"])
+    assert "epoch 1/1" in captured.err  # progress on stderr, not on stdout
+    assert main(["train", "--workspace", str(ws.path), "--stage", "target", "--init", "model:nope"]) == 2

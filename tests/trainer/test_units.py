@@ -51,7 +51,7 @@ def test_cam_mean_is_the_logit(architecture):
 
     model = build_model(architecture, 1).eval()
     with torch.no_grad():
-        logits, cam = model.logits_and_cam(torch.rand(2, 1, 64, 64))
+        logits, cam = model.logits_and_cam(torch.rand(2, 1, 48, 48))
     assert torch.allclose(cam.mean(dim=(2, 3)), logits, atol=1e-4)
 
 
@@ -102,3 +102,19 @@ def test_augment_keeps_shape_and_range():
     y = augment(x, torch.Generator().manual_seed(0))
     assert y.shape == x.shape and float(y.min()) >= 0 and float(y.max()) <= 1
     assert not torch.allclose(x, y)
+
+
+@pytest.mark.parametrize("architecture", ["resnet18", "densenet121"])
+def test_fast_refresh_split_is_exact(architecture):
+    """Cached early layers + trained tail compute exactly the backbone (dense blocks split mid-way)."""
+    import torch
+
+    from trainer.models import build_model
+
+    model = build_model(architecture, 1).eval()
+    x = model.normalise(torch.rand(1, 1, 48, 48))
+    with torch.no_grad():
+        assert torch.allclose(model.tail()(model.stem()(x)), model.features(x), atol=1e-5)
+    tail_params = {id(p) for p in model.tail().parameters()}
+    assert tail_params and tail_params < {id(p) for p in model.features.parameters()}
+    assert not tail_params & {id(p) for p in model.stem().parameters()}
