@@ -156,6 +156,7 @@ def resume_paths(models_dir: Path, run_key: str) -> tuple[Path, Path]:
 
 def save_resume(models_dir: Path, run_key: str, model, optimizer, state: dict, best_model_state: dict | None) -> None:
     """Model, Adam moments and loop state after an epoch (or a stop), to continue later."""
+    import torch
     from safetensors.torch import save
 
     tensors = {f"model.{k}": v for k, v in state_tensors(model).items()}
@@ -164,8 +165,6 @@ def save_resume(models_dir: Path, run_key: str, model, optimizer, state: dict, b
     opt = optimizer.state_dict()
     for idx, st in opt["state"].items():
         for name, value in st.items():
-            import torch
-
             tensors[f"opt.{idx}.{name}"] = (value if torch.is_tensor(value) else torch.tensor(value)).detach().cpu().contiguous()
     data = save(tensors)
     wpath, jpath = resume_paths(models_dir, run_key)

@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -36,7 +36,7 @@ import torch.nn.functional as F
 
 from core.errors import InputError
 from trainer import checkpoints, registry
-from trainer.data import TASK_OF_STAGE, Sample, augment, collect, model_ready_arrays
+from trainer.data import TASK_OF_STAGE, augment, collect, model_ready_arrays
 from trainer.export_onnx import probabilities
 from trainer.metrics import binary_metrics, multiclass_metrics, operating_points, study_level
 from trainer.models import ARCHITECTURES, RadiNetModel, build_model, load_imagenet_state_dict
@@ -146,6 +146,8 @@ class _Trainer:
         yield self.ev("start", message=f"{c.stage}: {c.architecture} at {c.image_size} px on {self.device.type}")
         if self.device.type == "cpu":
             torch.set_num_threads(c.threads or max(1, (os.cpu_count() or 1) // self.world))
+            # Denormal floats (tiny gradients late in training) are very slow on x86 CPUs.
+            torch.set_flush_denormal(True)
         torch.manual_seed(c.seed)
         self.store = self.ws.connect()
         try:

@@ -5,32 +5,24 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
+from core.dicom.reading import file_kind
 
 
 def sniff(path: Path) -> str:
-    """'dicom' | 'png' | 'jpeg' | 'csv' | 'empty' | 'unknown' from the first bytes.
+    """'dicom' | 'png' | 'jpeg' | 'csv' | 'empty' | 'unknown' | 'unreadable' from the first bytes.
 
-    DICOM Part 10 files carry 'DICM' at offset 128; files without the preamble
-    (raw datasets) are left to the DICOM reader to accept or refuse.
+    Files without the DICOM preamble (raw datasets) come back 'unknown' and are
+    left to the DICOM reader to accept or refuse.
     """
     try:
         with open(path, "rb") as fh:
             head = fh.read(132)
     except OSError:
         return "unreadable"
-    if not head:
-        return "empty"
-    if head.startswith(PNG_MAGIC):
-        return "png"
-    if head.startswith(JPEG_MAGIC):
-        return "jpeg"
-    if len(head) >= 132 and head[128:132] == b"DICM":
-        return "dicom"
-    if path.suffix.lower() in (".csv", ".tsv"):
+    kind = file_kind(head)
+    if kind == "unknown" and path.suffix.lower() in (".csv", ".tsv"):
         return "csv"
-    return "unknown"
+    return kind
 
 
 def bitmap_size(path: Path, kind: str) -> tuple[int, int] | None:
