@@ -400,7 +400,7 @@ class _Trainer:
             self.history.append({"epoch": self.epoch, **{k: val.get(k) for k in ("loss", "auc", "accuracy", "train_loss")}})
             self._save_resume(epoch + 1)
             yield self.ev("epoch", epoch=self.epoch, batches=batches, loss=val["train_loss"],
-                          lr=self.optimizer.param_groups[0]["lr"], val=val,
+                          lr=self.optimizer.param_groups[0]["lr"], val=self._public(val),
                           eta_s=(c.epochs - epoch - 1) * batches * (seconds_per_batch or 0))
             if self.bad_epochs >= c.early_stopping_patience:
                 yield self.ev("log", epoch=self.epoch, message="early stopping: validation loss stopped improving")
