@@ -31,7 +31,7 @@ def published_workspace(architecture: str, size: int):
     import torch
 
     from core.store.workspace import Workspace
-    from trainer import registry
+    from core.store import registry
     from trainer.checkpoints import save_checkpoint
     from trainer.export_onnx import export_registered
     from trainer.models import build_model

@@ -14,55 +14,16 @@ torch (the onnxruntime predictor uses it).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 
-from core.errors import ModelFileError, describe_os_error
-
-FORMAT = "radinet-model/1"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        try:  # make the rename itself durable
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            pass
-    except OSError as err:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise describe_os_error(err, f"writing the model file {path.name}") from err
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def weights_path(models_dir: Path, model_id: str) -> Path:
-    return Path(models_dir) / f"{model_id}.safetensors"
-
-
-def sidecar_path(models_dir: Path, model_id: str) -> Path:
-    return Path(models_dir) / f"{model_id}.json"
-
-
-def onnx_path(models_dir: Path, model_id: str) -> Path:
-    return Path(models_dir) / f"{model_id}.onnx"
+from core.errors import ModelFileError
+# The torch-free half of a model file (paths, sidecar, hash, atomic write) lives
+# in core so the onnxruntime predictor can read models without the trainer.
+from core.inference.model_files import (  # noqa: F401 - re-exported for the trainer
+    FORMAT, atomic_write, onnx_path, read_sidecar, read_verified_weights, sha256_bytes, sidecar_path,
+    weights_path, write_sidecar,
+)
 
 
 def state_tensors(module) -> dict:
@@ -82,41 +43,6 @@ def save_checkpoint(models_dir: Path, model_id: str, model, sidecar: dict) -> di
                "head": model.head_kind, "num_outputs": model.num_outputs}
     atomic_write(sidecar_path(models_dir, model_id), json.dumps(sidecar, indent=2, sort_keys=True).encode())
     return sidecar
-
-
-def write_sidecar(models_dir: Path, sidecar: dict) -> None:
-    atomic_write(sidecar_path(models_dir, sidecar["model_id"]), json.dumps(sidecar, indent=2, sort_keys=True).encode())
-
-
-def read_sidecar(path: Path) -> dict:
-    """The sidecar of a model file (``.json``, or the ``.safetensors``/``.onnx`` next to it)."""
-    path = Path(path)
-    if path.suffix != ".json":
-        path = path.with_suffix(".json")
-    try:
-        sidecar = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ModelFileError(f"The model description {path.name} is missing.") from err
-    except (OSError, ValueError, UnicodeDecodeError) as err:
-        raise ModelFileError(f"{path.name} is not a RadiNet model description (unreadable or damaged).") from err
-    if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
-        raise ModelFileError(f"{path.name} is not a RadiNet model description.")
-    return sidecar
-
-
-def read_verified_weights(path: Path, sidecar: dict) -> bytes:
-    """The weights file's bytes after checking its SHA-256 against the sidecar."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as err:
-        raise ModelFileError(f"The model weights file {path.name} is missing.") from err
-    except OSError as err:
-        raise ModelFileError(f"The model weights file {path.name} cannot be read.") from err
-    if sha256_bytes(data) != sidecar.get("weights_sha256"):
-        raise ModelFileError(
-            f"The model weights file {path.name} does not match its recorded checksum (truncated, damaged or replaced).")
-    return data
 
 
 def load_model(path: Path):

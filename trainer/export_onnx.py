@@ -92,7 +92,7 @@ def export(model, size: int, out_path: Path) -> dict:
 
 def export_registered(workspace, store, model_id: str, out_path: Path | None = None) -> dict:
     """Export a registered model (next to its weights by default) and record it in the sidecar."""
-    from trainer import registry
+    from core.store import registry
     from trainer.checkpoints import load_model, onnx_path, write_sidecar
 
     row = registry.get(store, model_id)

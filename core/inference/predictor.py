@@ -109,7 +109,7 @@ class Predictor:
     @classmethod
     def for_workspace(cls, workspace, task: str = "fracture", backend: str = "onnx") -> "Predictor | None":
         """The predictor of the published model, or None when no model is published yet."""
-        from trainer.registry import champion_id
+        from core.store.registry import champion_id
 
         with workspace.connect() as store:
             if champion_id(store, task) is None:
@@ -118,7 +118,7 @@ class Predictor:
 
     # --------------------------------------------------------------- loading
     def _published_id(self) -> str:
-        from trainer.registry import champion_id
+        from core.store.registry import champion_id
 
         with self.workspace.connect() as store:
             cid = champion_id(store, self.task)
@@ -127,7 +127,7 @@ class Predictor:
         return cid
 
     def _load(self, model_id: str) -> None:
-        from trainer.checkpoints import read_sidecar
+        from core.inference.model_files import read_sidecar
 
         models_dir = Path(self.workspace.models_dir)
         sidecar_file = models_dir / f"{model_id}.json"

@@ -93,7 +93,7 @@ def test_backends_agree_and_heatmaps_are_absolute(chain):
 
 def test_worse_model_is_not_published_and_rollback(chain, tmp_path):
     from core.inference.predictor import Predictor
-    from trainer import registry
+    from core.store import registry
 
     ws = copy_workspace(chain[0], tmp_path / "ws")
     champion = chain[2]["model_id"]

@@ -21,7 +21,7 @@ def test_two_process_ddp_training(base_workspace, tmp_path):
     import torch.multiprocessing as mp
 
     from tests.trainer.ddp_worker import worker
-    from trainer import registry
+    from core.store import registry
     from trainer.checkpoints import read_sidecar
 
     ws = copy_workspace(base_workspace, tmp_path / "ws")

@@ -7,7 +7,7 @@ import pytest
 
 from core.errors import InputError
 from core.store.workspace import Workspace
-from trainer import registry
+from core.store import registry
 
 
 def _add(store, model_id, task="fracture", auc=0.8):

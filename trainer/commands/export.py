@@ -35,7 +35,7 @@ def run(args) -> int:
         except ImportError as err:
             raise InputError(f"Exporting {args.what} is not available in this installation.") from err
         return module.run(args)
-    from trainer import registry
+    from core.store import registry
     from trainer.export_onnx import export_registered
 
     ws = open_workspace(args)

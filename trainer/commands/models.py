@@ -19,7 +19,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from core.errors import InputError
     from core.store.workspace import current_user
-    from trainer import registry
+    from core.store import registry
 
     ws = open_workspace(args)
     with ws.connect() as store:

@@ -6,7 +6,7 @@ derived: the model of the latest 'promote' event of that task that no later
 'rollback' of the same model has undone. Rolling back the champion therefore
 hands the task back to the previously promoted model.
 
-Imports no torch: the onnxruntime predictor uses it.
+Imports no torch: the onnxruntime predictor uses it, and it is workspace data, so it lives in core.store.
 """
 
 from __future__ import annotations

@@ -1,0 +1,95 @@
+"""Model files without torch: paths, the JSON sidecar, the weights hash, atomic writes.
+
+A model is ``<id>.safetensors`` + ``<id>.json`` (the sidecar: architecture,
+stage, classes, preprocessing, parent, split hash, metrics, SHA-256 of the
+weights) + ``<id>.onnx``. Files are written to a temporary name, fsynced and
+renamed, so a crash never leaves half a model in place. The trainer writes
+them; the onnxruntime predictor only reads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from core.errors import ModelFileError, describe_os_error
+
+FORMAT = "radinet-model/1"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        try:  # make the rename itself durable
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError:
+            pass
+    except OSError as err:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise describe_os_error(err, f"writing the model file {path.name}") from err
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def weights_path(models_dir: Path, model_id: str) -> Path:
+    return Path(models_dir) / f"{model_id}.safetensors"
+
+
+def sidecar_path(models_dir: Path, model_id: str) -> Path:
+    return Path(models_dir) / f"{model_id}.json"
+
+
+def onnx_path(models_dir: Path, model_id: str) -> Path:
+    return Path(models_dir) / f"{model_id}.onnx"
+
+
+def write_sidecar(models_dir: Path, sidecar: dict) -> None:
+    atomic_write(sidecar_path(models_dir, sidecar["model_id"]), json.dumps(sidecar, indent=2, sort_keys=True).encode())
+
+
+def read_sidecar(path: Path) -> dict:
+    """The sidecar of a model file (``.json``, or the ``.safetensors``/``.onnx`` next to it)."""
+    path = Path(path)
+    if path.suffix != ".json":
+        path = path.with_suffix(".json")
+    try:
+        sidecar = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ModelFileError(f"The model description {path.name} is missing.") from err
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ModelFileError(f"{path.name} is not a RadiNet model description (unreadable or damaged).") from err
+    if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
+        raise ModelFileError(f"{path.name} is not a RadiNet model description.")
+    return sidecar
+
+
+def read_verified_weights(path: Path, sidecar: dict) -> bytes:
+    """The weights file's bytes after checking its SHA-256 against the sidecar."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise ModelFileError(f"The model weights file {path.name} is missing.") from err
+    except OSError as err:
+        raise ModelFileError(f"The model weights file {path.name} cannot be read.") from err
+    if sha256_bytes(data) != sidecar.get("weights_sha256"):
+        raise ModelFileError(
+            f"The model weights file {path.name} does not match its recorded checksum (truncated, damaged or replaced).")
+    return data
