@@ -77,13 +77,13 @@ def _fracture_line(rng: np.random.Generator, severity: float) -> FractureLine:
     if severity >= DIFFICULT_BELOW:  # obvious: a wide dark line, often displaced or angulated
         displaced = rng.random() < 0.7
         return FractureLine(
-            t=0.0, angle_deg=float(rng.uniform(-40, 40)), width=float(rng.uniform(1.1, 2.4)),
-            depth=float(rng.uniform(0.7, 0.95)), shift=float(rng.uniform(0.2, 0.7)) * displaced,
+            t=0.0, angle_deg=float(rng.uniform(-40, 40)), width=float(rng.uniform(2.0, 4.0)),
+            depth=float(rng.uniform(0.8, 1.0)), shift=float(rng.uniform(0.2, 0.7)) * displaced,
             angulation_deg=float(rng.uniform(3, 10)) * (rng.random() < 0.5) * (1 if rng.random() < 0.5 else -1),
             incomplete=0 if rng.random() < 0.85 else int(rng.choice([-1, 1])))
     return FractureLine(  # subtle: thin and faint, undisplaced, often through one cortex only
-        t=0.0, angle_deg=float(rng.uniform(-35, 35)), width=float(rng.uniform(0.7, 1.2)),
-        depth=float(rng.uniform(0.35, 0.65)), incomplete=0 if rng.random() < 0.5 else int(rng.choice([-1, 1])))
+        t=0.0, angle_deg=float(rng.uniform(-35, 35)), width=float(rng.uniform(1.0, 1.8)),
+        depth=float(rng.uniform(0.45, 0.75)), incomplete=0 if rng.random() < 0.5 else int(rng.choice([-1, 1])))
 
 
 def _view_plan(rng: np.random.Generator, study_rng_bits: dict, body_part: str, view: str, side: str,

@@ -23,7 +23,10 @@ _SYNONYMS = {
     "humerus": ("HUMERUS", "UPPER ARM", "ARM"),
     "shoulder": ("SHOULDER", "SHOULDERS", "CLAVICLE", "SCAPULA", "GLENOHUMERAL", "ACROMIOCLAVICULAR"),
 }
-_LOOKUP = sorted(((word, part) for part, words in _SYNONYMS.items() for word in words), key=lambda t: -len(t[0]))
+_PART_OF = {word: part for part, words in _SYNONYMS.items() for word in words}
+# One alternation, longest words first, matched on word boundaries: one regex pass per candidate.
+_WORDS = re.compile(r"(?<![A-Z])(" + "|".join(
+    re.escape(w).replace(r"\ ", r"[^A-Z]+") for w in sorted(_PART_OF, key=len, reverse=True)) + r")(?![A-Z])")
 
 
 def normalise_body_part(*candidates: str | None) -> str | None:
@@ -31,8 +34,9 @@ def normalise_body_part(*candidates: str | None) -> str | None:
     for text in candidates:
         if not text:
             continue
-        words = " " + re.sub(r"[^A-Z]+", " ", str(text).upper()) + " "
-        for word, part in _LOOKUP:
-            if f" {word} " in words:
-                return part
+        found = [m.group(1) for m in _WORDS.finditer(str(text).upper())]
+        if found:
+            # The longest term wins ("FOREARM" over "ARM", "RADIUS AND ULNA" over nothing).
+            best = max(found, key=len)
+            return _PART_OF[re.sub(r"[^A-Z]+", " ", best)]
     return None

@@ -11,6 +11,7 @@ Source folders are only ever read.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ from core.importing.body_part import normalise_body_part
 from core.importing.dicomdir import read_dicomdir
 from core.importing.mura import parse_mura_path
 from core.importing.patient_age import patient_age_years
-from core.importing.sniff import bitmap_size, sniff
+from core.importing.probe import Probe, probe_files
 from core.store.workspace import Workspace, current_user
 
 Progress = Callable[[int, int, str], None]
@@ -81,21 +82,35 @@ def import_paths(paths: Iterable[str | os.PathLike], workspace: Workspace, progr
     plan = _discover([Path(p) for p in paths], result)
     total = len(plan.images) + len(plan.csvs)
     with workspace.connect() as store:
+        # An import can be re-run and loses nothing it cannot redo, so it need not
+        # fsync every chunk: WAL with synchronous=NORMAL survives a killed process,
+        # only a power cut could drop the last chunk. Labels keep FULL.
+        store.execute("PRAGMA synchronous = NORMAL")
         known = _Known.load(store)
         done = 0
-        for start in range(0, len(plan.images), _CHUNK):
-            if stop is not None and stop.is_set():
-                result.cancelled = True
-                break
-            with store.transaction():
-                for path in plan.images[start:start + _CHUNK]:
-                    if stop is not None and stop.is_set():
-                        result.cancelled = True
-                        break
-                    _import_image(store, path, known, result, author)
-                    done += 1
-                    if progress:
-                        progress(done, total, path.name)
+        todo = []
+        for path in plan.images:  # known paths are skipped before their file is even opened
+            if str(path) in known.paths:
+                result.skipped += 1
+                done += 1
+            else:
+                todo.append(path)
+        probes = probe_files(todo)
+        try:
+            while not result.cancelled:
+                chunk = list(itertools.islice(probes, _CHUNK))
+                if not chunk:
+                    break
+                with store.transaction():
+                    for probe in chunk:
+                        _record(store, probe, known, result, author)
+                        done += 1
+                        if progress:
+                            progress(done, total, probe.path.name)
+                if stop is not None and stop.is_set():
+                    result.cancelled = True
+        finally:
+            probes.close()
         if not result.cancelled:
             from core.importing.reports_csv import import_reports_csv
 
@@ -166,38 +181,28 @@ def _expand_dicomdir(path: Path, add_file, result: ImportResult) -> None:
 
 
 # ------------------------------------------------------------------ per file
-def _import_image(store, path: Path, known: "_Known", result: ImportResult, author: str) -> None:
-    source = str(path)  # already resolved by _discover
-    if source in known.paths:
-        result.skipped += 1
+def _record(store, probe: Probe, known: "_Known", result: ImportResult, author: str) -> None:
+    """Write one probed file's rows (inside the caller's transaction)."""
+    if probe.kind == "rejected":
+        result.rejected.append(Rejection(str(probe.path), probe.error))
         return
-    kind = sniff(path)
     try:
-        if kind in ("png", "jpeg"):
-            added = _import_bitmap(store, path, source, kind, known, result, author)
-        elif kind == "empty":
-            raise DicomError(path, "the file is empty")
+        if probe.kind == "dicom":
+            added = _import_dicom(store, probe, known, result)
         else:
-            added = _import_dicom(store, path, source, known, result)
+            added = _import_bitmap(store, probe, known, result, author)
     except DicomError as err:
-        result.rejected.append(Rejection(str(path), err.reason))
+        result.rejected.append(Rejection(str(probe.path), err.reason))
         return
-    except OSError as err:
-        result.rejected.append(Rejection(str(path), f"the file cannot be read ({err.strerror or err})"))
-        return
-    known.paths.add(source)
+    known.paths.add(str(probe.path))
     if added:
         result.imported += 1
     else:
         result.skipped += 1
 
 
-def _import_dicom(store, path: Path, source: str, known: "_Known", result: ImportResult) -> bool:
-    from core.dicom.header import read_header
-
-    h = read_header(path)
-    if not h.has_pixel_data:
-        raise DicomError(path, "no pixel data (not an image)")
+def _import_dicom(store, probe: Probe, known: "_Known", result: ImportResult) -> bool:
+    h, path = probe.header, probe.path
     if h.sop_instance_uid in known.sop_uids:
         return False
     patient_key = h.patient_id or f"unknown:{h.study_instance_uid}"
@@ -213,26 +218,23 @@ def _import_dicom(store, path: Path, source: str, known: "_Known", result: Impor
         )
         known.studies[h.study_instance_uid] = study_id
         result.studies_created += created
-    stat = path.stat()
     store.add_image(
-        study_id, h.sop_instance_uid, source, series_uid=h.series_instance_uid, file_format="dicom",
+        study_id, h.sop_instance_uid, str(path), series_uid=h.series_instance_uid, file_format="dicom",
         view=(h.view_position or None), body_part=body_part, frames=h.number_of_frames, rows=h.rows,
         columns=h.columns, photometric=h.photometric_interpretation, bits_stored=h.bits_stored,
-        transfer_syntax=h.transfer_syntax_uid, file_size=stat.st_size, file_mtime=stat.st_mtime,
+        transfer_syntax=h.transfer_syntax_uid, file_size=probe.file_size, file_mtime=probe.file_mtime,
     )
     known.sop_uids.add(h.sop_instance_uid)
     return True
 
 
-def _import_bitmap(store, path: Path, source: str, kind: str, known: "_Known", result: ImportResult,
-                   author: str) -> bool:
+def _import_bitmap(store, probe: Probe, known: "_Known", result: ImportResult, author: str) -> bool:
+    path = probe.path
     mura = parse_mura_path(path)
     if mura is None:
         raise DicomError(path, "a PNG/JPEG image outside a MURA-style folder (XR_<BODY PART>/<patient>/<study>/) "
                                "has no study to belong to")
-    size = bitmap_size(path, kind)
-    if size is None:
-        raise DicomError(path, f"the {kind.upper()} header is damaged")
+    size = probe.size
     # Keyed on the MURA-relative path so a copy of the same tree elsewhere is recognised.
     image_key = f"{mura.study_key}/{path.name}"
     sop_uid = "file:" + hashlib.sha1(image_key.encode()).hexdigest()
@@ -247,7 +249,7 @@ def _import_bitmap(store, path: Path, source: str, kind: str, known: "_Known", r
         # The tree's _positive/_negative is the study label for the target task
         # the clinic trains (MURA's own meaning is "abnormal", fractures mostly).
         store.add_label(study_id, "fracture", mura.label, "import", author)
-    stat = path.stat()
-    store.add_image(study_id, sop_uid, source, file_format=kind, body_part=mura.body_part, rows=size[0],
-                    columns=size[1], photometric="MONOCHROME2", file_size=stat.st_size, file_mtime=stat.st_mtime)
+    store.add_image(study_id, sop_uid, str(path), file_format=probe.kind, body_part=mura.body_part, rows=size[0],
+                    columns=size[1], photometric="MONOCHROME2", file_size=probe.file_size,
+                    file_mtime=probe.file_mtime)
     return True

@@ -275,3 +275,24 @@ def test_patient_age_from_tag_else_dates():
     assert patient_age_years(None, "20000101", "20100101") == pytest.approx(10.0, abs=0.01)
     assert patient_age_years("garbage", "20000101", "20100101") == pytest.approx(10.0, abs=0.01)
     assert patient_age_years(None, "20100101", "20000101") is None
+
+
+def test_parallel_header_workers_give_the_same_rows_as_one_process(tmp_path, monkeypatch):
+    from core.importing import probe
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    for i in range(12):
+        ds.SOPInstanceUID = f"1.2.826.0.1.3680043.8.498.{i + 1}"
+        ds.StudyInstanceUID = f"1.2.826.0.1.3680043.8.499.{i // 3 + 1}"
+        ds.save_as(folder / f"{i:02d}.dcm")
+    (folder / "bad.dcm").write_bytes(b"garbage" * 50)
+    serial = import_paths([folder], Workspace.open(tmp_path / "serial"))
+    monkeypatch.setattr(probe, "PARALLEL_MIN_FILES", 2)
+    parallel_ws = Workspace.open(tmp_path / "parallel")
+    parallel = import_paths([folder], parallel_ws)
+    assert (parallel.imported, parallel.studies_created) == (serial.imported, serial.studies_created) == (12, 4)
+    assert [r.reason for r in parallel.rejected] == [r.reason for r in serial.rejected]
+    with parallel_ws.connect() as store:
+        assert len(store.images()) == 12
