@@ -35,7 +35,8 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import InputError
-from trainer import checkpoints, registry
+from core.store import registry
+from trainer import checkpoints
 from trainer.data import TASK_OF_STAGE, augment, collect, model_ready_arrays
 from trainer.export_onnx import probabilities
 from trainer.metrics import binary_metrics, multiclass_metrics, operating_points, study_level
