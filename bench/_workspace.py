@@ -8,10 +8,9 @@ import tempfile
 def bench_workspace(path: str | None, studies: int, seed: int = 0):
     from core.store.workspace import Workspace
 
-    if path:
-        return Workspace.open(path)
     from core.demo.workspace import build_demo_workspace
 
-    ws = Workspace.open(tempfile.mkdtemp(prefix="radinet-bench-") + "/ws")
-    build_demo_workspace(ws, n_studies=studies, seed=seed)
+    ws = Workspace.open(path or tempfile.mkdtemp(prefix="radinet-bench-") + "/ws")
+    if ws.is_empty():  # a folder given but not yet a workspace gets the demo too
+        build_demo_workspace(ws, n_studies=studies, seed=seed)
     return ws
