@@ -20,9 +20,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-# Installs the Qt system libraries only when Qt cannot load without them.
+# Installs the Qt system libraries only when Qt cannot load without them: offscreen
+# (tests) must start, and the desktop plugin (xcb) must find all its libraries.
 qt-system-deps: $(STAMP)
-	@if ! QT_QPA_PLATFORM=offscreen $(PY) -c "from PySide6.QtWidgets import QApplication; QApplication([])" >/dev/null 2>&1; then \
+	@xcb=$$(ls $(VENV)/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so 2>/dev/null | head -1); \
+	if ! QT_QPA_PLATFORM=offscreen $(PY) -c "from PySide6.QtWidgets import QApplication; QApplication([])" >/dev/null 2>&1 \
+	   || { [ -n "$$xcb" ] && ldd "$$xcb" | grep -q "not found"; }; then \
 		echo "Installing the system libraries Qt needs: $(QT_SYSTEM_PACKAGES)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(QT_SYSTEM_PACKAGES); \
