@@ -107,12 +107,12 @@ class ImageView(QWidget):
         if self.title:
             p.drawText(8, 18, self.title)
         if self.state is not None:
-            text = f"W {self.state.width:.0f}  L {self.state.center:.0f}  {self.state.preset_name}"
-            if self.state.invert:
+            zoom = self.state.scale(self.width(), self.height())
+            text = f"W {self.state.width:.0f}  L {self.state.center:.0f}  {self.state.preset_name}  {zoom * 100:.0f} %"
+            # MONOCHROME1 is shown inverted by default (bone white); only a change from that is news.
+            if self.state.invert != self.state.initial_invert:
                 text += "  inverted"
             p.drawText(8, self.height() - 8, text)
-            zoom = self.state.scale(self.width(), self.height())
-            p.drawText(self.width() - 90, self.height() - 8, f"{zoom * 100:.0f} %")
         if self.message:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
         if self.active:

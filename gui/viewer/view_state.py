@@ -87,6 +87,11 @@ class ViewState:
         self.center = self.center + d_center * step
         self.preset_name = "Custom"
 
+    @property
+    def initial_invert(self) -> bool:
+        """True for MONOCHROME1, whose standard presentation is the inverse of its stored values."""
+        return self._initial_invert
+
     def toggle_invert(self) -> None:
         self.invert = not self.invert
 
