@@ -76,22 +76,13 @@ def main() -> int:
     ap.add_argument("--fake", action="store_true")
     args = ap.parse_args()
 
-    from core.store.workspace import Workspace
+    from bench._workspace import bench_workspace
     from gui.app import application
     from gui.main_window import MainWindow
 
     tmp = tempfile.TemporaryDirectory()
     path = args.workspace or Path(tmp.name) / "ws"
-    ws = Workspace.open(path)
-    if ws.is_empty():
-        try:
-            from core.demo.workspace import build_demo_workspace
-
-            build_demo_workspace(ws, n_studies=30, seed=0)
-        except ImportError:
-            from tests.gui.conftest import _build_fallback_workspace
-
-            _build_fallback_workspace(path, 30)
+    ws = bench_workspace(str(path), 30)
     app = application()
     window = MainWindow(ws, train_fn=_fake_train if args.fake else None, auto_demo=False)
     window.resize(1400, 900)

@@ -28,18 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def _prepare(path: Path) -> None:
-    from core.store.workspace import Workspace
+    from bench._workspace import bench_workspace
 
-    ws = Workspace.open(path)
-    if ws.is_empty():
-        try:
-            from core.demo.workspace import build_demo_workspace
-
-            build_demo_workspace(ws, n_studies=30, seed=0)
-        except ImportError:
-            from tests.gui.conftest import _build_fallback_workspace
-
-            _build_fallback_workspace(path, 30)
+    ws = bench_workspace(str(path), 30)
     from core.inference.predictor import Predictor
 
     if Predictor.for_workspace(ws) is None:

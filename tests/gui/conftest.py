@@ -8,7 +8,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # before any Qt import
 
 import gui.qt_safety  # noqa: E402,F401 - PySide6 6.12 on Python 3.11 drops None references: see that module
 
-import importlib.util
 import shutil
 from dataclasses import dataclass, field
 
@@ -18,55 +17,13 @@ import pytest
 N_STUDIES = 24
 
 
-def _build_fallback_workspace(root, n_studies: int) -> None:
-    """Tiny DICOM workspace used only while core.demo.workspace is not there yet."""
-    import pydicom
-    from pydicom.dataset import FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
-
-    from core.store.workspace import Workspace
-
-    ws = Workspace.open(root)
-    rng = np.random.default_rng(0)
-    files = ws.demo_dir
-    with ws.connect() as store:
-        for s in range(n_studies):
-            pid = store.upsert_patient(f"P{s:04d}")
-            sid, _ = store.upsert_study(f"1.2.3.{s}", pid, accession=f"ACC{s:05d}", body_part="wrist", origin="demo")
-            for v, view in enumerate(("PA", "LAT")):
-                ds = pydicom.Dataset()
-                ds.file_meta = FileMetaDataset()
-                ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-                ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
-                ds.SOPInstanceUID = generate_uid()
-                ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-                ds.SOPClassUID = SecondaryCaptureImageStorage
-                ds.Rows, ds.Columns = 96, 80
-                ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-                ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-                ds.PixelData = rng.integers(0, 4096, (96, 80), dtype=np.uint16).tobytes()
-                path = files / f"s{s}_{v}.dcm"
-                ds.save_as(path, enforce_file_format=True)
-                store.add_image(sid, ds.SOPInstanceUID, str(path), view=view, rows=96, columns=80)
-            positive = s % 3 == 0
-            store.add_report(sid, "Transverse fracture of the distal radius." if positive else
-                             "No evidence of fracture.", origin="demo")
-            if s % 3 == 1:
-                store.add_label(sid, "fracture", "negative", source="import", author="import")
-            elif s % 3 == 0:
-                store.add_label(sid, "fracture", "positive", source="nlp", author="labeller", confidence=0.97)
-
-
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo_template") / "ws"
-    if importlib.util.find_spec("core.demo.workspace") is not None:
-        from core.demo.workspace import build_demo_workspace
-        from core.store.workspace import Workspace
+    from core.demo.workspace import build_demo_workspace
+    from core.store.workspace import Workspace
 
-        build_demo_workspace(Workspace.open(root), n_studies=N_STUDIES, seed=0)
-    else:
-        _build_fallback_workspace(root, N_STUDIES)
+    root = tmp_path_factory.mktemp("demo_template") / "ws"
+    build_demo_workspace(Workspace.open(root), n_studies=N_STUDIES, seed=0)
     return root
 
 
