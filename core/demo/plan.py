@@ -75,11 +75,13 @@ def _patient(seed: int, k: int) -> PatientPlan:
 
 def _fracture_line(rng: np.random.Generator, severity: float) -> FractureLine:
     if severity >= DIFFICULT_BELOW:  # obvious: a wide dark line, often displaced or angulated
-        displaced = rng.random() < 0.7
+        # Displacement and angulation must survive the model's downsampling (128-320 px),
+        # as they do on real films of displaced fractures: a step or bend across the bone.
+        displaced = rng.random() < 0.8
         return FractureLine(
             t=0.0, angle_deg=float(rng.uniform(-40, 40)), width=float(rng.uniform(2.0, 4.0)),
-            depth=float(rng.uniform(0.8, 1.0)), shift=float(rng.uniform(0.2, 0.7)) * displaced,
-            angulation_deg=float(rng.uniform(3, 10)) * (rng.random() < 0.5) * (1 if rng.random() < 0.5 else -1),
+            depth=float(rng.uniform(0.8, 1.0)), shift=float(rng.uniform(0.4, 1.0)) * displaced,
+            angulation_deg=float(rng.uniform(6, 18)) * (rng.random() < 0.6) * (1 if rng.random() < 0.5 else -1),
             incomplete=0 if rng.random() < 0.85 else int(rng.choice([-1, 1])))
     return FractureLine(  # subtle: thin and faint, undisplaced, often through one cortex only
         t=0.0, angle_deg=float(rng.uniform(-35, 35)), width=float(rng.uniform(1.0, 1.8)),
