@@ -85,4 +85,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # A frozen (PyInstaller) build re-enters here in the import's and the demo's
+    # worker processes; freeze_support hands those over to multiprocessing.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     sys.exit(main())
