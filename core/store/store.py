@@ -7,7 +7,6 @@ one per thread with ``Workspace.connect()``. Writes are short
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -115,15 +114,6 @@ class Store:
             cols = ["study_uid", "patient_id", *fields]
             sql = f"INSERT INTO studies ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
             return self.conn.execute(sql, (study_uid, patient_id, *fields.values())).lastrowid, True
-
-    def has_image(self, sop_uid: str | None = None, source_path: str | None = None) -> bool:
-        row = self.conn.execute(
-            "SELECT 1 FROM images WHERE sop_uid = ? OR source_path = ? LIMIT 1", (sop_uid, source_path)
-        ).fetchone()
-        return row is not None
-
-    def known_source_paths(self) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT source_path FROM images")}
 
     def add_image(self, study_id: int, sop_uid: str, source_path: str, **fields: Any) -> int | None:
         """Insert an image; None if its SOP Instance UID or path is already in the workspace."""
@@ -307,6 +297,3 @@ class Store:
                 "SELECT COALESCE(body_part, 'unknown'), COUNT(*) FROM studies GROUP BY 1 ORDER BY 1").fetchall()),
         }
 
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
