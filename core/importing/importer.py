@@ -61,7 +61,8 @@ class _Known:
 
     paths: set[str]
     sop_uids: set[str]
-    studies: dict[str, int] = field(default_factory=dict)  # Study Instance UID -> id, filled as we go
+    # Study Instance UID -> (id, study fields still empty), filled as we go
+    studies: dict[str, tuple[int, frozenset]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store) -> "_Known":
@@ -208,16 +209,19 @@ def _import_dicom(store, probe: Probe, known: "_Known", result: ImportResult) ->
     patient_key = h.patient_id or f"unknown:{h.study_instance_uid}"
     body_part = normalise_body_part(h.body_part_examined, h.study_description, h.series_description,
                                     *(p for p in path.parts[-4:-1]))
-    study_id = known.studies.get(h.study_instance_uid)
-    if study_id is None:  # first file of this study in this import: file the patient and study
+    study_fields = dict(accession=h.accession_number, study_date=h.study_date, description=h.study_description,
+                        body_part=body_part, origin="dicom",
+                        patient_age=patient_age_years(h.patient_age, h.patient_birth_date, h.study_date))
+    cached = known.studies.get(h.study_instance_uid)
+    # Later files of a study are filed without touching the study again, unless they
+    # carry a value the study still lacks (upsert_study fills empty fields).
+    if cached is None or any(study_fields[k] is not None for k in cached[1]):
         patient_id = store.upsert_patient(patient_key, sex=h.patient_sex, birth_date=h.patient_birth_date)
-        study_id, created = store.upsert_study(
-            h.study_instance_uid, patient_id, accession=h.accession_number, study_date=h.study_date,
-            description=h.study_description, body_part=body_part,
-            patient_age=patient_age_years(h.patient_age, h.patient_birth_date, h.study_date), origin="dicom",
-        )
-        known.studies[h.study_instance_uid] = study_id
+        study_id, created = store.upsert_study(h.study_instance_uid, patient_id, **study_fields)
+        row = store.study(study_id)
+        known.studies[h.study_instance_uid] = (study_id, frozenset(k for k in study_fields if row[k] is None))
         result.studies_created += created
+    study_id = known.studies[h.study_instance_uid][0]
     store.add_image(
         study_id, h.sop_instance_uid, str(path), series_uid=h.series_instance_uid, file_format="dicom",
         view=(h.view_position or None), body_part=body_part, frames=h.number_of_frames, rows=h.rows,

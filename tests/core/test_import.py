@@ -296,3 +296,17 @@ def test_parallel_header_workers_give_the_same_rows_as_one_process(tmp_path, mon
     assert [r.reason for r in parallel.rejected] == [r.reason for r in serial.rejected]
     with parallel_ws.connect() as store:
         assert len(store.images()) == 12
+
+
+def test_a_later_file_fills_what_the_first_file_of_its_study_lacked(tmp_path, ws):
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.101"
+    ds.save_as(tmp_path / "a.dcm")          # no Body Part Examined, no accession
+    ds.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.102"
+    ds.BodyPartExamined = "WRIST"
+    ds.AccessionNumber = "ACC-9"
+    ds.save_as(tmp_path / "b.dcm")
+    import_paths([tmp_path / "a.dcm", tmp_path / "b.dcm"], ws)
+    with ws.connect() as store:
+        (study,) = store.studies()
+        assert (study["body_part"], study["accession"]) == ("wrist", "ACC-9")
