@@ -415,7 +415,9 @@ class _Trainer:
             return
         state = {"next_epoch": next_epoch, "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
                  "best_val": self.best_val, "bad_epochs": self.bad_epochs, "history": self.history,
-                 "init": self.init, "parent_id": self.parent_id}
+                 "init": self.init, "parent_id": self.parent_id,
+                 # ReduceLROnPlateau's counters (best loss, bad epochs, current lr): plain numbers.
+                 "scheduler": self.scheduler.state_dict()}
         checkpoints.save_resume(self.ws.models_dir, self.run_key, self.model, self.optimizer, state, self.best_state)
 
     def _try_resume(self) -> int:
@@ -435,7 +437,9 @@ class _Trainer:
             for g, saved in zip(groups, meta["param_groups"]):
                 opt_state["param_groups"].append({**saved, "params": g["params"]})
             self.optimizer.load_state_dict(opt_state)
-        except (RuntimeError, KeyError, ValueError):
+            if "scheduler" in meta:
+                self.scheduler.load_state_dict(meta["scheduler"])
+        except (RuntimeError, KeyError, ValueError, TypeError):
             return 0  # incompatible leftovers: start afresh
         self.best_loss = meta["best_loss"] if meta["best_loss"] is not None else math.inf
         self.best_val, self.bad_epochs, self.history = meta["best_val"], meta["bad_epochs"], meta["history"]

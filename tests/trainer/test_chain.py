@@ -152,6 +152,9 @@ def test_stop_within_a_batch_then_resume(chain, tmp_path):
     assert last.kind == "done" and last.result["stopped"] and last.result["model_id"] is None
     assert [e.kind for e in events[-2:]] == ["batch", "done"]  # nothing ran after the stop
     assert list((ws.models_dir / "resume").glob("*.safetensors"))
+    meta = json.loads(next((ws.models_dir / "resume").glob("*.json")).read_text())
+    # The learning-rate schedule resumes too: ReduceLROnPlateau saw epoch 1's validation loss.
+    assert meta["scheduler"]["best"] == pytest.approx(meta["best_loss"]) and meta["scheduler"]["last_epoch"] == 1
     again = list(train(config, ws, threading.Event()))
     assert any(e.kind == "log" and "resumed after epoch 1" in e.message for e in again)
     assert [e.epoch for e in again if e.kind == "epoch"] == [2]
