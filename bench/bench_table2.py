@@ -24,6 +24,7 @@ def main() -> None:
     p.add_argument("--studies", type=int, default=120)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--body-epochs", type=int, default=None, help="epochs of the body-part stage (default --epochs)")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--architecture", default="resnet18")
@@ -36,14 +37,14 @@ def main() -> None:
     ws = bench_workspace(a.workspace, a.studies)
     t0 = time.perf_counter()
     rows = table2(ws, epochs=a.epochs, image_size=a.size, architecture=a.architecture, batch_size=a.batch,
-                  lr=a.lr, imagenet=a.imagenet, log=lambda m: print(m, file=sys.stderr))
+                  lr=a.lr, body_epochs=a.body_epochs, imagenet=a.imagenet, log=lambda m: print(m, file=sys.stderr))
     with ws.connect() as store:
         from trainer.data import collect
 
         data = collect(store, "fracture")
     counts = {s: len({x.study_id for x in data.of_split(s)}) for s in ("train", "val", "test")}
     print(f"demo studies with fracture labels per split: {counts}; {a.architecture} {a.size}px, {a.epochs} epochs, "
-          f"{time.perf_counter() - t0:.0f} s")
+          f"{a.body_epochs or a.epochs} body-part epochs, {time.perf_counter() - t0:.0f} s")
     for r in rows:
         auc = r.get("test_auc")
         print(f"  {r['initialisation']:<36} val AUC {r.get('val_auc') if r.get('val_auc') is None else round(r['val_auc'], 3)!s:<6} "

@@ -21,6 +21,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-images", type=int, default=None)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--body-epochs", type=int, default=None,
+                        help="epochs of the body-part stage (default: --epochs; body parts are learnt sooner)")
     parser.add_argument("--imagenet", default=None, help="torchvision ImageNet state-dict file for the RadiNet row")
 
 
@@ -29,7 +31,7 @@ def run(args) -> int:
     from trainer.experiments import table2, table_html
 
     ws = open_workspace(args)
-    settings = {k: getattr(args, k) for k in ("epochs", "image_size", "architecture", "batch_size", "max_images", "lr")}
+    settings = {k: getattr(args, k) for k in ("epochs", "image_size", "architecture", "batch_size", "max_images", "lr", "body_epochs")}
     rows = table2(ws, imagenet=args.imagenet, log=lambda m: print(m, file=sys.stderr), **settings)
     atomic_write(Path(args.out), table_html(rows, settings).encode())
     lines = [f"{r['initialisation']:<36} test AUC {'n/a' if r.get('test_auc') is None else format(r['test_auc'], '.3f')}"
