@@ -17,6 +17,9 @@ def add_arguments(parser) -> None:
     add_workspace_argument(parser)
     parser.add_argument("--studies", metavar="N", type=int, default=200, help="number of studies (default 200)")
     parser.add_argument("--seed", metavar="S", type=int, default=0, help="random seed (same seed, same studies)")
+    parser.add_argument("--body-parts", metavar="LIST", default=None,
+                        help="comma-separated body parts to draw (default all: finger, hand, wrist, forearm, "
+                             "elbow, humerus, shoulder)")
     add_json_argument(parser)
 
 
@@ -27,9 +30,13 @@ def run(args) -> int:
         raise InputError(f"The demo seed must be zero or a positive number, not {args.seed}.")
     from core.demo.workspace import build_demo_workspace
 
+    from core.demo.anatomy import BODY_PARTS
+    from core.demo.plan import check_body_parts
+
+    body_parts = check_body_parts(args.body_parts.split(",")) if args.body_parts else BODY_PARTS
     workspace = open_workspace(args)
     summary = build_demo_workspace(workspace, n_studies=args.studies, seed=args.seed,
-                                   progress=ProgressPrinter("demo"))
+                                   progress=ProgressPrinter("demo"), body_parts=body_parts)
     payload = {k: summary[k] for k in ("studies", "images", "labelled", "report_only", "seconds", "workspace")}
     text = (f"Demo workspace {payload['workspace']}: {payload['studies']} studies, {payload['images']} images, "
             f"{payload['labelled']} labelled, {payload['report_only']} with a report only "

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.demo.dicom_out import write_study
-from core.demo.plan import StudyPlan, plan_studies
+from core.demo.anatomy import BODY_PARTS
+from core.demo.plan import StudyPlan, check_body_parts, plan_studies
 from core.demo.render import render_view
 from core.errors import describe_os_error
 
@@ -58,6 +59,7 @@ class DemoManifest:
     n_studies: int
     studies: list[DemoStudy] = field(default_factory=list)
     version: int = GENERATOR_VERSION
+    body_parts: tuple[str, ...] = BODY_PARTS
 
     def __iter__(self):
         return iter(self.studies)
@@ -71,6 +73,7 @@ class DemoManifest:
     def to_json(self, root: Path) -> dict:
         return {
             "generator": "radinet-demo", "version": self.version, "seed": self.seed, "n_studies": self.n_studies,
+            "body_parts": list(self.body_parts),
             "studies": [
                 {**{k: getattr(s, k) for k in ("study_uid", "accession", "patient_id", "body_part", "fracture",
                                                 "difficulty", "report", "label_withheld", "report_kind",
@@ -84,7 +87,8 @@ class DemoManifest:
     def from_json(cls, data: dict, root: Path) -> "DemoManifest":
         studies = [DemoStudy(**{**s, "image_paths": tuple(root / p for p in s["image_paths"]),
                                 "views": tuple(s["views"])}) for s in data["studies"]]
-        return cls(seed=data["seed"], n_studies=data["n_studies"], studies=studies, version=data["version"])
+        return cls(seed=data["seed"], n_studies=data["n_studies"], studies=studies, version=data["version"],
+                   body_parts=tuple(data.get("body_parts", BODY_PARTS)))
 
 
 def demo_study(plan: StudyPlan, paths: list[Path]) -> DemoStudy:
@@ -161,7 +165,8 @@ def _studies(jobs: list, workers: int):
 
 
 def generate_demo_files(out_dir: str | os.PathLike, n_studies: int, seed: int,
-                        progress: Progress | None = None, workers: int | None = None) -> DemoManifest:
+                        progress: Progress | None = None, workers: int | None = None,
+                        body_parts: tuple[str, ...] = BODY_PARTS) -> DemoManifest:
     """Write ``n_studies`` synthetic studies into ``out_dir`` and return their manifest.
 
     Each study depends only on (seed, index), so the files are identical
@@ -172,8 +177,9 @@ def generate_demo_files(out_dir: str | os.PathLike, n_studies: int, seed: int,
         root.mkdir(parents=True, exist_ok=True)
         old = read_manifest(root)
         (root / MANIFEST).unlink(missing_ok=True)   # a half-written folder never looks finished
-        manifest = DemoManifest(seed=seed, n_studies=n_studies)
-        jobs = [(plan, root) for plan in plan_studies(n_studies, seed)]
+        body_parts = check_body_parts(body_parts)
+        manifest = DemoManifest(seed=seed, n_studies=n_studies, body_parts=body_parts)
+        jobs = [(plan, root) for plan in plan_studies(n_studies, seed, body_parts)]
         for study in _studies(jobs, _default_workers(n_studies) if workers is None else workers):
             manifest.studies.append(study)
             if progress:

@@ -114,9 +114,26 @@ def _view_plan(rng: np.random.Generator, study_rng_bits: dict, body_part: str, v
     )
 
 
-def plan_study(seed: int, i: int, patient: PatientPlan) -> StudyPlan:
+def scope_of(body_parts: tuple[str, ...]) -> str:
+    """"" for the full set of body parts, else the parts joined: part of UIDs and folder names,
+    so demo sets of different body parts never share a study."""
+    return "" if tuple(body_parts) == BODY_PARTS else "-".join(body_parts)
+
+
+def check_body_parts(body_parts) -> tuple[str, ...]:
+    parts = tuple(dict.fromkeys(p.strip().lower() for p in body_parts if p.strip()))
+    unknown = [p for p in parts if p not in BODY_PARTS]
+    if unknown or not parts:
+        from core.errors import InputError
+
+        raise InputError(f"Demo studies can show {', '.join(BODY_PARTS)}; not {', '.join(unknown) or 'nothing'}.")
+    return tuple(p for p in BODY_PARTS if p in parts)  # canonical order: same set, same studies
+
+
+def plan_study(seed: int, i: int, patient: PatientPlan, body_parts: tuple[str, ...] = BODY_PARTS) -> StudyPlan:
     rng = np.random.default_rng([seed, 0, i])
-    body_part = BODY_PARTS[int(rng.integers(len(BODY_PARTS)))]
+    body_part = body_parts[int(rng.integers(len(body_parts)))]
+    uid_parts = (scope_of(body_parts),) if scope_of(body_parts) else ()
     side = "R" if rng.random() < 0.55 else "L"
     study_date = _EPOCH + dt.timedelta(days=int(rng.integers(0, 3650)))
     study_date = max(study_date, patient.birth_date + dt.timedelta(days=int(rng.integers(730, 1500))))
@@ -155,15 +172,19 @@ def plan_study(seed: int, i: int, patient: PatientPlan) -> StudyPlan:
     report = write_report(rng, kind=kind, fracture=fracture, site=site.phrase, body_part=body_part,
                           views=n_views, side=side, child=age < 16)
     return StudyPlan(
-        index=i, study_uid=demo_uid(seed, "study", i), series_uid=demo_uid(seed, "series", i),
+        index=i, study_uid=demo_uid(seed, *uid_parts, "study", i), series_uid=demo_uid(seed, *uid_parts, "series", i),
         accession=f"D{seed % 1000:03d}{i:07d}", patient=patient, study_date=study_date, age=age,
         body_part=body_part, side=side, fracture=fracture, severity=severity, difficulty=difficulty, site=site,
         label_withheld=withheld, report_kind=kind, report=report, views=view_plans,
-        sop_uids=tuple(demo_uid(seed, "image", i, k) for k in range(n_views)), visible_in=tuple(visible))
+        sop_uids=tuple(demo_uid(seed, *uid_parts, "image", i, k) for k in range(n_views)), visible_in=tuple(visible))
 
 
-def plan_studies(n_studies: int, seed: int) -> list[StudyPlan]:
-    """Plans of ``n_studies`` studies; some patients come back for several studies."""
+def plan_studies(n_studies: int, seed: int, body_parts: tuple[str, ...] = BODY_PARTS) -> list[StudyPlan]:
+    """Plans of ``n_studies`` studies; some patients come back for several studies.
+
+    ``body_parts`` narrows the studies to some body parts (as a clinic that
+    reads only wrists would have); the full set draws exactly as before."""
+    body_parts = check_body_parts(body_parts)
     patients: list[PatientPlan] = []
     plans = []
     for i in range(n_studies):
@@ -173,5 +194,5 @@ def plan_studies(n_studies: int, seed: int) -> list[StudyPlan]:
         else:
             patient = _patient(seed, len(patients))
             patients.append(patient)
-        plans.append(plan_study(seed, i, patient))
+        plans.append(plan_study(seed, i, patient, body_parts))
     return plans

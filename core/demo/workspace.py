@@ -13,15 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from core.demo.anatomy import BODY_PARTS
 from core.demo.generate import GENERATOR_VERSION, DemoManifest, generate_demo_files, read_manifest
+from core.demo.plan import check_body_parts, scope_of
 
 DEMO_AUTHOR = "demo"
 Progress = Callable[[int, int, str], None]
 
 
-def _matches(manifest: DemoManifest | None, n_studies: int, seed: int) -> bool:
+def _matches(manifest: DemoManifest | None, n_studies: int, seed: int, body_parts: tuple[str, ...]) -> bool:
     return (manifest is not None and manifest.seed == seed and manifest.n_studies == n_studies
-            and manifest.version == GENERATOR_VERSION
+            and manifest.version == GENERATOR_VERSION and tuple(manifest.body_parts) == body_parts
             and all(p.is_file() for s in manifest for p in s.image_paths))
 
 
@@ -37,17 +39,22 @@ def _stage(progress: Progress | None, label: str, weight_start: int, weight: int
     return report
 
 
-def build_demo_workspace(workspace, n_studies: int = 200, seed: int = 0, progress: Progress | None = None) -> dict:
-    """Generate (or reuse), import and label ``n_studies`` demo studies; returns a summary
+def build_demo_workspace(workspace, n_studies: int = 200, seed: int = 0, progress: Progress | None = None,
+                         body_parts: tuple[str, ...] = BODY_PARTS) -> dict:
+    """Generate (or reuse), import and label ``n_studies`` demo studies (of ``body_parts``,
+    default all seven); returns a summary
     ``{"studies", "images", "labelled", "report_only", "seconds", "workspace", ...}``."""
     from core.importing import import_paths
 
     started = time.perf_counter()
-    folder = workspace.demo_dir / f"seed{seed}"
+    body_parts = check_body_parts(body_parts)
+    scope = scope_of(body_parts)
+    folder = workspace.demo_dir / (f"seed{seed}-{scope}" if scope else f"seed{seed}")
     manifest = read_manifest(folder)
-    generated = not _matches(manifest, n_studies, seed)
+    generated = not _matches(manifest, n_studies, seed, body_parts)
     if generated:
-        manifest = generate_demo_files(folder, n_studies, seed, progress=_stage(progress, "Drawing demo studies", 0, 70))
+        manifest = generate_demo_files(folder, n_studies, seed, progress=_stage(progress, "Drawing demo studies", 0, 70),
+                                       body_parts=body_parts)
     # The patient folders only: ground_truth.csv is not a reports CSV, and the
     # reports are added below with origin "demo".
     patient_dirs = sorted(p for p in folder.iterdir() if p.is_dir())

@@ -59,6 +59,15 @@ def test_different_seed_gives_different_studies(tmp_path):
     assert pa != pb
 
 
+def test_body_parts_narrow_the_draw_and_the_full_set_is_unchanged():
+    assert plan_studies(5, 0, BODY_PARTS) == plan_studies(5, 0)
+    wrists = plan_studies(12, 0, ("wrist",))
+    assert {p.body_part for p in wrists} == {"wrist"}
+    assert not {p.study_uid for p in wrists} & {p.study_uid for p in plan_studies(12, 0)}
+    with pytest.raises(Exception, match="knee"):
+        plan_studies(2, 0, ("knee",))
+
+
 def test_smaller_set_is_a_prefix_of_a_larger_one():
     small, large = plan_studies(8, 3), plan_studies(20, 3)
     assert small == large[:8]

@@ -73,10 +73,27 @@ def test_demo_command_json_and_no_torch(tmp_path):
     assert payload["workspace"] == str((tmp_path / "w").absolute())
 
 
-@pytest.mark.parametrize("args", [["--studies", "0"], ["--seed", "-3"]])
+@pytest.mark.parametrize("args", [["--studies", "0"], ["--seed", "-3"], ["--body-parts", "wrist,knee"]])
 def test_demo_command_refuses_bad_numbers(tmp_path, capsys, args):
     from main import main
 
     assert main(["demo", "--workspace", str(tmp_path / "w"), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("radinet demo: The ") and "demo" in err[0]
+    assert len(err) == 1 and err[0].startswith("radinet demo: ") and "demo" in err[0].lower()
+
+
+def test_demo_of_some_body_parts_lives_beside_the_full_demo(tmp_path):
+    """--body-parts: only those parts, in their own folder, with their own UIDs."""
+    ws = Workspace.open(tmp_path / "w")
+    full = build_demo_workspace(ws, n_studies=4, seed=1)
+    some = build_demo_workspace(ws, n_studies=4, seed=1, body_parts=("humerus", "forearm"))
+    assert Path(some["folder"]).name == "seed1-forearm-humerus" and Path(full["folder"]).name == "seed1"
+    from core.demo.generate import read_manifest
+
+    manifest = read_manifest(some["folder"])
+    assert {s.body_part for s in manifest} <= {"humerus", "forearm"}
+    with ws.connect() as store:
+        assert store.count_studies() == 8  # no study UID shared with the full set
+        assert all(store.find_study(s.study_uid) for s in manifest)
+    again = build_demo_workspace(ws, n_studies=4, seed=1, body_parts=("forearm", "humerus"))
+    assert not again["generated"] and again["imported"] == 0
