@@ -2,9 +2,9 @@
 
 The demo workspace of 40 studies has only a handful of validation/test
 studies, so this checks the pipeline (DICOM decoding, withheld labels,
-body parts, registry chain, prediction on DICOM), not accuracy; the learning
-itself is asserted on the synthetic workspace (test_chain.py) and measured by
-bench/bench_table2.py.
+body parts, registry chain, prediction on DICOM), not accuracy; learning on
+demo studies is asserted by test_demo_learning.py (two body parts, judged on
+unseen demo studies) and measured over all body parts by bench/bench_table2.py.
 """
 
 from __future__ import annotations
