@@ -133,7 +133,8 @@ def check_body_parts(body_parts) -> tuple[str, ...]:
 def plan_study(seed: int, i: int, patient: PatientPlan, body_parts: tuple[str, ...] = BODY_PARTS) -> StudyPlan:
     rng = np.random.default_rng([seed, 0, i])
     body_part = body_parts[int(rng.integers(len(body_parts)))]
-    uid_parts = (scope_of(body_parts),) if scope_of(body_parts) else ()
+    scope = scope_of(body_parts)
+    uid_parts = (scope,) if scope else ()
     side = "R" if rng.random() < 0.55 else "L"
     study_date = _EPOCH + dt.timedelta(days=int(rng.integers(0, 3650)))
     study_date = max(study_date, patient.birth_date + dt.timedelta(days=int(rng.integers(730, 1500))))
