@@ -126,7 +126,7 @@ def check_body_parts(body_parts) -> tuple[str, ...]:
     if unknown or not parts:
         from core.errors import InputError
 
-        raise InputError(f"Demo studies can show {', '.join(BODY_PARTS)}; not {', '.join(unknown) or 'nothing'}.")
+        raise InputError(f"The demo studies can show {', '.join(BODY_PARTS)}; not {', '.join(unknown) or 'nothing'}.")
     return tuple(p for p in BODY_PARTS if p in parts)  # canonical order: same set, same studies
 
 

@@ -79,7 +79,7 @@ def test_demo_command_refuses_bad_numbers(tmp_path, capsys, args):
 
     assert main(["demo", "--workspace", str(tmp_path / "w"), *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("radinet demo: ") and "demo" in err[0].lower()
+    assert len(err) == 1 and err[0].startswith("radinet demo: The ") and "demo" in err[0]
 
 
 def test_demo_of_some_body_parts_lives_beside_the_full_demo(tmp_path):
