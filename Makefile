@@ -11,9 +11,9 @@ STAMP := $(VENV)/.installed
 QT_SYSTEM_PACKAGES := libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0
 
-.PHONY: run test install qt-system-deps bench clean-venv
+.PHONY: run test install qt-system-deps test-tools bench clean-venv
 
-install: $(STAMP) qt-system-deps
+install: $(STAMP) qt-system-deps test-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ qt-system-deps: $(STAMP)
 		echo "Installing the libraries the desktop window (xcb) needs: $(QT_SYSTEM_PACKAGES)"; \
 		install_qt_libs || echo "warning: could not install them; offscreen use and the tests still work"; \
 	fi
+
+# strace lets the no-network test see native code's connect/sendto (DNS included). Best-effort:
+# without it that test still checks that no file is written outside the workspace.
+test-tools:
+	@command -v strace >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq strace >/dev/null 2>&1 \
+		|| echo "warning: could not install strace; the no-network test checks files only"; }
 
 run: install
 	$(VENV)/bin/radinet gui

@@ -48,15 +48,16 @@ def onnx_bytes(model, size: int) -> bytes:
 
 def parity(model, onnx_data: bytes, size: int, n: int = 4, seed: int = 0) -> dict:
     """Compare onnxruntime with torch on ``n`` test inputs (noise and smooth shapes)."""
-    import onnxruntime as ort
     import torch
+
+    from core.inference.onnx_session import new_session
 
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size] / size
     inputs = [rng.random((size, size)), np.clip(np.sin(6 * xx) * np.cos(4 * yy) * 0.5 + 0.5, 0, 1),
               np.exp(-((xx - 0.3) ** 2 + (yy - 0.6) ** 2) * 20), np.full((size, size), 0.5)]
     x = np.stack(inputs[:max(1, n)])[:, None].astype(np.float32)
-    session = ort.InferenceSession(onnx_data, providers=["CPUExecutionProvider"])
+    session = new_session(onnx_data, providers=["CPUExecutionProvider"])
     o_logits, o_cam = session.run(["logits", "cam"], {"image": x})
     model.eval()
     with torch.no_grad():

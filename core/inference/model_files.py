@@ -93,3 +93,20 @@ def read_verified_weights(path: Path, sidecar: dict) -> bytes:
         raise ModelFileError(
             f"The model weights file {path.name} does not match its recorded checksum (truncated, damaged or replaced).")
     return data
+
+
+def confined_path(models_dir: Path, name: str, what: str = "model file") -> Path:
+    """``models_dir / name``, refused unless it stays inside the models folder.
+
+    Sidecars and ``--model`` arguments are data a user (or a hostile copy of a
+    workspace) can edit; a name like ``../../elsewhere/x.onnx`` or an absolute
+    path must never make RadiNet Studio read a file outside the workspace.
+    """
+    root = Path(models_dir).resolve()
+    text = str(name)
+    if not text or "\x00" in text or Path(text).is_absolute():
+        raise ModelFileError(f"The {what} name {text!r} is not a file in this workspace's models folder.")
+    candidate = (root / text).resolve()
+    if candidate.parent != root:
+        raise ModelFileError(f"The {what} name {text!r} is not a file in this workspace's models folder.")
+    return candidate
