@@ -70,7 +70,7 @@ class OnnxBackend:
     def __init__(self, onnx_file: Path, expected_sha256: str | None = None):
         import hashlib
 
-        import onnxruntime as ort
+        from core.inference.onnx_session import new_session
 
         try:
             data = Path(onnx_file).read_bytes()
@@ -79,13 +79,7 @@ class OnnxBackend:
                                  f"'radinet export onnx'.") from err
         if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
             raise ModelFileError(f"The ONNX model {Path(onnx_file).name} does not match its recorded checksum.")
-        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        try:
-            self.session = ort.InferenceSession(data, sess_options=options, providers=providers)
-        except Exception as err:  # onnxruntime raises its own exception types
-            raise ModelFileError(f"{Path(onnx_file).name} is not a usable ONNX model.") from err
+        self.session = new_session(data, name=Path(onnx_file).name)
 
     def run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         logits, cam = self.session.run(["logits", "cam"], {"image": np.ascontiguousarray(x, dtype=np.float32)})
@@ -100,6 +94,8 @@ class Predictor:
             raise ValueError(f"unknown backend {backend!r}")
         self.workspace, self.task, self.backend_name = workspace, task, backend
         self._pinned = model_id
+        if model_id is not None:
+            self._check_registered(model_id)
         self._lock = threading.Lock()
         self.model_id: str = ""
         self.operating_points: dict = {}
@@ -126,21 +122,29 @@ class Predictor:
             raise ModelFileError(f"No {self.task} model is published in this workspace yet; train one first.")
         return cid
 
+    def _check_registered(self, model_id: str) -> None:
+        """Only models registered in this workspace are used (never a path in disguise, e.g. ``../x``)."""
+        from core.store.registry import get
+
+        with self.workspace.connect() as store:
+            get(store, model_id)
+
     def _load(self, model_id: str) -> None:
-        from core.inference.model_files import read_sidecar
+        from core.inference.model_files import confined_path, read_sidecar
 
         models_dir = Path(self.workspace.models_dir)
-        sidecar_file = models_dir / f"{model_id}.json"
+        sidecar_file = confined_path(models_dir, f"{model_id}.json", "model description")
         sidecar = read_sidecar(sidecar_file)
         if self.backend_name == "onnx":
             onnx_name = sidecar.get("onnx_file")
             if not onnx_name:
                 raise ModelFileError(f"Model {model_id} has no ONNX export; run 'radinet export onnx --model {model_id}'.")
-            backend = OnnxBackend(models_dir / onnx_name, (sidecar.get("onnx_parity") or {}).get("sha256"))
+            backend = OnnxBackend(confined_path(models_dir, onnx_name, "ONNX model"),
+                                  (sidecar.get("onnx_parity") or {}).get("sha256"))
         else:
             from core.inference.torch_backend import TorchBackend
 
-            backend = TorchBackend(models_dir / f"{model_id}.safetensors")
+            backend = TorchBackend(confined_path(models_dir, f"{model_id}.safetensors", "model weights"))
         with self._lock:
             self.backend, self.sidecar, self.model_id = backend, sidecar, model_id
             self.operating_points = dict(sidecar.get("operating_points") or {})
@@ -156,7 +160,9 @@ class Predictor:
             current = self._published_id()
         except ModelFileError:
             return False
-        stamp = os.stat(Path(self.workspace.models_dir) / f"{current}.json").st_mtime_ns
+        from core.inference.model_files import confined_path
+
+        stamp = os.stat(confined_path(self.workspace.models_dir, f"{current}.json", "model description")).st_mtime_ns
         if current == self.model_id and stamp == self._stamp:
             return False
         self._load(current)
