@@ -87,6 +87,64 @@ def crop_uniform_border(img8: np.ndarray, tol: float = 3.0, min_keep: float = 0.
     return img8[y0:y1, x0:x1], (y0, y1, x0, x1)
 
 
+def crop_body_region(img8: np.ndarray, margin: float = 0.04, min_keep: float = 0.25) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Crop an 8-bit display image to the body part (soft tissue and bone), as the paper crops.
+
+    Air around the limb is darker than soft tissue on a displayed radiograph
+    (MONOCHROME2 presentation, after the VOI LUT). Otsu's threshold on a
+    blurred copy separates the two; the bounding box of the foreground
+    components larger than 1 % of the image, plus ``margin``, is kept. Letters
+    and markers are small components and do not widen the box. Never keeps
+    less than ``min_keep`` of a dimension; returns (cropped, (y0, y1, x0, x1)).
+    """
+    h, w = img8.shape[:2]
+    if h < 16 or w < 16:
+        return img8, (0, h, 0, w)
+    small = cv2.GaussianBlur(np.ascontiguousarray(img8, dtype=np.uint8), (0, 0), max(1.0, min(h, w) / 200))
+    _, mask = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    big = [i for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= 0.01 * h * w]
+    if not big:
+        return img8, (0, h, 0, w)
+    y0 = min(stats[i, cv2.CC_STAT_TOP] for i in big)
+    x0 = min(stats[i, cv2.CC_STAT_LEFT] for i in big)
+    y1 = max(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT] for i in big)
+    x1 = max(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] for i in big)
+    my, mx = int(margin * h), int(margin * w)
+    y0, y1, x0, x1 = max(0, y0 - my), min(h, y1 + my), max(0, x0 - mx), min(w, x1 + mx)
+    # Keep at least min_keep of each side, centred on the box.
+    for lo, hi, full in ((0, 1, h), (2, 3, w)):
+        box = [y0, y1, x0, x1]
+        need = int(np.ceil(min_keep * full))
+        if box[hi] - box[lo] < need:
+            centre = (box[lo] + box[hi]) // 2
+            start = min(max(0, centre - need // 2), full - need)
+            box[lo], box[hi] = start, start + need
+        y0, y1, x0, x1 = box
+    return img8[y0:y1, x0:x1], (int(y0), int(y1), int(x0), int(x1))
+
+
+def denoise(img8: np.ndarray, method: str) -> np.ndarray:
+    """Median (radius 1) or bilateral (domain sigma 1.5 px, range sigma 20 grey levels) filtering with SimpleITK.
+
+    Seed 004 (ResNet-18 + CLAHE) denoises before classification; SimpleITK
+    runs on the already-decoded 8-bit display array, never on DICOM pixels
+    (pydicom stays the one pixel path).
+    """
+    if method == "none":
+        return img8
+    import SimpleITK as sitk
+
+    image = sitk.GetImageFromArray(np.ascontiguousarray(img8, dtype=np.uint8))
+    if method == "median":
+        out = sitk.Median(image, [1, 1])
+    elif method == "bilateral":
+        out = sitk.Bilateral(sitk.Cast(image, sitk.sitkFloat32), domainSigma=1.5, rangeSigma=20.0)
+    else:
+        raise ValueError(f"unknown denoising {method!r}")
+    return np.clip(sitk.GetArrayFromImage(out), 0, 255).astype(np.uint8)
+
+
 def apply_clahe(img8: np.ndarray, clip: float = 2.0, tiles: int = 8) -> np.ndarray:
     """Contrast-limited adaptive histogram equalisation (cv2 CLAHE) on an 8-bit image."""
     return cv2.createCLAHE(clipLimit=float(clip), tileGridSize=(int(tiles), int(tiles))).apply(
@@ -106,8 +164,13 @@ def pad_resize(img8: np.ndarray, size: int) -> tuple[np.ndarray, Placement]:
     return canvas, Placement(size=size, top=top, left=left, height=nh, width=nw, scale=scale)
 
 
-def model_input_with_geometry(image: RadiographImage, size: int = 320, clahe: bool = False) -> tuple[np.ndarray, InputGeometry]:
-    """float32 (size, size) in [0, 1] plus the geometry to map a heatmap back."""
+def model_input_with_geometry(image: RadiographImage, size: int = 320, clahe: bool = False, crop: str = "border",
+                              denoising: str = "none") -> tuple[np.ndarray, InputGeometry]:
+    """float32 (size, size) in [0, 1] plus the geometry to map a heatmap back.
+
+    ``crop``: "border" strips uniform frame borders (collimation); "body" then
+    also crops to the body region so the limb, not the air, fills the input.
+    """
     h, w = image.values.shape
     limit = PRESCALE_FACTOR * size
     prescale = (1.0, 1.0)
@@ -117,14 +180,21 @@ def model_input_with_geometry(image: RadiographImage, size: int = 320, clahe: bo
         prescale = (values.shape[0] / h, values.shape[1] / w)
         work = dataclasses.replace(image, values=values, integral=False)
     img8 = to_display(work)
-    cropped, crop = crop_uniform_border(img8)
+    cropped, box = crop_uniform_border(img8)
+    if crop == "body":
+        cropped, inner = crop_body_region(cropped)
+        box = (box[0] + inner[0], box[0] + inner[1], box[2] + inner[2], box[2] + inner[3])
+    elif crop != "border":
+        raise ValueError(f"unknown crop {crop!r}")
+    cropped = denoise(cropped, denoising)
     if clahe:
         cropped = apply_clahe(cropped)
     canvas, placement = pad_resize(cropped, size)
     array = canvas.astype(np.float32) * np.float32(1.0 / 255.0)
-    return array, InputGeometry(image_shape=(h, w), prescale=prescale, crop=crop, placement=placement)
+    return array, InputGeometry(image_shape=(h, w), prescale=prescale, crop=box, placement=placement)
 
 
-def model_input(image: RadiographImage, size: int = 320, clahe: bool = False) -> np.ndarray:
+def model_input(image: RadiographImage, size: int = 320, clahe: bool = False, crop: str = "border",
+                denoising: str = "none") -> np.ndarray:
     """The model-ready array: float32 (size, size) in [0, 1]; same at training and inference."""
-    return model_input_with_geometry(image, size, clahe)[0]
+    return model_input_with_geometry(image, size, clahe, crop, denoising)[0]

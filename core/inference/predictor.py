@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ModelFileError
-from core.inference.preprocessing import heatmap_to_image, model_ready
+from core.inference.preprocessing import heatmap_to_image, model_ready, preprocessing_options
 
 
 @dataclass
@@ -148,8 +148,8 @@ class Predictor:
         with self._lock:
             self.backend, self.sidecar, self.model_id = backend, sidecar, model_id
             self.operating_points = dict(sidecar.get("operating_points") or {})
-            self.size = int(sidecar["preprocessing"]["size"])
-            self.clahe = bool(sidecar["preprocessing"].get("clahe", False))
+            self.preprocessing = preprocessing_options(sidecar["preprocessing"])
+            self.size, self.clahe = self.preprocessing["size"], self.preprocessing["clahe"]
             self._stamp = os.stat(sidecar_file).st_mtime_ns
 
     def reload_if_changed(self) -> bool:
@@ -181,7 +181,7 @@ class Predictor:
         return p, _sigmoid(maps).astype(np.float32)
 
     def predict_image(self, image, image_id: int | None = None, heatmap: bool = True) -> ViewPrediction:
-        x, geometry = model_ready(image, self.size, self.clahe)
+        x, geometry = model_ready(image, **self.preprocessing)
         p, maps = self.predict_arrays(x[None])
         hm = heatmap_to_image(maps[0], geometry, image.values.shape) if heatmap else None
         return ViewPrediction(image_id=image_id, probability=float(p[0]), heatmap=hm)

@@ -11,12 +11,22 @@ import cv2
 import numpy as np
 
 
-def model_ready(image, size: int, clahe: bool = False):
+def model_ready(image, size: int, clahe: bool = False, crop: str = "border", denoising: str = "none"):
     """(network input float32 (size, size) in [0, 1], InputGeometry)."""
     from core.imaging.preprocess import model_input_with_geometry
 
-    array, geometry = model_input_with_geometry(image, size=size, clahe=clahe)
+    array, geometry = model_input_with_geometry(image, size=size, clahe=clahe, crop=crop, denoising=denoising)
     return np.asarray(array, dtype=np.float32), geometry
+
+
+def preprocessing_options(preprocessing: dict) -> dict:
+    """model_ready's keyword arguments from a model's recorded preprocessing.
+
+    Models trained before crop/denoise existed recorded only size and clahe;
+    they were trained on border-cropped, undenoised input.
+    """
+    return {"size": int(preprocessing["size"]), "clahe": bool(preprocessing.get("clahe", False)),
+            "crop": str(preprocessing.get("crop", "border")), "denoising": str(preprocessing.get("denoise", "none"))}
 
 
 def heatmap_to_image(heatmap: np.ndarray, geometry, image_shape: tuple[int, int]) -> np.ndarray:
