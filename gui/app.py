@@ -7,8 +7,11 @@ from importlib import resources
 
 
 def application(argv: list[str] | None = None):
-    import gui.qt_safety  # noqa: F401 - before any thread imports anything
     from PySide6.QtWidgets import QApplication
+
+    from gui.qt_safety import check_qt_binding
+
+    check_qt_binding()
 
     app = QApplication.instance()
     if app is None:

@@ -1,62 +1,49 @@
-"""Make lazy imports in worker threads safe under PySide6.
+"""Refuse a Qt binding release known to corrupt the interpreter, with one sentence, instead of patching it.
 
-Importing PySide6 replaces ``__import__`` with shiboken's feature hook, which
-runs ``inspect.getsource`` on every newly imported Python module to see
-whether it uses ``from __feature__ import ...``. Run from worker threads
-(our decoders, the predictor and the trainer import pydicom, onnxruntime and
-torch lazily) it corrupts memory: we saw "Fatal Python error: none_dealloc"
-while a decode thread imported pydicom (also reported in
-github.com/progh2/kamook/issues/36 and #46). RadiNet Studio never uses
-``__feature__``, so the scan is switched off.
+PySide6 6.12.0 on Python 3.11 drops one reference to None on every call of a
+method that returns nothing (``processEvents()``, ``QTimer.setInterval``...):
+measured here, 1,000 event-loop turns lowered ``sys.getrefcount(None)`` by
+about 2,000 and the process died with "Fatal Python error: none_dealloc".
+6.11.3, 6.10.3 and 6.9.3 keep None's count unchanged, so pyproject.toml pins
+``pyside6-essentials>=6.9,<6.12`` and RadiNet Studio no longer adds a
+reference reserve to None/True/False with ctypes (that patch is gone).
+
+The shiboken import-scan patch that used to live here is gone too: on the
+pinned release, worker threads importing pydicom, scikit-learn, onnx, OpenCV,
+SimpleITK and SciPy while the GUI thread turned the event loop ~700,000 times
+neither crashed nor lost references to None (tests/gui/test_qt_safety.py keeps
+that check). The "none_dealloc" crash it was written for was the 6.12.0
+reference bug above.
+
+If a Python where None is immortal (3.12+, PEP 683) is ever used, the 6.12.0
+bug is harmless there, so only 3.11 and older are refused.
 """
 
 from __future__ import annotations
 
+import sys
 
-def disable_feature_import_scan() -> bool:
-    """Turn shiboken's per-import source scan into a no-op; True if it was found and patched."""
-    import PySide6.QtCore  # noqa: F401 - installs shibokensupport
-
-    try:
-        import shibokensupport.feature as feature  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    if not hasattr(feature, "_mod_uses_pyside"):
-        return False
-    feature._mod_uses_pyside = lambda module: False
-    return True
+# (release, reason) pairs that must not run on this interpreter.
+BROKEN_RELEASES = {"6.12.0": "drops references to None on every Qt call and crashes within minutes"}
 
 
-PATCHED = disable_feature_import_scan()
+def binding_problem(version: str, python: tuple[int, int] = sys.version_info[:2]) -> str | None:
+    """The sentence explaining why this PySide6 ``version`` cannot run here, or None when it can."""
+    if python >= (3, 12):
+        return None
+    reason = BROKEN_RELEASES.get(version)
+    if reason is None:
+        return None
+    return (f"PySide6 {version} {reason} on Python {python[0]}.{python[1]}; "
+            f"reinstall RadiNet Studio (it requires PySide6 6.9 to 6.11).")
 
 
-# --------------------------------------------------------------------------
-# PySide6 6.12 on Python 3.11 drops one reference to None on every call of a
-# method that returns nothing (QTimer(), setInterval, processEvents, painter
-# calls, ...): measured here, 200 calls of QCoreApplication.processEvents()
-# lower sys.getrefcount(None) by 200, and the process dies with "Fatal Python
-# error: none_dealloc" once the count reaches zero -- minutes into a real
-# session. The wheels are built for interpreters where None is immortal
-# (PEP 683, Python 3.12+), so there the bug is harmless. Until the project runs
-# on 3.12+, give None a reserve of references far larger than a session can
-# spend (None is never freed anyway, so extra references cost nothing).
-_NONE_RESERVE = 1 << 40
+def check_qt_binding() -> None:
+    """Raise the project's error (one sentence; the CLI exits 2) when the installed PySide6 is a known-broken release."""
+    import PySide6
 
+    from core.errors import RadinetError
 
-def protect_none_refcount() -> bool:
-    """On CPython < 3.12, add a huge reserve to None's reference count; True if it was needed."""
-    import sys
-
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return False
-    import ctypes
-
-    # Methods returning bool drop references to True/False the same way.
-    for singleton in (None, True, False):
-        refcount = ctypes.c_ssize_t.from_address(id(singleton))   # ob_refcnt, the first field of a PyObject
-        if refcount.value < _NONE_RESERVE // 2:
-            refcount.value += _NONE_RESERVE
-    return True
-
-
-NONE_PROTECTED = protect_none_refcount()
+    problem = binding_problem(PySide6.__version__)
+    if problem:
+        raise RadinetError(problem)

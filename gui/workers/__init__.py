@@ -4,5 +4,3 @@ QThread/QThreadPool workers for decoding, predictions, import, the demo and
 training; each talks to the GUI thread through queued signals only and opens
 its own workspace Store (sqlite3 connections belong to one thread).
 """
-
-from gui.qt_safety import PATCHED as _IMPORTS_SAFE  # noqa: E402,F401 - before any worker thread imports

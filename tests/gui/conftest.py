@@ -6,8 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # before any Qt import
 
-import gui.qt_safety  # noqa: E402,F401 - PySide6 6.12 on Python 3.11 drops None references: see that module
-
 import shutil
 from dataclasses import dataclass, field
 
