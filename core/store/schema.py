@@ -205,7 +205,17 @@ CREATE INDEX nlp_suggestions_version ON nlp_suggestions(labeller_version);
 {_append_only("nlp_suggestions")}
 """
 
+# Report labeller: the sentence that decided each suggestion (the one whose words and
+# context-marked mentions pushed the probability furthest towards the decision), with
+# its offsets into the report text, so the report panel can show why a label was given.
+MIGRATION_3 = """
+ALTER TABLE nlp_suggestions ADD COLUMN deciding_sentence TEXT;
+ALTER TABLE nlp_suggestions ADD COLUMN sentence_start INTEGER;
+ALTER TABLE nlp_suggestions ADD COLUMN sentence_end INTEGER;
+ALTER TABLE nlp_suggestions ADD COLUMN report_id INTEGER REFERENCES reports(id);
+"""
+
 # Index 0 holds migration 1. Append new migrations; never edit a released one.
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
 
 SCHEMA_VERSION = len(MIGRATIONS)
