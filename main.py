@@ -26,6 +26,7 @@ COMMANDS = {
     "evaluate": "core.commands.evaluate",
     "experiment": "trainer.commands.experiment",
     "export": "trainer.commands.export",
+    "listen": "core.commands.listen",
 }
 
 
@@ -64,6 +65,10 @@ def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, dict[str, st
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--version"], ["-V"]):
+        from core.interop.about import print_version
+
+        return print_version(argv[1:])
     if not argv or argv[0].startswith("--workspace") or argv[0] == "--screenshot":
         argv = ["gui", *argv]
     parser, _ = build_parser(argv)

@@ -1,7 +1,7 @@
 """radinet export onnx: a model with (logit, CAM) outputs, parity-checked against torch.
 
-``export labels`` and ``export dicom`` belong to other parts of the
-application; this module dispatches to them when they are installed.
+``export labels`` (CSV/JSON label table) and ``export dicom`` (SR + heatmap
+Secondary Capture per study) live in core.interop; this module dispatches to them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from core.commands.common import add_json_argument, add_workspace_argument, emit
 HELP = "export a model as ONNX (logit + heatmap outputs), or labels / DICOM results"
 
 # Other exporters (other areas of the code base) plug in by module name.
-OTHER_EXPORTERS = {"labels": "core.commands.export_labels", "dicom": "core.commands.export_dicom"}
+OTHER_EXPORTERS = {"labels": "core.interop.labels_command", "dicom": "core.interop.dicom_command"}
 
 
 def add_arguments(parser) -> None:
@@ -23,12 +23,20 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="output file (or folder for dicom)")
     parser.add_argument("--model", default=None, help="model id (default: the published model of --task)")
     parser.add_argument("--task", default="fracture")
-    parser.add_argument("--deidentify", action="store_true")
+    parser.add_argument("--study", action="append", default=None, metavar="UID",
+                        help="dicom: only this study (Study Instance UID or accession number; repeatable)")
+    parser.add_argument("--deidentify", action="store_true",
+                        help="labels/dicom: DICOM PS3.15 Basic Profile de-identification (dicom: with the images)")
+    parser.add_argument("--shift-dates", action="store_true",
+                        help="with --deidentify: shift each patient's dates by one random offset instead of "
+                             "removing them")
 
 
 def run(args) -> int:
     from core.errors import InputError
 
+    if args.shift_dates and not args.deidentify:
+        raise InputError("--shift-dates only applies together with --deidentify.")
     if args.what != "onnx":
         try:
             module = importlib.import_module(OTHER_EXPORTERS[args.what])

@@ -1,0 +1,71 @@
+"""What ``radinet --version`` and the About box show: version, commit, published models, notice."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+NOTICE = "Research use only - not for diagnostic use."
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("radinet-studio")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def git_commit() -> str:
+    """The source checkout's commit; installs from a wheel have no checkout and say so."""
+    if not (_ROOT / ".git").exists():
+        return "unknown (installed from a package)"
+    try:
+        out = subprocess.run(["git", "-C", str(_ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(_ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (git not available)"
+    return out + (" (with local changes)" if dirty else "")
+
+
+def published_models(workspace_dir: str | None = None) -> dict[str, str] | None:
+    """Task -> published model id of the workspace; None when there is no workspace yet.
+
+    Never creates a workspace: --version must not leave folders behind.
+    """
+    from core.store.workspace import DB_NAME, Workspace, default_workspace_dir
+
+    root = Path(workspace_dir).expanduser() if workspace_dir else default_workspace_dir()
+    if not (root / DB_NAME).is_file():
+        return None
+    from core.store.registry import champion_id
+
+    with Workspace(root.absolute()).connect() as store:
+        tasks = [row[0] for row in store.execute("SELECT DISTINCT task FROM models ORDER BY task").fetchall()]
+        return {task: cid for task in tasks if (cid := champion_id(store, task))}
+
+
+def about(workspace_dir: str | None = None) -> dict:
+    return {"name": "RadiNet Studio", "version": app_version(), "commit": git_commit(),
+            "published_models": published_models(workspace_dir), "notice": NOTICE}
+
+
+def print_version(argv: list[str]) -> int:
+    """``radinet --version [--workspace W] [--json]``."""
+    workspace = None
+    if "--workspace" in argv and argv.index("--workspace") + 1 < len(argv):
+        workspace = argv[argv.index("--workspace") + 1]
+    info = about(workspace)
+    if "--json" in argv:
+        print(json.dumps(info))
+        return 0
+    models = info["published_models"]
+    shown = ("no workspace yet" if models is None else
+             ", ".join(f"{task}: {mid}" for task, mid in models.items()) or "none published")
+    print(f"{info['name']} {info['version']} (commit {info['commit']})\nPublished models: {shown}\n{info['notice']}")
+    return 0
