@@ -10,6 +10,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.filereader import read_file_meta_info
 
+from core.dicom.completeness import check_pixel_data_complete
 from core.dicom.reading import damaged_file_guard, file_kind, read_dataset, read_head
 from core.errors import CorruptDicomError
 
@@ -43,6 +44,7 @@ class DicomHeader:
     transfer_syntax_uid: str | None
     has_pixel_data: bool
     samples_per_pixel: int = 1
+    bits_allocated: int | None = None
 
     @property
     def pixel_count(self) -> int:
@@ -158,6 +160,7 @@ def header_from_dataset(ds, path: str, has_pixel_data: bool) -> DicomHeader:
         transfer_syntax_uid=transfer_syntax_of(ds),
         has_pixel_data=has_pixel_data,
         samples_per_pixel=int_value(ds, "SamplesPerPixel", path, "(0028,0002)", 1) or 1,
+        bits_allocated=int_value(ds, "BitsAllocated", path, "(0028,0100)"),
     )
 
 
@@ -167,6 +170,7 @@ HEADER_KEYWORDS = (
     "PatientBirthDate", "PatientAge", "StudyDate", "AccessionNumber", "StudyDescription",
     "SeriesDescription", "BodyPartExamined", "ViewPosition", "Laterality", "ImageLaterality", "Modality",
     "Rows", "Columns", "NumberOfFrames", "PhotometricInterpretation", "BitsStored", "SamplesPerPixel",
+    "BitsAllocated",
 )
 
 
@@ -179,18 +183,25 @@ def _header_tags() -> list[int]:
 _HEADER_TAGS: list[int] = []
 
 
-def read_header(path) -> DicomHeader:
+def read_header(path, check_pixel_data: bool = True) -> DicomHeader:
     """Read the header attributes of a DICOM file without reading its pixel data.
 
     Raises NotDicomError (empty, PNG, random bytes) or CorruptDicomError
-    (truncated header, missing SOP Instance / Study Instance UID).
+    (truncated header, missing SOP Instance / Study Instance UID, and with
+    ``check_pixel_data`` pixel data cut short: core.dicom.completeness).
     """
     path = os.fspath(path)
     if not _HEADER_TAGS:
         _HEADER_TAGS.extend(_header_tags())
     opened = read_dataset(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
     with damaged_file_guard(path):
-        return header_from_dataset(opened.dataset, path, opened.pixel_tag_seen)
+        header = header_from_dataset(opened.dataset, path, opened.pixel_tag_seen)
+        if check_pixel_data and opened.pixel_value_tell is not None:
+            check_pixel_data_complete(
+                path, opened.file_size, opened.pixel_value_tell, opened.pixel_length, rows=header.rows,
+                columns=header.columns, frames=header.number_of_frames, samples=header.samples_per_pixel,
+                bits_allocated=header.bits_allocated, photometric=header.photometric_interpretation)
+        return header
 
 
 def is_dicomdir(path) -> bool:

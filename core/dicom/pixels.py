@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.dicom.completeness import PIXEL_BUDGET, check_declared_size, native_pixel_bytes
 from core.dicom.header import int_value, text_value, transfer_syntax_of
 from core.dicom.reading import PIXEL_TAGS, OpenedDataset, _short, damaged_file_guard, read_dataset
 from core.dicom.transfer_syntax import (
@@ -22,8 +23,6 @@ from core.imaging.colour import luminance
 from core.imaging.display import apply_modality_lut_sequence, apply_rescale
 from core.imaging.image import LookupTable, RadiographImage
 
-# rows * columns * frames * samples above this is refused before decoding.
-PIXEL_BUDGET = 400_000_000
 
 _COLOUR = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_PARTIAL_420", "YBR_ICT", "YBR_RCT", "PALETTE COLOR")
 
@@ -50,8 +49,8 @@ class PixelGeometry:
 
         Native YBR_FULL_422 stores two samples per pixel (Y Y Cb Cr per pair), PS3.3 C.7.6.3.1.2.
         """
-        samples = 2 if self.photometric == "YBR_FULL_422" and self.samples == 3 else self.samples
-        return (self.rows * self.columns * self.frames * samples * self.bits_allocated + 7) // 8
+        return native_pixel_bytes(self.rows, self.columns, self.frames, self.samples, self.bits_allocated,
+                                  self.photometric)
 
 
 def pixel_geometry(ds, path: str) -> PixelGeometry:
@@ -71,12 +70,7 @@ def pixel_geometry(ds, path: str) -> PixelGeometry:
 
 def check_pixel_budget(geometry: PixelGeometry, path: str, budget: int = PIXEL_BUDGET) -> None:
     """Refuse images whose declared rows x columns x frames x samples exceed ``budget``."""
-    if geometry.samples_total > budget:
-        raise ImageTooLargeError(
-            path,
-            f"the image declares {geometry.rows} x {geometry.columns} pixels x {geometry.frames} frame(s) "
-            f"x {geometry.samples} sample(s), more than the {budget // 1_000_000} megapixel limit",
-        )
+    check_declared_size(path, geometry.rows, geometry.columns, geometry.frames, geometry.samples, budget)
 
 
 def check_frame(frame: int, frames: int, path: str) -> None:

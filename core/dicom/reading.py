@@ -65,6 +65,10 @@ class OpenedDataset:
     pixel_tag_seen: bool  # a non-empty pixel data element was found
     pixel_element_lost: bool = False  # its tag was read but the value ran past the end of the file
     ended_cleanly: bool = True  # parsing stopped at the end of the last element, not mid-way
+    # Where the top-level pixel data value starts in the file and its declared length
+    # (0xFFFFFFFF: encapsulated); None when unknown (no pixel data, or a deflated file).
+    pixel_value_tell: int | None = None
+    pixel_length: int | None = None
 
 
 def file_kind(head: bytes) -> str:
@@ -108,12 +112,15 @@ def read_dataset(path, *, stop_before_pixels: bool, specific_tags=None) -> Opene
     if kind in ("png", "jpeg"):
         raise NotDicomError(path, f"not a DICOM file (it is a {kind.upper()} image)")
     file_size = os.path.getsize(path)
-    seen = {"pixels": False, "tag": False}
+    seen = {"pixels": False, "tag": False, "tell": None, "length": None}
 
     def stop_at_pixels(tag, vr, length) -> bool:
         if tag in PIXEL_TAGS:
             seen["pixels"] = length != 0
             seen["tag"] = length != 0
+            if seen["tell"] is None and length != 0:
+                # pydicom calls this positioned at the start of the value (it rewinds afterwards).
+                seen["tell"], seen["length"] = fh.tell(), length
             return stop_before_pixels
         return False
 
@@ -140,7 +147,7 @@ def read_dataset(path, *, stop_before_pixels: bool, specific_tags=None) -> Opene
     ds.filename = path  # deferred values are re-read from here
     lost = seen["tag"] and not seen["pixels"]  # pydicom drops an undefined-length value cut by EOF
     clean = stop_before_pixels or specific_tags is not None or _ends_at(ds, file_size)
-    opened = OpenedDataset(ds, path, file_size, seen["pixels"], lost, clean)
+    opened = OpenedDataset(ds, path, file_size, seen["pixels"], lost, clean, seen["tell"], seen["length"])
     check_declared_lengths(opened)
     return opened
 

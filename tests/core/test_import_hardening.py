@@ -1,0 +1,119 @@
+"""Import refuses damaged files with their reason and skips what is not a regular file (issue 14 items 1, 6, 11)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from pydicom.data import get_testdata_file
+
+from core.importing import import_paths
+from core.store import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo_cr(tmp_path_factory) -> Path:
+    """One CR file of the application's own demo (native 16-bit pixel data)."""
+    from core.demo.generate import generate_demo_files
+
+    manifest = generate_demo_files(tmp_path_factory.mktemp("demo"), n_studies=1, seed=5, workers=0)
+    return Path(manifest.studies[0].image_paths[0])
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return Workspace.open(tmp_path / "ws")
+
+
+def _cut(src: Path, dst: Path, size: int) -> Path:
+    dst.write_bytes(src.read_bytes()[:size])
+    return dst
+
+
+def _reasons(result) -> dict[str, str]:
+    return {Path(r.path).name: r.reason for r in result.rejected}
+
+
+@pytest.mark.parametrize("how", ["first 3000 bytes", "half", "short by 2 bytes"])
+def test_truncated_native_pixel_data_is_rejected_with_the_reason(demo_cr, tmp_path, ws, how):
+    size = demo_cr.stat().st_size
+    keep = {"first 3000 bytes": 3000, "half": size // 2, "short by 2 bytes": size - 2}[how]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _cut(demo_cr, folder / "cut.dcm", keep)
+    shutil.copy(demo_cr, folder / "whole.dcm")
+    result = import_paths([folder], ws)
+    assert result.imported == 1           # the whole copy still goes through
+    reasons = _reasons(result)
+    assert "cut.dcm" in reasons, "a truncated file was imported as good"
+    declared = len(demo_cr.read_bytes()) - keep  # bytes missing
+    assert reasons["cut.dcm"].startswith("the file is truncated: its pixel data declares ")
+    assert declared > 0 and reasons["cut.dcm"].endswith("are present")
+    with ws.connect() as store:
+        filed = {Path(r["source_path"]).name for r in store.images()}
+    assert "cut.dcm" not in filed
+
+
+def test_pixel_data_shorter_than_the_image_needs_is_rejected(demo_cr, tmp_path, ws):
+    """A lying length that fits in the file but not the image (Rows x Columns x Bits Allocated)."""
+    import pydicom
+
+    ds = pydicom.dcmread(demo_cr)
+    ds.PixelData = ds.PixelData[: len(ds.PixelData) // 2]
+    out = tmp_path / "short.dcm"
+    ds.save_as(out)
+    result = import_paths([out], ws)
+    assert result.imported == 0
+    assert "incomplete" in _reasons(result)["short.dcm"]
+
+
+def _encapsulated_source() -> Path:
+    for name in ("SC_rgb_rle.dcm", "MR_small_RLE.dcm", "JPEG2000.dcm", "SC_rgb_jpeg_dcmtk.dcm"):
+        try:
+            found = get_testdata_file(name)
+        except Exception:  # noqa: BLE001 - not bundled offline
+            found = None
+        if found:
+            return Path(found)
+    pytest.skip("no encapsulated pydicom test file is bundled here")
+
+
+def test_encapsulated_without_its_sequence_delimiter_or_a_fragment_is_rejected(tmp_path, ws):
+    src = _encapsulated_source()
+    data = src.read_bytes()
+    delimiter = data.rfind(b"\xfe\xff\xdd\xe0")
+    assert delimiter > 0
+    files = {
+        "no_delimiter.dcm": data[:delimiter],
+        "cut_fragment.dcm": data[:delimiter - 10],
+        "whole.dcm": data,
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    result = import_paths([tmp_path / n for n in files], ws)
+    reasons = _reasons(result)
+    assert result.imported == 1 and "whole.dcm" not in reasons
+    assert "sequence delimiter" in reasons["no_delimiter.dcm"]
+    assert "fragment" in reasons["cut_fragment.dcm"] or "sequence delimiter" in reasons["cut_fragment.dcm"]
+
+
+def test_every_bundled_pydicom_file_with_complete_pixel_data_still_reads():
+    """The completeness check refuses only damaged files: pydicom's own test corpus, except its truncated one."""
+    import glob
+
+    import pydicom.data
+
+    from core.dicom.header import read_header
+    from core.errors import RadinetError
+
+    base = Path(pydicom.data.get_testdata_file("CT_small.dcm")).parent
+    refused = {}
+    for path in sorted(glob.glob(str(base / "**" / "*.dcm"), recursive=True)):
+        try:
+            read_header(path)
+        except RadinetError as err:
+            if "pixel data" in str(err) or "fragment" in str(err):
+                refused[Path(path).name] = str(err)
+    assert set(refused) <= {"MR_truncated.dcm"}, refused
