@@ -1,9 +1,12 @@
 """The workstation window: worklist | study view | side panel, menus, status bar, training dock.
 
-The window wires Qt-free models (worklist rows, the reading session) to the
-widgets and to the background workers. On the GUI thread it only runs small
-SQLite queries (ms); decoding, predictions, import, the demo build and
-training all run in gui/workers.
+The window wires Qt-free models from core.store (worklist rows, the reading
+session, the workspace's change feed) to the widgets and to the background
+workers. On the GUI thread it only calls small core.store queries (ms);
+decoding, predictions, import, the demo build and training all run in
+gui/workers. Views refresh from change events: the reading session announces
+its own writes, and a one-second poll of the database notices anyone else's
+(the command line, the trainer).
 """
 
 from __future__ import annotations
@@ -13,22 +16,26 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
-from gui.reading import LABEL_WORDS, ReadingSession
+from core.store.changes import ChangeFeed
+from core.store.reading import ReadingSession
+from core.store.worklist import load_rows, next_unread, refresh_row
+from gui.key_guard import KeyGuard, is_text_entry
 from gui.settings import Settings
 from gui.viewer.study_view import StudyView
 from gui.widgets.dialogs import RESEARCH_NOTICE, SettingsDialog, show_about
 from gui.widgets.side_panel import SidePanel
 from gui.widgets.training_dock import TrainingDock
 from gui.widgets.worklist_view import WorklistPanel
-from gui.worklist import load_rows, next_unread
 from gui.workers.decode import StudyLoader
 from gui.workers.job import JobThread
 from gui.workers.predict import PredictionThread
 
 DEMO_STUDIES = 30
+CHANGE_POLL_MS = 1000      # how soon labels written by the command line show in the worklist
+ERROR_COLOUR = "#ef9a9a"
 
 
 class MainWindow(QMainWindow):
@@ -44,23 +51,35 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.settings = settings or Settings()
         self.store = workspace.connect()           # GUI-thread store: small worklist queries only
-        self.session = ReadingSession(self.store, self.settings.reader())
+        self.changes = ChangeFeed(self.store)
+        self.session = ReadingSession(self.store, self.settings.reader(), changes=self.changes)
         self.current_study: int | None = None
         self.current_rows: list = []
         self.model_info: dict | None = None
         self.model_known = False
         self.predictions: dict[int, dict] = {}
+        self.prediction_errors: dict[int, str] = {}   # study_id -> why it has no prediction
+        self.last_blinded_summary: dict | None = None
         self.heatmap_user_choice: bool | None = None
         self.demo_thread: JobThread | None = None
         self.demo_studies = demo_studies
         self._first_image_done = False
         self._closed = False
+        self._close_pending = False      # closed during training: finish closing when the trainer stops
 
         self.setWindowTitle(f"RadiNet Studio — {workspace.path}  ({RESEARCH_NOTICE})")
         self.resize(1600, 950)
         self._build_widgets(train_fn)
         self._build_actions()
         self._build_status_bar()
+        self.key_guard = KeyGuard(self)
+        self.key_guard.guard(self)
+        self.key_guard.escaped.connect(lambda _w: self.focus_image())
+        self.changes.subscribe(self._on_change)
+        self.change_timer = QTimer(self)
+        self.change_timer.setInterval(CHANGE_POLL_MS)
+        self.change_timer.timeout.connect(self._poll_changes)
+        self.change_timer.start()
 
         self.loader = StudyLoader(parent=self)
         self.loader.loaded.connect(self._on_loaded)
@@ -122,6 +141,8 @@ class MainWindow(QMainWindow):
         self.training_dock.running_changed.connect(self._on_training_running)
 
         self.worklist.study_selected.connect(self.open_study)
+        self.worklist.table.clicked.connect(lambda _index: self.focus_image())
+        self.worklist.search.returnPressed.connect(self._on_search_enter)
         self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
         self.side_panel.label_requested.connect(self.label_current)
         self.side_panel.confirm_requested.connect(self.confirm_current)
@@ -165,7 +186,7 @@ class MainWindow(QMainWindow):
         self._action(study, "Previous study", ["Up", "PgUp"], lambda: self.step_study(-1))
         self._action(study, "Next view", "Right", lambda: self.study_view.step_view(1))
         self._action(study, "Previous view", "Left", lambda: self.study_view.step_view(-1))
-        self._action(study, "Find patient or accession", "Ctrl+F", lambda: self.worklist.search.setFocus())
+        self._action(study, "Find patient or accession", "Ctrl+F", self._focus_search)
         study.addSeparator()
         self.blinded_action = self._action(study, "Blinded reading mode (reader study)", "Ctrl+B",
                                            self.toggle_blinded, checkable=True)
@@ -208,22 +229,46 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- worklist
     def reload_worklist(self) -> None:
-        ops = (self.model_info or {}).get("operating_points")
+        from gui.services import tier_of
+
+        ops = (self.model_info or {}).get("operating_points") or {}
         model_id = (self.model_info or {}).get("model_id")
-        rows = load_rows(self.store, model_id, ops)
+        rows = load_rows(self.store, model_id, tier=lambda p: tier_of(p, ops))
+        for row in rows:      # this session's fresh predictions are not all in the database yet
+            pred = self.predictions.get(row.study_id)
+            if pred:
+                row.probability, row.tier = pred["probability"], pred["tier"]
         self.worklist.set_rows(rows, keep_study=self.current_study)
+
+    # ---------------------------------------------------------- change events
+    def _poll_changes(self) -> None:
+        if not self._closed:
+            self.changes.poll()
+
+    def _on_change(self, change) -> None:
+        """A view of the workspace changed: this reader's write (one study) or another writer's (anything)."""
+        if self._closed:
+            return
+        if change.kind == "models" and change.external:
+            self.predictor_thread.reload_model()
+            return
+        if change.kind not in ("labels", "difficulty", "studies"):
+            return
+        if change.study_id is not None:
+            self._refresh_row(change.study_id)
+        else:
+            self.reload_worklist()
+        if self.current_study is not None and change.study_id in (None, self.current_study):
+            self._show_reading_state()
 
     def _refresh_row(self, study_id: int, labels: bool = True) -> None:
         """Update one worklist row in place after a label/grade/prediction (the order stays put while reading)."""
         if self._closed:
             return
-        label = self.store.current_label(study_id) if labels else None
         for row in self.worklist.all_rows:
             if row.study_id == study_id:
                 if labels:
-                    row.label = label.value if label else None
-                    row.label_source = label.source if label else None
-                    row.difficulty = self.store.current_difficulty(study_id)
+                    refresh_row(self.store, row)
                 pred = self.predictions.get(study_id)
                 if pred:
                     row.probability, row.tier = pred["probability"], pred["tier"]
@@ -246,9 +291,30 @@ class MainWindow(QMainWindow):
     def next_unread_study(self) -> None:
         row = next_unread(self.worklist.ordered_rows(), self.current_study)
         if row is None:
-            self.saved_label.setText("No unread study left in this list.")
+            self._status("No unread study left in this list.")
             return
         self.worklist.select(row.study_id)
+
+    # ------------------------------------------------------------- keyboard
+    def focus_image(self) -> None:
+        """Give the keyboard back to the image, where the reading keys act."""
+        self.study_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_search(self) -> None:
+        self.worklist.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.worklist.search.selectAll()
+
+    def _on_search_enter(self) -> None:
+        """Enter in the search box opens the first match; it never labels anything."""
+        rows = self.worklist.ordered_rows()
+        if rows:
+            self.worklist.select(rows[0].study_id)
+        self.focus_image()
+
+    def _status(self, text: str, error: bool = False) -> None:
+        self.saved_label.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
+        self.saved_label.setToolTip(text)     # the whole message, even when the status bar cuts it
+        self.saved_label.setText(text)
 
     # ------------------------------------------------------------------- study
     def open_study(self, study_id: int) -> None:
@@ -256,6 +322,12 @@ class MainWindow(QMainWindow):
             return
         if self.worklist.selected_study() != study_id:
             self.worklist.select(study_id, emit=False)
+        if self.side_panel.comment_edit.text().strip() and study_id != self.current_study:
+            # A draft belongs to the study it was typed for; it never follows the reader to the next one.
+            self._status("Unsaved comment discarded (Enter saves a comment).")
+        self.side_panel.comment_edit.clear()
+        if is_text_entry(QApplication.focusWidget()) and QApplication.focusWidget() is self.side_panel.comment_edit:
+            self.focus_image()
         self.current_study = study_id
         self.current_rows = self.store.images(study_id)
         self.heatmap_user_choice = None
@@ -302,7 +374,8 @@ class MainWindow(QMainWindow):
 
     def _show_prediction(self) -> None:
         pred = self.predictions.get(self.current_study) if self.current_study is not None else None
-        self.side_panel.show_prediction(pred, self._model_text(), blinded=self._blinded())
+        error = self.prediction_errors.get(self.current_study) if pred is None else None
+        self.side_panel.show_prediction(pred, self._model_text(), blinded=self._blinded(), error=error)
         if pred is None or self._blinded():
             self.study_view.clear_heatmaps()
             self._set_heatmap_visible(False)
@@ -319,6 +392,7 @@ class MainWindow(QMainWindow):
         self.model_known = True
         self.model_info = info
         self.predictions.clear()
+        self.prediction_errors.clear()
         self.model_label.setText(f"Model: {info['model_id']}" if info else "Model: none yet")
         self.reload_worklist()
         if info is not None:
@@ -336,15 +410,22 @@ class MainWindow(QMainWindow):
         if self._closed or self.model_info is None or payload.get("model_id") != self.model_info.get("model_id"):
             return
         self.predictions[study_id] = payload
+        self.prediction_errors.pop(study_id, None)
         self._refresh_row(study_id, labels=False)
         if study_id == self.current_study:
             self._show_prediction()
             self.prediction_shown.emit(study_id)
 
     def _on_prediction_failed(self, study_id: int, message: str) -> None:
-        if study_id in (0, self.current_study):
-            self.saved_label.setText(message)
+        """study_id 0: the model itself failed (status bar); otherwise the study's panel says why."""
+        if self._closed:
+            return
+        if study_id == 0:
+            self._status(message, error=True)
+            return
+        self.prediction_errors[study_id] = message
         if study_id == self.current_study:
+            self._show_prediction()
             self.prediction_shown.emit(study_id)
 
     def _set_heatmap_visible(self, visible: bool) -> None:
@@ -372,7 +453,7 @@ class MainWindow(QMainWindow):
         return self.session.blinded_session is not None
 
     def _saved(self, action, verb: str = "Saved") -> None:
-        self.saved_label.setText(f"{verb} {action.text} by {self.session.author} {action.at}")
+        self._status(f"{verb} {action.text} by {self.session.author} {action.at}")
 
     def label_current(self, value: str) -> None:
         if self.current_study is None:
@@ -382,7 +463,7 @@ class MainWindow(QMainWindow):
             if image_id is None and len(self.study_view.image_ids) == 1:
                 image_id = self.study_view.image_ids[0]
             if image_id is None:
-                self.saved_label.setText("Pick a view first (Left/Right).")
+                self._status("Pick a view first (Left/Right).")
                 return
             action = self.session.answer(self.current_study, image_id, value)
             self._saved(action, f"Answer for view {self.study_view.active + 1}:")
@@ -397,14 +478,13 @@ class MainWindow(QMainWindow):
             return
         action = self.session.confirm(self.current_study)
         if action is None:
-            self.saved_label.setText("Nothing to confirm: no report-derived label on this study.")
+            self._status("Nothing to confirm: no report-derived label on this study.")
             return
         self._after_label(action, "Confirmed")
 
     def _after_label(self, action, verb: str = "Saved") -> None:
+        # The worklist row and the reading panel refresh from the session's change event.
         self._saved(action, verb)
-        self._refresh_row(action.study_id)
-        self._show_reading_state()
         self.training_dock.note_new_label()
 
     def grade_current(self, grade: str) -> None:
@@ -412,40 +492,48 @@ class MainWindow(QMainWindow):
             return
         action = self.session.grade(self.current_study, grade)
         self._saved(action)
-        self._refresh_row(action.study_id)
-        self._show_reading_state()
 
     def comment_current(self, text: str) -> None:
-        if self.current_study is None:
-            return
-        action = self.session.comment(self.current_study, text)
-        if action is not None:
-            self._saved(action)
+        """Enter in the comment box: save it (an append-only row, never a label) and go back to the image."""
+        if self.current_study is not None:
+            action = self.session.comment(self.current_study, text)
+            if action is not None:
+                self._saved(action)
+        self.side_panel.comment_edit.clear()
+        self.focus_image()
 
     def undo(self) -> None:
         action = self.session.undo()
         if action is None:
-            self.saved_label.setText("Nothing to undo.")
+            self._status("Nothing to undo.")
             return
-        self.saved_label.setText(f"Undone: {action.text} ({action.at}) — saved by {self.session.author} "
-                                 f"{time.strftime('%H:%M')}")
-        self._refresh_row(action.study_id)
+        self._status(f"Undone: {action.text} ({action.at}) — saved by {self.session.author} "
+                     f"{time.strftime('%H:%M')}")
         if action.study_id != self.current_study:
             self.worklist.select(action.study_id)
-        self._show_reading_state()
 
     def toggle_blinded(self) -> None:
         if self._blinded():
-            self.session.stop_blinded()
-            self.saved_label.setText("Blinded reading finished.")
+            summary = self.session.stop_blinded(self.workspace.subdir("reader_studies"))
+            self.last_blinded_summary = summary
+            readers = summary["readers"] if summary else []
+            answers = sum(r["answers"] for r in readers)
+            studies = sum(r["studies"] for r in readers)
+            per_study = [t for r in readers for t in r["seconds_per_study"]]
+            mean = f", {sum(per_study) / len(per_study):.0f} s per study" if per_study else ""
+            self._status(f"Blinded reading finished: {answers} answer(s) on {studies} study(ies){mean}; "
+                         f"summary saved to {summary['file'] if summary else 'nowhere (no session)'}.")
+            self.worklist.set_order_seed(None)
         else:
             name = self.session.start_blinded()
-            self.saved_label.setText(f"Blinded reading session {name}: AI and reports hidden, answers per view.")
+            self._status(f"Blinded reading session {name}: AI, reports and difficulty hidden, cases shuffled, "
+                         "answers per view.")
+            self.worklist.set_order_seed(name)
         blinded = self._blinded()
         self.blinded_action.setChecked(blinded)
-        from gui.widgets.worklist_view import AI_COLUMN, LABEL_COLUMN
+        from gui.widgets.worklist_view import AI_COLUMN, DIFFICULTY_COLUMN, LABEL_COLUMN
 
-        for col in (LABEL_COLUMN, AI_COLUMN):
+        for col in (LABEL_COLUMN, AI_COLUMN, DIFFICULTY_COLUMN):
             self.worklist.table.setColumnHidden(col, blinded)
         if self.current_study is not None:
             self.open_study(self.current_study)
@@ -485,7 +573,7 @@ class MainWindow(QMainWindow):
             self.study_view.set_message(message)
             QMessageBox.warning(self, "Demo workspace", message)
         else:
-            self.saved_label.setText("Demo workspace created.")
+            self._status("Demo workspace created.")
             self.reload_worklist()
             self.open_first_study()
             if self.model_info is not None:
@@ -542,6 +630,16 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- closing
     def closeEvent(self, event) -> None:
+        if not self._closed and self.training_dock.is_running():
+            # The trainer sees Stop between batches (seconds on a CPU): waiting here froze the window.
+            # Hide now; the close completes when the training thread has finished.
+            self.training_dock.stop()
+            if not self._close_pending:
+                self._close_pending = True
+                self.training_dock.thread.finished.connect(self.close)
+            self.hide()
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -550,6 +648,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        self.change_timer.stop()
         if self.current_study is not None:
             self.settings.set(self._position_key(), self.current_study)
         for signal in (self.predictor_thread.predicted, self.predictor_thread.model_changed,

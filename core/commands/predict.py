@@ -19,7 +19,8 @@ def add_arguments(parser) -> None:
     add_json_argument(parser)
     parser.add_argument("items", nargs="+", metavar="FILE_OR_STUDY",
                         help="an image file, or a study's UID / accession number in the workspace")
-    parser.add_argument("--heatmap-dir", default=None, help="write heatmap overlay PNGs here")
+    parser.add_argument("--heatmap-dir", default=None,
+                        help="write each view's heatmap here (.npy data the workstation shows, plus an overlay PNG)")
     parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
     parser.add_argument("--task", default="fracture")
     parser.add_argument("--model", default=None, help="a registered model id (default: the published one)")
@@ -38,6 +39,13 @@ def _overlay_png(image, heatmap, out: Path) -> str:
 
         raise InputError(f"Could not write the heatmap {out}.")
     return str(out)
+
+
+def _heatmap_npy(heatmap, out: Path) -> str:
+    """The heatmap itself, in the one format the workstation loads (core.store.heatmaps)."""
+    from core.store.heatmaps import save_heatmap
+
+    return str(save_heatmap(out.absolute(), heatmap))   # the workspace records it; relative would break
 
 
 def run(args) -> int:
@@ -71,13 +79,14 @@ def run(args) -> int:
             images = [load_image(r["source_path"]) for r in rows]
             pred = predictor.predict_study(images, study_id=study_id, image_ids=[r["id"] for r in rows])
             for row, image, view in zip(rows, images, pred.views):
-                png = (_overlay_png(image, view.heatmap, heat_dir / f"study{study_id}_image{row['id']}_heatmap.png")
-                       if heat_dir else None)
+                stem = f"study{study_id}_image{row['id']}_heatmap"
+                png = _overlay_png(image, view.heatmap, heat_dir / f"{stem}.png") if heat_dir else None
+                npy = _heatmap_npy(view.heatmap, heat_dir / f"{stem}.npy") if heat_dir else None
                 results.append({"path": row["source_path"], "study": item, "view": row["view"],
                                 "probability": view.probability, "model_id": pred.model_id, "heatmap": png,
                                 "tier": _tier(predictor, view.probability)})
                 records.append({"study_id": study_id, "image_id": row["id"], "model_id": pred.model_id,
-                                "task": args.task, "probability": view.probability, "heatmap_path": png})
+                                "task": args.task, "probability": view.probability, "heatmap_path": npy})
             records.append({"study_id": study_id, "image_id": None, "model_id": pred.model_id, "task": args.task,
                             "probability": pred.probability, "heatmap_path": None})
             studies.append({"study": item, "probability": pred.probability, "tier": pred.tier, "views": len(rows)})

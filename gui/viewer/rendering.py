@@ -103,28 +103,17 @@ def window_to_uint8(values: np.ndarray, center: float, width: float, invert: boo
     return out
 
 
-def _heat_lut() -> np.ndarray:
-    """256 x 3 'jet'-like colours: blue -> cyan -> yellow -> red."""
-    x = np.linspace(0.0, 1.0, 256)
-    r = np.clip(1.5 - np.abs(4 * x - 3), 0, 1)
-    g = np.clip(1.5 - np.abs(4 * x - 2), 0, 1)
-    b = np.clip(1.5 - np.abs(4 * x - 1), 0, 1)
-    return (np.stack([r, g, b], axis=1) * 255).astype(np.uint8)
-
-
-_HEAT_LUT = _heat_lut()
-
-
-def colour_heatmap(heat: np.ndarray, floor: float = 0.15) -> np.ndarray:
+def colour_heatmap(heat: np.ndarray) -> np.ndarray:
     """RGBA uint8 of a heatmap on the absolute [0, 1] scale (not min-max per image).
 
-    Alpha grows with the heat so that cool regions stay transparent and the
-    anatomy under them readable; values below ``floor`` are fully transparent.
+    Colours and opacity are core.imaging.heatmap's, the same as the CLI's
+    overlay PNGs: transparent up to its floor (0.5, no evidence either way),
+    opaque at 1; the pane then paints it at the reader's opacity slider.
     """
+    from core.imaging.heatmap import colourise, opacity
+
     heat = np.clip(np.nan_to_num(np.asarray(heat, dtype=np.float32)), 0.0, 1.0)
-    index = (heat * 255).astype(np.uint8)
     rgba = np.empty(heat.shape + (4,), dtype=np.uint8)
-    rgba[..., :3] = _HEAT_LUT[index]
-    alpha = np.clip((heat - floor) / max(1e-6, 1 - floor), 0, 1) * 200
-    rgba[..., 3] = alpha.astype(np.uint8)
+    rgba[..., :3] = colourise(heat)
+    rgba[..., 3] = (opacity(heat, max_alpha=1.0) * 255 + 0.5).astype(np.uint8)
     return rgba

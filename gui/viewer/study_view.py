@@ -7,7 +7,7 @@ heatmap visibility and opacity act on all panes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.viewer.image_view import ImageView
@@ -23,6 +23,8 @@ class StudyView(QWidget):
         self.layout_ = QHBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(2)
+        # The reading keys act while the image has the keyboard; a click on any pane gives it back.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.panes: list[ImageView] = []
         self.image_ids: list[int] = []
         self.active = -1

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 
 RESEARCH_NOTICE = "Research use only — not for diagnostic use."
 
-ABOUT_TEXT = f"""<h3>RadiNet Studio</h3>
+ABOUT_TEXT = f"""<h3>RadiNet Studio {{version}}</h3>
 <p><b style="color:#ef5350">{RESEARCH_NOTICE}</b></p>
 <p>An offline workstation for musculoskeletal radiographs: fracture prediction with heatmaps,
 report-derived labels, radiologist confirmation and background training by progressive transfer
@@ -19,8 +19,22 @@ workspace measured on its own validation data; they must not be used to make or 
 """
 
 
+def app_version() -> str:
+    """The installed package's version (pyproject.toml), as `radinet --version` prints it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("radinet-studio")
+    except PackageNotFoundError:
+        return "(version unknown: not installed as a package)"
+
+
+def about_text() -> str:
+    return ABOUT_TEXT.replace("{version}", app_version())
+
+
 def show_about(parent) -> None:
-    QMessageBox.about(parent, "About RadiNet Studio", ABOUT_TEXT)
+    QMessageBox.about(parent, "About RadiNet Studio", about_text())
 
 
 class SettingsDialog(QDialog):

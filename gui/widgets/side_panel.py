@@ -6,16 +6,20 @@ for; the main window turns the requests into ReadingSession calls.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSlider,
     QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from gui.reading import LABEL_WORDS
+from core.store.reading import LABEL_WORDS
 from gui.report_html import report_html
 
 TIER_COLOURS = {"negative": "#4caf50", "doubt": "#ffb300", "positive": "#ef5350"}
+ERROR_COLOUR = "#ef9a9a"      # not a tier colour: an error must never look like a "negative" (green) result
+NOTE_COLOUR = "#ffcc80"
 
 
 class SidePanel(QWidget):
@@ -41,6 +45,12 @@ class SidePanel(QWidget):
         self.prediction_label.setWordWrap(True)
         self.prediction_label.setTextFormat(Qt.TextFormat.RichText)
         ai.addWidget(self.prediction_label)
+        self.heatmap_note = QLabel("")      # why a view has no heatmap (e.g. predicted without one)
+        self.heatmap_note.setObjectName("HeatmapNote")
+        self.heatmap_note.setWordWrap(True)
+        self.heatmap_note.setStyleSheet(f"color: {NOTE_COLOUR};")
+        self.heatmap_note.hide()
+        ai.addWidget(self.heatmap_note)
         row = QHBoxLayout()
         self.heatmap_button = QPushButton("Heatmap (H)")
         self.heatmap_button.setCheckable(True)
@@ -105,19 +115,27 @@ class SidePanel(QWidget):
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         hl.addWidget(self.history)
         layout.addWidget(history_box, 2)
+        # Clicking a button must not take the keyboard away from the image (or a half-typed comment).
+        for button in self.findChildren(QPushButton):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.opacity_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def _send_comment(self) -> None:
-        text = self.comment_edit.text().strip()
-        if text:
-            self.comment_requested.emit(text)
-            self.comment_edit.clear()
-        self.comment_edit.clearFocus()
+        # Emitted even when empty: the window then just hands the keyboard back to the image.
+        self.comment_requested.emit(self.comment_edit.text().strip())
 
     # ----------------------------------------------------------- show state
-    def show_prediction(self, prediction: dict | None, model_text: str, blinded: bool = False) -> None:
+    def show_prediction(self, prediction: dict | None, model_text: str, blinded: bool = False,
+                        error: str | None = None) -> None:
         self.ai_box.setVisible(not blinded)
+        notes = [v.get("heatmap_note") for v in (prediction or {}).get("views", []) if v.get("heatmap_note")]
+        self.heatmap_note.setText(notes[0] if notes else "")
+        self.heatmap_note.setVisible(bool(notes))
         if prediction is None:
-            self.prediction_label.setText(model_text)
+            if error:
+                self.prediction_label.setText(f'<span style="color:{ERROR_COLOUR}">{html.escape(error)}</span>')
+            else:
+                self.prediction_label.setText(html.escape(model_text))
             return
         tier = prediction.get("tier") or ""
         colour = TIER_COLOURS.get(tier, "#bbbbbb")

@@ -1,21 +1,34 @@
 """Background training dock: start/stop, stage, progress with ETA, live curves, log, trigger policy.
 
 The training itself runs in :class:`gui.workers.train.TrainingThread`; this
-widget only starts it, shows its events and reports the promote/reject decision.
+widget only starts it, shows its events and reports the promote/reject
+decision -- or, when nothing was trained, why. A run that resumed an
+interrupted one says so and offers a fresh start (TrainConfig.resume=False).
+Its contents scroll, so opening it never pushes the window past a small screen.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import html
+import os
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
-    QVBoxLayout, QWidget,
+    QComboBox, QDockWidget, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
+    QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from gui.widgets.curve import CurveWidget
 from gui.workers.train import TrainingThread
 
 STAGES = (("target", "Target (fracture)"), ("body-part", "Body part (RadiNet)"), ("fast-refresh", "Fast refresh"))
+ERROR_COLOUR = "#ef9a9a"
+RESUMED_PREFIX = "resumed after epoch"     # trainer.loop's log message when it continues an interrupted run
+
+
+def _clock(epoch_seconds: float) -> str:
+    return time.strftime("%H:%M", time.localtime(epoch_seconds))
 
 
 def _eta(seconds: float | None) -> str:
@@ -37,6 +50,14 @@ class TrainingDock(QDockWidget):
         self.train_fn = train_fn
         self.thread: TrainingThread | None = None
         self.labels_since_training = 0
+        self._failure: str | None = None          # why the last run trained nothing
+        self._restart_fresh = False               # "Start afresh" pressed: start again once stopped
+        self._last_fields: dict = {}
+        self._started_at = 0.0
+        self._first_event = False
+        self._waiting_timer = QTimer(self)
+        self._waiting_timer.setInterval(1000)
+        self._waiting_timer.timeout.connect(self._show_waiting)
         body = QWidget()
         layout = QVBoxLayout(body)
         form = QFormLayout()
@@ -68,6 +89,17 @@ class TrainingDock(QDockWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        resume_row = QHBoxLayout()
+        self.resume_notice = QLabel("")
+        self.resume_notice.setWordWrap(True)
+        self.fresh_button = QPushButton("Start afresh")
+        self.fresh_button.setToolTip("Stop, forget the interrupted run and train from the start")
+        self.fresh_button.clicked.connect(self.start_afresh)
+        resume_row.addWidget(self.resume_notice, 1)
+        resume_row.addWidget(self.fresh_button)
+        self.resume_notice.hide()
+        self.fresh_button.hide()
+        layout.addLayout(resume_row)
         self.curve = CurveWidget()
         layout.addWidget(self.curve)
         self.result_label = QLabel("")
@@ -77,8 +109,16 @@ class TrainingDock(QDockWidget):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
+        self.log.setMinimumHeight(48)
         layout.addWidget(self.log, 1)
-        self.setWidget(body)
+        # Scroll instead of growing: the dock's contents are ~500 px tall, more than a 1000-px
+        # screen has left under the worklist, viewer and status bar.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        scroll.setMinimumHeight(120)
+        self.setWidget(scroll)
         self.start_button.clicked.connect(lambda: self.start())
         self.stop_button.clicked.connect(self.stop)
 
@@ -100,12 +140,32 @@ class TrainingDock(QDockWidget):
     def start(self, extra: dict | None = None) -> bool:
         if self.is_running():
             return False
+        from core.store.activity import running_training
+
+        other = running_training(self.workspace.path, exclude_pid=None)
+        if other is not None:
+            # Most likely `radinet train` in a terminal: a second run would compete for the processor
+            # and for the same resume checkpoints, and torch alone would take many seconds to load.
+            self._set_status(f"A {other.get('stage', '')} training run started from the {other.get('origin', '?')} "
+                             f"at {_clock(other.get('started', time.time()))} (process {other.get('pid')}) is "
+                             "still running in this workspace. Wait for it to finish, then start here.", error=True)
+            self.show()
+            return False
         fields = {**self.config_fields(), **(extra or {})}
+        self._last_fields = dict(fields)
+        self._failure = None
+        self._restart_fresh = False
+        self.resume_notice.hide()
+        self.fresh_button.hide()
         self.curve.clear()
         self.result_label.setText("")
         self.progress.setRange(0, 0)   # busy until the first batch says how many
-        self.status.setText("Starting (loading the training libraries)…")
-        self._log(f"Start: stage {fields['stage']}, {fields['epochs']} epoch(s)")
+        self._started_at = time.monotonic()
+        self._first_event = False
+        self._set_status("Starting: loading the training libraries…")
+        self._waiting_timer.start()
+        self._log(f"Start: stage {fields['stage']}, {fields['epochs']} epoch(s)"
+                  + ("" if fields.get("resume", True) else ", from the start (no resume)"))
         self.thread = TrainingThread(self.workspace, fields, train_fn=self.train_fn, parent=self)
         self.thread.event.connect(self._on_event)
         self.thread.failed.connect(self._on_failed)
@@ -120,8 +180,32 @@ class TrainingDock(QDockWidget):
     def stop(self) -> None:
         if self.is_running():
             self.thread.stop()
-            self.status.setText("Stopping after the current batch…")
+            self._set_status("Stopping after the current batch…")
             self.stop_button.setEnabled(False)
+
+    def start_afresh(self) -> None:
+        """The run resumed an interrupted one; the reader wants a clean start instead."""
+        self.fresh_button.setEnabled(False)
+        if self.is_running():
+            self._restart_fresh = True
+            self.stop()
+        else:
+            self.start({**self._last_fields, "resume": False})
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet(f"color: {ERROR_COLOUR};" if error else "")
+        self.status.setText(text)
+
+    def _show_waiting(self) -> None:
+        """Until the trainer's first event, say how long it has been loading (not a frozen message)."""
+        if self._first_event or not self.is_running():
+            self._waiting_timer.stop()
+            return
+        seconds = time.monotonic() - self._started_at
+        busy = ""
+        if hasattr(os, "getloadavg") and os.getloadavg()[0] > (os.cpu_count() or 1):
+            busy = " The processor is busy with other work, which slows this down."
+        self._set_status(f"Starting: loading the training libraries… {seconds:.0f} s.{busy}")
 
     def note_new_label(self) -> None:
         """Called for every new radiologist label: may trigger a fast refresh."""
@@ -142,14 +226,19 @@ class TrainingDock(QDockWidget):
         self.log.appendPlainText(text)
 
     def _on_event(self, ev) -> None:
+        if not self._first_event:
+            self._first_event = True
+            self._waiting_timer.stop()
+            if ev.kind in ("start", "log"):
+                self._set_status("Preparing the training images…")
         if ev.kind == "batch":
             total = max(1, ev.batches * max(1, ev.epochs))
             done = (max(ev.epoch, 1) - 1) * ev.batches + ev.batch
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
             loss = "" if ev.loss is None else f"loss {ev.loss:.4f}"
-            self.status.setText(f"{ev.stage}: epoch {ev.epoch}/{ev.epochs}, batch {ev.batch}/{ev.batches}  "
-                                f"{loss}  {_eta(ev.eta_s)}")
+            self._set_status(f"{ev.stage}: epoch {ev.epoch}/{ev.epochs}, batch {ev.batch}/{ev.batches}  "
+                             f"{loss}  {_eta(ev.eta_s)}")
             if ev.loss is not None:
                 self.curve.add_loss(ev.loss)
         elif ev.kind == "epoch":
@@ -161,31 +250,58 @@ class TrainingDock(QDockWidget):
         elif ev.kind in ("log", "start"):
             if ev.message:
                 self._log(ev.message)
+            if ev.kind == "log" and ev.message.startswith(RESUMED_PREFIX):
+                self.resume_notice.setText(f"Continuing an interrupted run ({ev.message}); "
+                                           "same stage, settings and data.")
+                self.resume_notice.show()
+                self.fresh_button.setEnabled(True)
+                self.fresh_button.show()
         elif ev.kind == "done":
-            result = ev.result or {}
-            promoted = bool(result.get("promoted"))
-            reason = result.get("reason") or ev.message or ""
-            colour = "#4caf50" if promoted else "#ffb300"
-            word = "promoted (now in use)" if promoted else "not promoted"
-            self.result_label.setText(f'<span style="color:{colour}"><b>Model {result.get("model_id", "")} '
-                                      f"{word}</b></span><br>{reason}")
-            self._log(f"Done: {word}. {reason}")
-            if promoted:
-                self.model_published.emit(result)
+            self._on_done(ev)
+
+    def _on_done(self, ev) -> None:
+        result = ev.result or {}
+        auc = (result.get("val") or {}).get("auc")
+        if auc is not None:
+            self.curve.set_promoted_auc(auc)     # the best epoch's, which the promotion decision used
+        reason = html.escape(result.get("reason") or ev.message or "")
+        if result.get("model_id") is None:
+            # Stopped (or nothing to publish): no model exists, so there is nothing to name.
+            text = ("Stopped before the end: no model was saved. Starting the same training again resumes "
+                    "from the last finished epoch." if result.get("stopped") else f"No model was saved. {reason}")
+            self.result_label.setText(f'<span style="color:#ffb300"><b>{text}</b></span>')
+            self._log(text)
+            return
+        promoted = bool(result.get("promoted"))
+        colour = "#4caf50" if promoted else "#ffb300"
+        word = "promoted (now in use)" if promoted else "not promoted"
+        self.result_label.setText(f'<span style="color:{colour}"><b>Model {html.escape(result["model_id"])} '
+                                  f"{word}</b></span><br>{reason}")
+        self._log(f"Done: {result['model_id']} {word}. {result.get('reason') or ''}")
+        if promoted:
+            self.model_published.emit(result)
 
     def _on_failed(self, message: str) -> None:
+        self._failure = message
         self._log(message)
-        self.status.setText(message)
+        self._set_status(f"Nothing was trained: {message}", error=True)
 
     def _on_finished(self) -> None:
+        self._waiting_timer.stop()
         stopped = self.thread is not None and self.thread.stop_event.is_set()
         self.progress.setRange(0, 1)
-        self.progress.setValue(1 if not stopped else 0)
-        if stopped:
-            self.status.setText("Stopped.")
+        self.progress.setValue(1 if not (stopped or self._failure) else 0)
+        if self._failure:
+            pass                                   # the reason stays on screen
+        elif stopped:
+            self._set_status("Stopped.")
             self._log("Stopped by the user.")
-        elif not self.status.text().startswith("Training"):
-            self.status.setText("Finished.")
+        else:
+            self._set_status("Finished.")
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.running_changed.emit(False)
+        if self._restart_fresh:
+            self._restart_fresh = False
+            self._log("Starting afresh: the interrupted run is not resumed.")
+            self.start({**self._last_fields, "resume": False})

@@ -1,4 +1,8 @@
-"""Worklist panel: filter, body part, search box and a sortable table of studies."""
+"""Worklist panel: filter, body part, search box and a sortable table of studies.
+
+It presents core.store.worklist rows; in a blinded reader study the order is
+shuffled (seeded by the session) and sorting is off, so case order is not a clue.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget,
 )
 
-from gui.reading import LABEL_WORDS
-from gui.worklist import FILTERS, WorklistRow, filter_rows
+from core.store.reading import LABEL_WORDS
+from core.store.worklist import FILTERS, WorklistRow, filter_rows, shuffled
 
 COLUMNS = ("Patient", "Accession", "Body part", "#", "Label", "AI p", "Difficulty")
-LABEL_COLUMN, AI_COLUMN = 4, 5
+LABEL_COLUMN, AI_COLUMN, DIFFICULTY_COLUMN = 4, 5, 6
 SOURCE_TEXT = {"radiologist": "radiologist", "nlp": "report", "import": "import"}
 TIER_COLOURS = {"negative": QColor("#4caf50"), "doubt": QColor("#ffb300"), "positive": QColor("#ef5350")}
 
@@ -63,6 +67,7 @@ class WorklistPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.all_rows: list[WorklistRow] = []
+        self.order_seed: str | None = None     # set: a blinded session's shuffled order
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -115,6 +120,14 @@ class WorklistPanel(QWidget):
         self.body_part_box.blockSignals(False)
         self._apply(keep_study=keep_study)
 
+    def set_order_seed(self, seed: str | None) -> None:
+        """Shuffle the rows (a reader study) or, with None, go back to the normal sortable order."""
+        self.order_seed = seed
+        self.table.setSortingEnabled(seed is None)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
+        self._apply()
+
     def set_filter(self, key: str) -> None:
         self.filter_box.setCurrentIndex(max(0, self.filter_box.findData(key)))
 
@@ -122,6 +135,8 @@ class WorklistPanel(QWidget):
         keep = keep_study if keep_study is not None else self.selected_study()
         shown = filter_rows(self.all_rows, self.filter_box.currentData() or "all",
                             self.body_part_box.currentData() or "", self.search.text())
+        if self.order_seed is not None:
+            shown = shuffled(shown, self.order_seed)
         if self.filter_box.currentData() == "uncertain":   # its own order: closest to 0.5 first
             self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
             self.proxy.sort(-1)

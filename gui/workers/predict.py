@@ -2,16 +2,15 @@
 
 The thread owns its Predictor (onnxruntime path, no torch) and its own Store.
 Results are cached in the workspace: study and view probabilities in the
-``predictions`` table and heatmaps as .npy files under W/heatmaps, so a study
-is computed once per model.
+``predictions`` table and heatmaps under W/heatmaps in core.store.heatmaps'
+format (float16 .npy, loaded without pickle -- the same files and loader as
+``radinet predict --heatmap-dir``), so a study is computed once per model.
 """
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QThread, Signal
 
 
@@ -117,11 +116,8 @@ class PredictionThread(QThread):
             self.model_changed.emit({"model_id": self.predictor.model_id,
                                      "operating_points": dict(getattr(self.predictor, "operating_points", {}) or {})})
 
-    def _heatmap_path(self, model_id: str, image_id: int) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_id)
-        return self.workspace.heatmaps_dir / safe / f"{image_id}.npy"
-
     def _predict(self, store, study_id: int, images: list | None) -> dict:
+        from core.store.heatmaps import heatmap_file, save_heatmap
         from gui.services import load_display_image, tier_of
 
         predictor = self.predictor
@@ -142,14 +138,11 @@ class PredictionThread(QThread):
         for (r, _), view in zip(usable, result.views):
             path = None
             if view.heatmap is not None:
-                path = self._heatmap_path(model_id, r["id"])
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp.npy")
-                np.save(tmp, np.asarray(view.heatmap, dtype=np.float16))
-                tmp.replace(path)
+                path = save_heatmap(heatmap_file(self.workspace.heatmaps_dir, model_id, r["id"]), view.heatmap)
             rows.append({"study_id": study_id, "image_id": r["id"], "model_id": model_id, "task": self.task,
                          "probability": float(view.probability), "heatmap_path": str(path) if path else None})
-            views.append({"image_id": r["id"], "probability": float(view.probability), "heatmap": view.heatmap})
+            views.append({"image_id": r["id"], "probability": float(view.probability), "heatmap": view.heatmap,
+                          "heatmap_note": None if view.heatmap is not None else "This model gives no heatmap."})
         rows.append({"study_id": study_id, "image_id": None, "model_id": model_id, "task": self.task,
                      "probability": float(result.probability), "heatmap_path": None})
         store.add_predictions(rows)
@@ -157,6 +150,8 @@ class PredictionThread(QThread):
                 "tier": getattr(result, "tier", None) or tier_of(result.probability, ops), "views": views}
 
     def _from_cache(self, study_id: int, cached, model_id: str, ops: dict) -> dict:
+        from core.errors import RadinetError
+        from core.store.heatmaps import load_heatmap
         from gui.services import tier_of
 
         study_p, views = None, []
@@ -164,9 +159,15 @@ class PredictionThread(QThread):
             if row["image_id"] is None:
                 study_p = float(row["probability"])
                 continue
-            heat = None
-            if row["heatmap_path"] and Path(row["heatmap_path"]).exists():
-                heat = np.load(row["heatmap_path"]).astype(np.float32)
-            views.append({"image_id": row["image_id"], "probability": float(row["probability"]), "heatmap": heat})
+            heat, note = None, None
+            if not row["heatmap_path"]:
+                note = "No heatmap was saved with this prediction (made without --heatmap-dir)."
+            else:
+                try:
+                    heat = load_heatmap(row["heatmap_path"])
+                except RadinetError as err:    # the probability still stands; say why the heatmap does not
+                    note = str(err)
+            views.append({"image_id": row["image_id"], "probability": float(row["probability"]), "heatmap": heat,
+                          "heatmap_note": note})
         return {"model_id": model_id, "probability": study_p, "tier": tier_of(study_p, ops), "views": views,
                 "cached": True}

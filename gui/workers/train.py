@@ -3,7 +3,9 @@
 torch is imported here, inside ``run`` -- never at GUI start-up. Stop sets a
 threading.Event the trainer checks every batch. Progress events cross to the
 GUI thread as queued signals; batch events are thinned to about ten a second
-so a fast loop cannot flood the event queue.
+so a fast loop cannot flood the event queue. While it runs, the workspace
+carries core.store.activity's marker, so another program (the command line,
+a second window) can tell that a training run is in progress.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ class TrainingThread(QThread):
         self.stop_event.set()
 
     def run(self) -> None:  # worker thread
+        from core.store.activity import training_marker
+
+        with training_marker(self.workspace.path, self.config_fields.get("stage", "?"), "workstation"):
+            self._run()
+
+    def _run(self) -> None:
         from core.errors import RadinetError
 
         try:

@@ -190,7 +190,8 @@ def test_no_thread_outlives_the_window(make_window, qtbot, fake_predictor):
     window.training_dock.start()
     qtbot.waitUntil(lambda: bool(window.training_dock.curve.loss), timeout=10_000)
     threads = [window.predictor_thread, window.training_dock.thread]
-    window.close()
+    window.close()          # hides at once; finishes closing when the trainer has seen Stop
+    qtbot.waitUntil(lambda: window._closed, timeout=10_000)
     assert all(t.isFinished() for t in threads)
     assert window.loader.pool.activeThreadCount() == 0
 

@@ -1,7 +1,7 @@
 """Qt-free worklist rows/filters and the reading session (labels, undo, blinded answers)."""
 
-from gui.reading import ReadingSession
-from gui.worklist import filter_rows, load_rows, next_unread
+from core.store.reading import ReadingSession
+from core.store.worklist import filter_rows, load_rows, next_unread
 
 
 def test_worklist_rows_and_filters(workspace):

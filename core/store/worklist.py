@@ -1,12 +1,14 @@
-"""Qt-free worklist: one row per study with its label, source, probability and difficulty.
+"""The worklist: one row per study with its label, source, probability and difficulty.
 
 Loaded with a handful of set-based queries (milliseconds on a local SQLite
-file), filtered and ordered in plain Python; the Qt table model in
-:mod:`gui.widgets.worklist_view` only presents these rows.
+file), filtered and ordered in plain Python. The GUI's table model, the CLI
+and the tests all read the same rows; nothing here knows about Qt.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 FILTERS = {
@@ -17,6 +19,21 @@ FILTERS = {
     "uncertain": "Most uncertain first",
     "difficult": "Difficult",
 }
+
+# The newest live radiologist grade of each study: neither a retraction nor retracted.
+_CURRENT_GRADES = """
+    SELECT study_id, grade FROM difficulty d WHERE source = 'radiologist' AND retracts IS NULL
+      AND NOT EXISTS (SELECT 1 FROM difficulty r WHERE r.retracts = d.id)
+      AND id = (SELECT MAX(id) FROM difficulty e WHERE e.study_id = d.study_id AND e.source = 'radiologist'
+                AND e.retracts IS NULL AND NOT EXISTS (SELECT 1 FROM difficulty f WHERE f.retracts = e.id))
+"""
+
+# The newest study-level probability of one model for every study it predicted.
+_STUDY_PROBABILITIES = """
+    SELECT study_id, probability FROM predictions p WHERE task = ? AND model_id = ? AND image_id IS NULL
+      AND id = (SELECT MAX(id) FROM predictions q WHERE q.study_id = p.study_id AND q.task = p.task
+                AND q.model_id = p.model_id AND q.image_id IS NULL)
+"""
 
 
 @dataclass
@@ -43,24 +60,21 @@ class WorklistRow:
         return not text or text in self.patient_key.lower() or text in self.accession.lower()
 
 
-def load_rows(store, model_id: str | None, operating_points: dict | None = None, task: str = "fracture") -> list[WorklistRow]:
-    """Every study of the workspace as a :class:`WorklistRow`."""
-    from gui.services import tier_of
+TierFn = Callable[[float], str]
 
+
+def load_rows(store, model_id: str | None, tier: TierFn | None = None, task: str = "fracture") -> list[WorklistRow]:
+    """Every study of the workspace as a :class:`WorklistRow`.
+
+    ``tier`` turns a study probability into negative | doubt | positive (the
+    published model's operating points); without it rows carry no tier.
+    """
     labels = store.current_labels(task)
     counts = dict(store.execute("SELECT study_id, COUNT(*) FROM images GROUP BY study_id").fetchall())
-    grades = dict(store.execute(
-        """SELECT study_id, grade FROM difficulty d WHERE source = 'radiologist' AND retracts IS NULL
-           AND NOT EXISTS (SELECT 1 FROM difficulty r WHERE r.retracts = d.id)
-           AND id = (SELECT MAX(id) FROM difficulty e WHERE e.study_id = d.study_id AND e.source = 'radiologist'
-                     AND e.retracts IS NULL AND NOT EXISTS (SELECT 1 FROM difficulty f WHERE f.retracts = e.id))"""
-    ).fetchall())
+    grades = dict(store.execute(_CURRENT_GRADES).fetchall())
     probabilities: dict[int, float] = {}
     if model_id:
-        probabilities = dict(store.execute(
-            """SELECT study_id, probability FROM predictions p WHERE task = ? AND model_id = ? AND image_id IS NULL
-               AND id = (SELECT MAX(id) FROM predictions q WHERE q.study_id = p.study_id AND q.task = p.task
-                         AND q.model_id = p.model_id AND q.image_id IS NULL)""", (task, model_id)).fetchall())
+        probabilities = dict(store.execute(_STUDY_PROBABILITIES, (task, model_id)).fetchall())
     rows = []
     for s in store.studies():
         label = labels.get(s["id"])
@@ -69,10 +83,19 @@ def load_rows(store, model_id: str | None, operating_points: dict | None = None,
             study_id=s["id"], patient_key=s["patient_key"] or "", accession=s["accession"] or "",
             study_date=s["study_date"] or "", body_part=s["body_part"] or "", n_images=counts.get(s["id"], 0),
             label=label.value if label else None, label_source=label.source if label else None,
-            probability=p, tier=tier_of(p, operating_points or {}) if p is not None else None,
+            probability=p, tier=tier(p) if (p is not None and tier is not None) else None,
             difficulty=grades.get(s["id"]),
         ))
     return rows
+
+
+def refresh_row(store, row: WorklistRow, task: str = "fracture") -> WorklistRow:
+    """Re-read one row's label and difficulty in place (after the reader labels it)."""
+    label = store.current_label(row.study_id, task)
+    row.label = label.value if label else None
+    row.label_source = label.source if label else None
+    row.difficulty = store.current_difficulty(row.study_id)
+    return row
 
 
 def filter_rows(rows: list[WorklistRow], kind: str = "all", body_part: str = "", text: str = "") -> list[WorklistRow]:
@@ -89,6 +112,13 @@ def filter_rows(rows: list[WorklistRow], kind: str = "all", body_part: str = "",
         out = sorted((r for r in out if r.probability is not None), key=lambda r: abs(r.probability - 0.5))
     elif kind == "difficult":
         out = [r for r in out if r.difficulty == "difficult"]
+    return out
+
+
+def shuffled(rows: list[WorklistRow], seed: str) -> list[WorklistRow]:
+    """A reader study's case order: shuffled, reproducible from the session name."""
+    out = list(rows)
+    random.Random(seed).shuffle(out)
     return out
 
 
