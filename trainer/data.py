@@ -136,14 +136,102 @@ def model_ready_arrays(workspace, samples: list[Sample], size: int, clahe: bool,
                 arr = None
         if arr is None:
             arr = loader(sample.source_path, size, clahe).astype(np.float16)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                np.save(fh, arr, allow_pickle=False)
-            os.replace(tmp, path)
+            _save_cached(path, arr)
         out[i] = arr
         if progress:
             progress(i + 1, len(samples))
     return out
+
+
+def _save_cached(path, arr: np.ndarray) -> None:
+    """Write one cache entry to a temporary file and rename it.
+
+    On any write error (a full disk above all) the temporary file is removed and
+    the project's error is raised with one sentence (DiskFullError for ENOSPC);
+    the database and the published model are never touched here.
+    """
+    from core.errors import describe_os_error
+
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            np.save(fh, arr, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError as err:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise describe_os_error(err, "the training image cache") from err
+
+
+def _load_cached(path, size: int) -> np.ndarray | None:
+    """A cached (size, size) array, or None when absent, unreadable or of another size."""
+    if not path.exists():
+        return None
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return arr if arr.shape == (size, size) else None
+
+
+def _skip_reason(err: BaseException) -> str:
+    """One sentence without the file name (file names can carry patient names)."""
+    from core.errors import DicomError, RadinetError
+
+    if isinstance(err, DicomError):
+        return err.reason
+    if isinstance(err, RadinetError):
+        return str(err)
+    if isinstance(err, OSError):
+        return f"the file cannot be read ({err.strerror or type(err).__name__})"
+    return f"the image could not be decoded ({type(err).__name__})"
+
+
+def model_ready_arrays_checked(workspace, samples: list[Sample], size: int, clahe: bool,
+                               progress: Callable[[int, int], None] | None = None, stop=None,
+                               loader: Callable = load_model_input, **options,
+                               ) -> tuple[np.ndarray, list[int], list[tuple[int, str]]]:
+    """Like :func:`model_ready_arrays`, but an image that cannot be decoded is skipped, not fatal.
+
+    Returns (arrays of the images that decoded, their indices in ``samples``,
+    [(index, one-sentence reason)] of those skipped). ``options`` (e.g. crop,
+    denoise) go to the cache folder and the loader. A full disk while writing
+    the cache still stops the run (DiskFullError: nothing could be cached).
+    """
+    import logging
+
+    from core.errors import WorkspaceError
+
+    log = logging.getLogger(__name__)
+    folder = cache_folder(workspace, size, clahe, **options)
+    out = np.empty((len(samples), size, size), dtype=np.float16)
+    kept: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    for i, sample in enumerate(samples):
+        if stop is not None and stop.is_set():
+            raise InterruptedError
+        path = folder / _cache_name(sample)
+        arr = _load_cached(path, size)
+        if arr is None:
+            try:
+                arr = loader(sample.source_path, size, clahe, **options).astype(np.float16)
+            except (InterruptedError, KeyboardInterrupt, WorkspaceError):
+                raise
+            except Exception as err:  # noqa: BLE001 - one damaged image must not stop a training run
+                reason = _skip_reason(err)
+                log.warning("training skips image %d (image id %s): %s", i, sample.image_id, reason)
+                skipped.append((i, reason))
+                if progress:
+                    progress(i + 1, len(samples))
+                continue
+            _save_cached(path, arr)
+        out[len(kept)] = arr
+        kept.append(i)
+        if progress:
+            progress(i + 1, len(samples))
+    return out[:len(kept)], kept, skipped
 
 
 # ----------------------------------------------------------------- augmentation
