@@ -385,3 +385,79 @@ def test_closing_during_training_does_not_freeze(make_window, qtbot):
     assert not window.isVisible()
     qtbot.waitUntil(thread.isFinished, timeout=10_000)
     qtbot.waitUntil(lambda: window._closed, timeout=5_000)
+
+
+# ------------------------------------------------ 5 (end to end), 11, loader safety
+def test_5_heatmaps_written_by_radinet_predict_show_in_the_workstation(make_window, qtbot, workspace, tmp_path,
+                                                                      monkeypatch):
+    """`radinet predict STUDY --heatmap-dir D` (a fake model behind the real command) -> the GUI shows its heatmap."""
+    import contextlib
+    import io
+    import json
+
+    from core.inference import predictor as predictor_module
+    from main import main
+
+    class CliFake(FakePredictor):
+        def predict_study(self, images, study_id=None, image_ids=None):
+            study = super().predict_study(images, study_id, image_ids)
+            for v in study.views:
+                v.heatmap = np.where(v.heatmap > 0, 0.95, 0.1).astype(np.float32)
+            return study
+
+    monkeypatch.setattr(predictor_module.Predictor, "for_workspace", classmethod(lambda cls, *a, **k: CliFake()))
+    with workspace.connect() as store:
+        study = store.studies()[0]
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["predict", study["study_uid"], "--workspace", str(workspace.path),
+                     "--heatmap-dir", str(tmp_path / "hm"), "--json"]) == 0
+    assert all(r["heatmap"].endswith(".png") for r in json.loads(buf.getvalue())["results"])   # for people
+    window = make_window(predictor=FakePredictor())
+    window.worklist.select(study["id"])
+    qtbot.waitUntil(lambda: study["id"] in window.predictions, timeout=10_000)
+    views = window.predictions[study["id"]]["views"]
+    assert views and all(v["heatmap"] is not None and abs(float(v["heatmap"].max()) - 0.95) < 1e-3 for v in views)
+    assert window.side_panel.heatmap_note.text() == ""
+
+
+def test_heatmap_loader_refuses_pickled_files(tmp_path):
+    import pytest
+
+    from core.errors import InputError
+    from core.store.heatmaps import load_heatmap, save_heatmap
+
+    evil = tmp_path / "evil.npy"
+    np.save(evil, np.array([{"not": "numbers"}], dtype=object), allow_pickle=True)
+    with pytest.raises(InputError, match="damaged or not heatmap data"):
+        load_heatmap(evil)
+    good = save_heatmap(tmp_path / "m" / "7.npy", np.full((5, 6), 0.75, np.float32))
+    back = load_heatmap(good)
+    assert back.dtype == np.float32 and back.shape == (5, 6) and abs(float(back[0, 0]) - 0.75) < 1e-3
+
+
+def test_11_start_while_a_command_line_training_runs_says_so_at_once(make_window, qtbot, workspace):
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from core.store.activity import MARKER
+
+    started = []
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (workspace.path / MARKER).write_text(json.dumps(
+            {"pid": other.pid, "stage": "target", "origin": "command line", "started": time.time()}))
+        window = make_window(train_fn=lambda *a: started.append(a) or iter(()))
+        _open(qtbot, window)
+        dock = window.training_dock
+        assert dock.start() is False
+        assert "command line" in dock.status.text() and "still running" in dock.status.text()
+        assert "loading" not in dock.status.text().lower() and not dock.is_running() and not started
+    finally:
+        other.kill()
+        other.wait()
+    qtbot.wait(10)
+    assert dock.start() is True          # the marker of a finished process is ignored
+    qtbot.waitUntil(lambda: not dock.is_running(), timeout=10_000)
