@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 
@@ -84,10 +85,41 @@ def file_kind(head: bytes) -> str:
     return "unknown"
 
 
+def special_file_reason(mode: int) -> str | None:
+    """Why a path with this st_mode is not read as an image (None for a regular file).
+
+    Opening a named pipe blocks until a writer appears (an import would hang
+    forever) and reading a device can return endless data, so only regular
+    files are ever opened.
+    """
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file; skipped"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file; skipped"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file; skipped"
+    return "is not a regular file; skipped"
+
+
 def read_head(path: str, n: int = 132) -> bytes:
+    """The first ``n`` bytes of a regular file (DicomError for a pipe, device, folder or unreadable file)."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read(n)
+        reason = special_file_reason(os.stat(path).st_mode)
+        if reason:
+            raise DicomError(path, reason)
+        # O_NONBLOCK: should the path become a pipe after the check, opening it still returns at once.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            reason = special_file_reason(os.fstat(fd).st_mode)
+            if reason:
+                raise DicomError(path, reason)
+            return os.read(fd, n)   # a regular file returns n bytes unless it is shorter
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise DicomError(path, "the file does not exist") from None
     except IsADirectoryError:

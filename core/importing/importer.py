@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from core.dicom.reading import special_file_reason
 from core.errors import DicomError, RadinetError
 from core.importing.body_part import normalise_body_part
 from core.importing.dicomdir import read_dicomdir
@@ -143,6 +144,12 @@ def _discover(paths: list[Path], result: ImportResult) -> _Plan:
             return
         seen.add(real)
         path = real
+        if path.name.upper() == "DICOMDIR" or path.suffix.lower() in (".csv", ".tsv"):
+            # Read by other readers than the probe: refuse a pipe or device here, before anything opens it.
+            problem = _special_file(path)
+            if problem:
+                result.rejected.append(Rejection(str(path), problem))
+                return
         if path.name.upper() == "DICOMDIR":
             _expand_dicomdir(path, add_file, result)
             return
@@ -160,11 +167,18 @@ def _discover(paths: list[Path], result: ImportResult) -> _Plan:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
                     add_file(Path(folder) / name, explicit=False, resolved=True)
-        elif path.is_file():
+        elif path.exists():   # a file, or a pipe/device the probe refuses with its reason
             add_file(path, explicit=True)
         else:
             result.rejected.append(Rejection(str(path), "no such file or folder"))
     return plan
+
+
+def _special_file(path: Path) -> str | None:
+    try:
+        return special_file_reason(os.stat(path).st_mode)
+    except OSError as err:
+        return f"the file cannot be read ({err.strerror or err})"
 
 
 def _expand_dicomdir(path: Path, add_file, result: ImportResult) -> None:

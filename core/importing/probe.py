@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.dicom.reading import read_head
 from core.errors import DicomError
 from core.importing.sniff import bitmap_size, sniff
 
@@ -39,6 +40,11 @@ def probe_file(path: Path) -> Probe:
     from core.dicom.header import read_header
 
     kind = sniff(path)
+    if kind in ("special", "unreadable"):
+        try:
+            read_head(os.fspath(path))  # raises with the reason (a pipe, a device, permission denied)
+        except DicomError as err:
+            return Probe(path, "rejected", error=err.reason)
     try:
         st = path.stat()
         if kind in ("png", "jpeg"):

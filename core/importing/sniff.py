@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
-from core.dicom.reading import file_kind
+from core.dicom.reading import file_kind, read_head, special_file_reason
+from core.errors import DicomError
 
 
 def sniff(path: Path) -> str:
-    """'dicom' | 'png' | 'jpeg' | 'csv' | 'empty' | 'unknown' | 'unreadable' from the first bytes.
+    """'dicom' | 'png' | 'jpeg' | 'csv' | 'empty' | 'unknown' | 'unreadable' | 'special' from the first bytes.
 
     Files without the DICOM preamble (raw datasets) come back 'unknown' and are
-    left to the DICOM reader to accept or refuse.
+    left to the DICOM reader to accept or refuse. 'special': a named pipe, a
+    device or a socket (never opened: see core.dicom.reading.special_file_reason).
     """
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(132)
-    except OSError:
+        if special_file_reason(os.stat(path).st_mode):
+            return "special"
+        head = read_head(os.fspath(path))
+    except (OSError, DicomError):
         return "unreadable"
     kind = file_kind(head)
     if kind == "unknown" and path.suffix.lower() in (".csv", ".tsv"):

@@ -117,3 +117,56 @@ def test_every_bundled_pydicom_file_with_complete_pixel_data_still_reads():
             if "pixel data" in str(err) or "fragment" in str(err):
                 refused[Path(path).name] = str(err)
     assert set(refused) <= {"MR_truncated.dcm"}, refused
+
+
+# ------------------------------------------------------------- item 6: not regular files
+def test_a_named_pipe_in_an_import_folder_is_skipped_with_a_reason(demo_cr, tmp_path, ws):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(demo_cr, folder / "good.dcm")
+    os.mkfifo(folder / "pipe.dcm")
+    os.mkfifo(folder / "reports.csv")
+    done = {}
+
+    def run():
+        done["result"] = import_paths([folder], ws)
+
+    import threading
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "import hangs on a named pipe"
+    result = done["result"]
+    assert result.imported == 1
+    reasons = _reasons(result)
+    assert reasons["pipe.dcm"] == "is a named pipe (FIFO), not a file; skipped"
+    assert reasons["reports.csv"] == "is a named pipe (FIFO), not a file; skipped"
+
+
+def test_a_pipe_named_explicitly_and_a_device_are_skipped_with_a_reason(tmp_path, ws):
+    os.mkfifo(tmp_path / "pipe")
+    result = import_paths([tmp_path / "pipe", "/dev/null"], ws)
+    reasons = _reasons(result)
+    assert reasons == {"pipe": "is a named pipe (FIFO), not a file; skipped",
+                       "null": "is a device, not a file; skipped"}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_an_unreadable_file_is_skipped_with_a_reason(demo_cr, tmp_path, ws):
+    locked = tmp_path / "locked.dcm"
+    shutil.copy(demo_cr, locked)
+    locked.chmod(0)
+    try:
+        result = import_paths([tmp_path], ws)
+    finally:
+        locked.chmod(0o600)
+    assert _reasons(result)["locked.dcm"] == "the file cannot be read (Permission denied)"
+
+
+def test_render_refuses_a_pipe_without_blocking(tmp_path, capsys):
+    import main as cli
+
+    os.mkfifo(tmp_path / "pipe.dcm")
+    assert cli.main(["render", str(tmp_path / "pipe.dcm"), "--out", str(tmp_path / "x.png")]) == 2
+    assert "named pipe" in capsys.readouterr().err
