@@ -16,12 +16,14 @@ from pathlib import Path
 PREFERRED_PROVIDERS = ("CUDAExecutionProvider", "CPUExecutionProvider")
 
 
-def new_session(path_or_bytes: str | os.PathLike | bytes, providers: list[str] | None = None):
+def new_session(path_or_bytes: str | os.PathLike | bytes, providers: list[str] | None = None,
+                name: str | None = None):
     """An ``onnxruntime.InferenceSession`` over a model file or its bytes, telemetry off.
 
     ``providers`` defaults to CUDA when this onnxruntime build has it, else the CPU.
-    Raises onnxruntime's own exceptions for a file that is not a usable model;
-    callers turn them into a ModelFileError naming the file.
+    With ``name`` (the file's name as the user knows it), a file onnxruntime
+    cannot load raises ModelFileError naming it; without, onnxruntime's own
+    exception propagates.
     """
     import onnxruntime as ort
 
@@ -33,4 +35,11 @@ def new_session(path_or_bytes: str | os.PathLike | bytes, providers: list[str] |
     options = ort.SessionOptions()
     options.log_severity_level = 3  # errors only: warnings would be noise on a user's console
     source = path_or_bytes if isinstance(path_or_bytes, bytes) else str(Path(path_or_bytes))
-    return ort.InferenceSession(source, sess_options=options, providers=providers)
+    if name is None:
+        return ort.InferenceSession(source, sess_options=options, providers=providers)
+    try:
+        return ort.InferenceSession(source, sess_options=options, providers=providers)
+    except Exception as err:  # onnxruntime raises its own exception types (InvalidProtobuf, Fail, ...)
+        from core.errors import ModelFileError
+
+        raise ModelFileError(f"{name} is not a usable ONNX model (damaged, or not an ONNX file).") from err
