@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--heatmap-dir", default=None,
                         help="write each view's heatmap here (.npy data the workstation shows, plus an overlay PNG)")
     parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
-    parser.add_argument("--task", default="fracture")
+    parser.add_argument("--task", default="fracture", help="fracture (default) or body-part")
     parser.add_argument("--model", default=None, help="a registered model id (default: the published one)")
 
 
@@ -48,11 +48,26 @@ def _heatmap_npy(heatmap, out: Path) -> str:
     return str(save_heatmap(out.absolute(), heatmap))   # the workspace records it; relative would break
 
 
+# --task spellings -> the task a model is registered under (the other commands say "body-part").
+TASKS = {"fracture": "fracture", "body-part": "body_part", "body_part": "body_part"}
+
+
+def registered_task(name: str) -> str:
+    """The registry's task for a ``--task`` value; InputError listing the choices for anything else."""
+    from core.errors import InputError
+
+    task = TASKS.get(str(name).strip().lower())
+    if task is None:
+        raise InputError(f"Unknown task {name!r}; choose one of: fracture, body-part.")
+    return task
+
+
 def run(args) -> int:
     from core.errors import InputError, ModelFileError
     from core.imaging.image import load_image
     from core.inference.predictor import Predictor
 
+    args.task = registered_task(args.task)
     ws = open_workspace(args)
     if args.model:
         predictor = Predictor(ws, args.task, args.backend, model_id=args.model)
