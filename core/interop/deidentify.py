@@ -97,15 +97,20 @@ class Deidentifier:
         self._finish(out)
         return DeidentifiedImage(out, burned_in_unknown=(burned == ""))
 
-    def _finish(self, ds: Dataset) -> None:
-        for keyword in TYPE2_EMPTY:
-            if keyword not in ds:
-                setattr(ds, keyword, "" if keyword != "PatientOrientation" else None)
+    def mark(self, ds: Dataset) -> None:
+        """(0012,0062)-(0012,0064), (0028,0303): say how ``ds`` was de-identified (also on the SR and SC
+        made from de-identified images)."""
         ds.PatientIdentityRemoved = "YES"
         ds.DeidentificationMethod = "PS3.15 E.1 Basic Profile, deid retention recipe"
         codes = [BASIC_PROFILE] + ([MODIFIED_DATES] if self.pseudonyms.shift_dates else [])
         ds.DeidentificationMethodCodeSequence = Sequence([_code(*c) for c in codes])
         ds.LongitudinalTemporalInformationModified = "MODIFIED" if self.pseudonyms.shift_dates else "REMOVED"
+
+    def _finish(self, ds: Dataset) -> None:
+        for keyword in TYPE2_EMPTY:
+            if keyword not in ds:
+                setattr(ds, keyword, "" if keyword != "PatientOrientation" else None)
+        self.mark(ds)
         # The recipe's REMOVE ALL also empties the file meta; rebuild the two UIDs it must repeat.
         meta = ds.file_meta
         meta.MediaStorageSOPClassUID = UID(str(ds.SOPClassUID))

@@ -171,11 +171,15 @@ def _export_study(store, study, out: Path, task, predictor, deidentifier, result
         if deidentifier is None:
             raise
     else:  # a de-identified case is still worth sharing without a result
+        if deidentifier is not None:
+            deidentifier.mark(sr)
         written.append(_write(folder / "SR.dcm", _dataset_bytes(sr)))
     if prediction is not None:
         series_uid = generate_uid()
         for k, (ds, image, view) in enumerate(zip(sources, images, prediction.views), start=1):
             sc = overlay_capture(ds, overlay_pixels(image, view.heatmap), series_uid, k)
+            if deidentifier is not None:
+                deidentifier.mark(sc)
             written.append(_write(folder / f"SC_{k}.dcm", _dataset_bytes(sc)))
     return written
 

@@ -46,7 +46,7 @@ def overlay_capture(source: Dataset, rgb: np.ndarray, series_uid: str, instance_
         # highdicom insists on an orientation; radiographs often do not state one, and
         # (0020,0020) is type 2C, so an unknown orientation is written empty, not invented.
         sc.PatientOrientation = ""
-    sc.SeriesDescription = "RadiNet Studio fracture heatmap (research use, not for diagnosis)"
+    sc.SeriesDescription = "RadiNet fracture heatmap (research use, not for diagnosis)"
     sc.ImageType = ["DERIVED", "SECONDARY"]
     sc.BurnedInAnnotation = "NO"
     ref = Dataset()

@@ -118,8 +118,9 @@ def fracture_report(evidence: list[Dataset], result: StudyResult, series_uid: st
         raise NothingToReport("there is nothing to report: no published model and no radiologist label")
     person = None
     if result.radiologist_label and result.radiologist:
-        person = hd.sr.ObserverContext(codes.DCM.Person,
-                                       hd.sr.PersonObserverIdentifyingAttributes(name=result.radiologist))
+        # A login or free-text name becomes a one-component PN ("name^"), as PS3.5 6.2.1.2 asks.
+        name = result.radiologist if "^" in result.radiologist else result.radiologist + "^"
+        person = hd.sr.ObserverContext(codes.DCM.Person, hd.sr.PersonObserverIdentifyingAttributes(name=name))
     device = hd.sr.ObserverContext(codes.DCM.Device, hd.sr.DeviceObserverIdentifyingAttributes(
         uid=DEVICE_UID, name="RadiNet Studio workstation", manufacturer_name=MANUFACTURER))
     report = hd.sr.MeasurementReport(
@@ -131,5 +132,5 @@ def fracture_report(evidence: list[Dataset], result: StudyResult, series_uid: st
         evidence=evidence, content=report[0], series_instance_uid=series_uid or generate_uid(), series_number=901,
         sop_instance_uid=instance_uid or generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
         is_complete=True, is_final=False, is_verified=False,
-        series_description="RadiNet Studio fracture result (research use, not for diagnosis)",
+        series_description="RadiNet fracture result (research use, not for diagnosis)",
     )
