@@ -1,11 +1,14 @@
 """`radinet reports evaluate|label`: the report labeller from the command line.
 
-    radinet reports evaluate --csv F --text-column T --label-column L [--folds K] [--model M] [--compare] [--json]
-    radinet reports label --workspace W [--precision 0.98] [--json]
+    radinet reports evaluate --csv F --text-column T --label-column L [--folds K] [--model M] [--compare]
+                             [--languages auto|en|es] [--language-column C] [--target-precision P] [--json]
+    radinet reports label --workspace W [--precision 0.98] [--languages auto|en|es] [--json]
 
 `evaluate --json` prints {"n", "positives", "accuracy", "precision", "recall", "f1", "auc",
-"confusion": [[tn, fp], [fn, tp]], "baseline": {same keys}}; with --compare it adds
-"compare": {model: {same keys}} for lr, gb, rf and nb on the same folds.
+"confusion": [[tn, fp], [fn, tp]], "ci": {metric: [lo, hi]}, "thresholds", "target_precision",
+"languages", "confident_errors": [{"line", "label", "probability", "error", "snippet"}],
+"baseline": {same metric keys}}; with --compare it adds "compare": {model: {same keys}} for
+lr, gb, rf and nb on the same folds.
 `label --json` prints the summary of core.reports.autolabel.label_workspace.
 
 Never imports torch: the labeller is scikit-learn only.
@@ -46,6 +49,10 @@ def add_arguments(parser) -> None:
     ev.add_argument("--model", choices=MODEL_CHOICES, default="lr", help="classifier (default lr)")
     ev.add_argument("--compare", action="store_true", help="also evaluate every classifier on the same folds")
     ev.add_argument("--seed", type=int, default=0, help="seed of the fold split (default 0)")
+    ev.add_argument("--target-precision", type=_fraction, default=0.9, metavar="P",
+                    help="precision the decision threshold aims for, chosen inside each training fold (default 0.9)")
+    ev.add_argument("--language-column", metavar="C",
+                    help="column holding each report's language (en/es); empty cells fall back to --languages")
     _add_language_argument(ev)
     add_workspace_argument(ev)
     add_json_argument(ev)
@@ -63,20 +70,37 @@ def add_arguments(parser) -> None:
 
 
 def _add_language_argument(parser) -> None:
-    parser.add_argument("--languages", default="en", metavar="CODES",
-                        help="comma-separated phrase-list languages in resources/phrases (default en)")
+    parser.add_argument("--languages", default="auto", metavar="auto|en|es",
+                        help="report language: auto (detected per report, default), en or es")
 
 
-def _languages(args) -> tuple[str, ...]:
-    from core.reports.phrases import available_languages
+def _languages(args) -> str:
+    from core.reports.language import AUTO, parse_language
 
-    wanted = tuple(code.strip() for code in args.languages.split(",") if code.strip())
-    known = available_languages()
-    unknown = [code for code in wanted if code not in known]
-    if unknown or not wanted:
-        raise InputError(f"There are no negation phrase lists for {', '.join(unknown) or 'an empty language list'}; "
-                         f"the languages available are {', '.join(known)}.")
-    return wanted
+    if args.languages.strip().lower() == AUTO:
+        return AUTO
+    return parse_language(args.languages, "--languages: ")
+
+
+def _language_column(args, n: int) -> list[str | None] | None:
+    """Per-report languages from --language-column (same rows as read_report_csv's)."""
+    if not args.language_column:
+        return None
+    from pathlib import Path
+
+    from core.reports.csv_input import find_column, read_csv_rows
+    from core.reports.language import parse_language
+
+    header, rows = read_csv_rows(args.csv)
+    name = Path(args.csv).name
+    at = find_column(header, args.language_column, name, "language")
+    out = []
+    for cells in rows:
+        value = cells[at].strip() if at < len(cells) else ""
+        out.append(parse_language(value, f"{name}, line {cells.line}: ") if value else None)
+    if len(out) != n:   # read_report_csv and read_csv_rows skip the same blank rows
+        raise InputError(f"{name}: the language column could not be matched to the reports row by row.")
+    return out
 
 
 def run(args) -> int:
@@ -87,21 +111,27 @@ def run(args) -> int:
 
 def _evaluate(args) -> int:
     from core.reports.csv_input import read_report_csv
-    from core.reports.evaluation import evaluate_reports, format_confusion
+    from core.reports.evaluation import evaluate_reports, format_confusion, format_errors, format_intervals
     from core.reports.models import MODEL_TITLES
 
-    texts, labels, _meta = read_report_csv(args.csv, args.text_column, args.label_column)
+    texts, labels, meta = read_report_csv(args.csv, args.text_column, args.label_column)
     if args.folds < 2:
         raise InputError(f"The number of folds must be at least 2, not {args.folds}.")
     languages = _languages(args)
+    given = _language_column(args, len(texts))
     result = evaluate_reports(texts, labels, model=args.model, folds=args.folds, seed=args.seed,
-                              compare=args.compare, languages=languages,
-                              progress=ProgressPrinter("reports evaluate"))
+                              compare=args.compare, languages=languages, report_languages=given,
+                              target_precision=args.target_precision, progress=ProgressPrinter("reports evaluate"))
+    for error in result["confident_errors"]:
+        error["line"] = meta["lines"][error.pop("index")]
     text = "\n\n".join([
-        format_confusion(result, f"Report labeller ({MODEL_TITLES[args.model]}, n-grams + negation scopes), "
-                                 f"{args.folds}-fold out-of-fold"),
-        format_confusion(result["baseline"], "Baseline (paper: word 1-3-gram counts + logistic regression), "
-                                             "same folds"),
+        format_confusion(result, f"Report labeller ({MODEL_TITLES[args.model]}, n-grams + context-marked mentions), "
+                                 f"{args.folds}-fold out-of-fold, threshold for precision {args.target_precision} "
+                                 "chosen inside each training fold"),
+        format_intervals(result),
+        format_confusion(result["baseline"], "Baseline (paper: word 1-3-gram counts + logistic regression, "
+                                             "threshold 0.5), same folds"),
+        format_errors(result["confident_errors"]),
     ])
     if args.compare:
         rows = [f"{'model':<22}{'accuracy':>9}{'precision':>10}{'recall':>8}{'F1':>8}{'AUC':>8}"]

@@ -8,7 +8,9 @@
    keeps the negative predictive value >= the target.
 3. Retrain on all of them; label only studies with no current label (or an
    nlp label of an older labeller version) whose probability passes a
-   threshold; every other such study goes to the review queue.
+   threshold; every other such study goes to the review queue. Each decision
+   records the sentence of the report that decided it
+   (core.reports.queue.deciding_sentence).
 
 A radiologist's or imported label is never touched: those studies are the
 training data, not candidates, and each candidate is re-checked inside the
@@ -28,7 +30,9 @@ import numpy as np
 from core.errors import InputError
 from core.reports.evaluation import binary_metrics, check_classes, fold_splits, out_of_fold
 from core.reports.labeller import ReportLabeller
-from core.reports.queue import add_suggestion, count_applied, latest_reports, review_queue, studies_decided_by
+from core.reports.language import AUTO
+from core.reports.queue import add_suggestion, count_applied, latest_report_rows, latest_reports, review_queue, \
+    studies_decided_by
 from core.store.store import TRUSTED_SOURCES
 
 TASK = "fracture"
@@ -92,29 +96,29 @@ def _training_set(reports: dict[int, str], current: dict) -> tuple[list[int], np
     return train_ids, np.array([1 if current[s].value == "positive" else 0 for s in train_ids])
 
 
-def fit_workspace_labeller(store, model: str = "lr", languages: Sequence[str] = ("en",),
-                           seed: int = 0) -> ReportLabeller:
+def fit_workspace_labeller(store, model: str = "lr", languages: str = AUTO, seed: int = 0) -> ReportLabeller:
     """A labeller trained on the workspace's trusted labels (for showing a report's
     probability and cues in the viewer; labels nothing)."""
     reports = latest_reports(store)
     train_ids, y = _training_set(reports, store.current_labels(TASK))
     check_classes(y, 2, where="The labelled reports in the workspace")
-    return ReportLabeller(model, "scoped", languages, seed).fit([reports[s] for s in train_ids], y)
+    return ReportLabeller(model, "context", languages, seed).fit([reports[s] for s in train_ids], y)
 
 
 def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model: str = "lr", seed: int = 0,
-                    languages: Sequence[str] = ("en",), author: str = DEFAULT_AUTHOR,
+                    languages: str = AUTO, author: str = DEFAULT_AUTHOR,
                     progress: Callable[[int, int, str], None] | None = None) -> dict:
     """Train, choose thresholds, label the sure studies and queue the rest; return a summary."""
     if not 0.5 < target_precision <= 1.0:
         raise InputError(f"The target precision must be above 0.5 and at most 1, not {target_precision}.")
-    reports = latest_reports(store)
+    report_rows = latest_report_rows(store)
+    reports = {study: text for study, (_, text) in report_rows.items()}
     current = store.current_labels(TASK)
     train_ids, y = _training_set(reports, current)
     candidates = [s for s in reports if s not in current or current[s].source == "nlp"]
     check_classes(y, folds, where="The labelled reports in the workspace")
 
-    labeller = ReportLabeller(model, "scoped", languages, seed)
+    labeller = ReportLabeller(model, "context", languages, seed)
     fingerprint = training_fingerprint([(s, reports[s], current[s].value) for s in train_ids])
     version = labeller.version(f"{fingerprint}|folds={folds}|precision={target_precision}")
 
@@ -130,11 +134,14 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     counts = {"positive": 0, "negative": 0, "review": 0, "retracted": 0, "protected": 0}
     if todo:
         labeller.fit_prepared(docs, y)
-        probs = labeller.predict_proba([reports[s] for s in todo])
+        todo_docs = labeller.prepare([reports[s] for s in todo])
+        probs = labeller.predict_prepared(todo_docs)
         t_pos, t_neg = thresholds["positive"], thresholds["negative"]
         with store.transaction():
-            for study_id, p in zip(todo, probs):
+            for study_id, doc, p in zip(todo, todo_docs, probs):
                 p = float(p)
+                sentence = labeller.deciding_sentence(doc, positive=p >= 0.5)
+                report_id = report_rows[study_id][0]
                 now = store.current_label(study_id, TASK)
                 if now is not None and now.source != "nlp":   # a radiologist (or an import) labelled it meanwhile
                     counts["protected"] += 1
@@ -145,7 +152,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
                     value, confidence = "negative", 1.0 - p
                 else:
                     add_suggestion(store, study_id, "positive" if p >= 0.5 else "negative", p, version, "review",
-                                   task=TASK)
+                                   task=TASK, sentence=sentence, report_id=report_id)
                     counts["review"] += 1
                     if now is not None:   # an older labeller was sure; this one is not: withdraw its label
                         store.retract_label(now.id, author)
@@ -153,7 +160,8 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
                     continue
                 label_id = store.add_label(study_id, TASK, value, "nlp", author, confidence=round(confidence, 6),
                                            labeller_version=version)
-                add_suggestion(store, study_id, value, p, version, "applied", label_id, task=TASK)
+                add_suggestion(store, study_id, value, p, version, "applied", label_id, task=TASK,
+                               sentence=sentence, report_id=report_id)
                 counts[value] += 1
             store.audit(author, "nlp-label", "labeller", version, json.dumps(
                 {k: counts[k] for k in ("positive", "negative", "review", "retracted")}, sort_keys=True))

@@ -1,21 +1,29 @@
 """Out-of-fold evaluation of the report labeller against the paper's baseline.
 
 Both systems are trained and scored on the SAME stratified folds in the same
-run, so the difference between the two rows is the features alone.
+run. The labeller's decision threshold in each outer fold is chosen by an
+inner cross-validation on that fold's training reports for a target
+precision, never on the fold it is scored on; the baseline is the paper's
+system as published (plain logistic regression, threshold 0.5).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import bootstrap, rankdata
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from core.errors import InputError
-from core.reports.labeller import ReportLabeller
+from core.reports.labeller import PreparedReport, ReportLabeller
+from core.reports.language import AUTO
 from core.reports.models import MODEL_NAMES
+from core.reports.thresholds import threshold_for_precision
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")   # CountVectorizer's token pattern: what the baseline can use
 Progress = Callable[[int, int, str], None]
@@ -78,41 +86,168 @@ def out_of_fold(labeller: ReportLabeller, docs: Sequence, y: np.ndarray, splits,
     docs = list(docs)
     probs = np.zeros(len(y), dtype=float)
     for k, (train, test) in enumerate(splits):
-        fold = ReportLabeller(labeller.model, labeller.features, labeller.languages, labeller.seed)
-        fold.fit_prepared([docs[i] for i in train], y[train])
+        fold = labeller.clone().fit_prepared([docs[i] for i in train], y[train])
         probs[test] = fold.predict_prepared([docs[i] for i in test])
         if progress:
             progress(k + 1, len(splits), f"{label} fold {k + 1}")
     return probs
 
 
-def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5, seed: int = 0,
-                     compare: bool = False, languages: Sequence[str] = ("en",),
-                     progress: Progress | None = None) -> dict:
-    """Out-of-fold metrics of the labeller (``model``) with ``baseline`` (paper's features + LR).
+@dataclass
+class CrossValidation:
+    probabilities: np.ndarray      # out of fold
+    predictions: np.ndarray        # 0/1 at each fold's own threshold
+    thresholds: list[float]        # one per fold, chosen by inner CV on that fold's training reports
+    fold_of: np.ndarray            # which fold scored each report
+    models: list[ReportLabeller]   # each fold's model (for the deciding sentence of its errors)
 
-    With ``compare`` the result also holds ``compare: {model: metrics}`` for every
-    classifier on the scoped features, all on the same folds.
+
+def inner_threshold(labeller: ReportLabeller, X, y: np.ndarray, target_precision: float, inner_folds: int,
+                    seed: int) -> float:
+    """Threshold for ``target_precision`` from inner cross-validation on ONE training set (matrix ``X``)."""
+    y = np.asarray(y, dtype=int)
+    k = min(inner_folds, int(y.sum()), int(len(y) - y.sum()))
+    if k < 2:
+        return 0.5
+    p = np.zeros(len(y))
+    for train, test in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        p[test] = labeller.clone().fit_matrix(X[train], y[train]).classifier.predict_proba(X[test])[:, 1]
+    return threshold_for_precision(y, p, target_precision)
+
+
+def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_precision: float | None = 0.9,
+                   inner_folds: int = 3, progress: Progress | None = None, label: str = "") -> CrossValidation:
+    """Out-of-fold probabilities and predictions; each fold's threshold comes from inner
+    cross-validation on its training reports only (``target_precision`` None: 0.5)."""
+    y = np.asarray(y, dtype=int)
+    docs = list(docs)
+    probs, preds, fold_of = np.zeros(len(y)), np.zeros(len(y), dtype=int), np.zeros(len(y), dtype=int)
+    thresholds, models = [], []
+    for k, (train, test) in enumerate(splits):
+        fold = labeller.clone()
+        X = fold.fit_vectorizer([docs[i] for i in train])
+        t = 0.5 if target_precision is None else inner_threshold(fold, X, y[train], target_precision, inner_folds,
+                                                                  labeller.seed + k)
+        fold.fit_matrix(X, y[train])
+        probs[test] = fold.predict_prepared([docs[i] for i in test])
+        preds[test] = probs[test] >= t
+        fold_of[test] = k
+        thresholds.append(round(float(t), 6))
+        models.append(fold)
+        if progress:
+            progress(k + 1, len(splits), f"{label} fold {k + 1}")
+    return CrossValidation(probs, preds, thresholds, fold_of, models)
+
+
+def predicted_metrics(y: np.ndarray, p: np.ndarray, pred: np.ndarray) -> dict:
+    """:func:`binary_metrics` for given 0/1 predictions (each fold's own threshold)."""
+    y, pred = np.asarray(y, dtype=int), np.asarray(pred, dtype=int)
+    m = binary_metrics(y, pred.astype(float), threshold=0.5)
+    m["auc"] = round(float(roc_auc_score(y, p)), 4) if len(np.unique(y)) == 2 else float("nan")
+    return m
+
+
+def _confusion_stat(name: str):
+    def stat(y, pred, axis=-1):
+        tp = np.sum(y * pred, axis=axis)
+        fp = np.sum((1 - y) * pred, axis=axis)
+        fn = np.sum(y * (1 - pred), axis=axis)
+        n = y.shape[axis]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if name == "accuracy":
+                return (n - fp - fn) / n
+            if name == "precision":
+                return np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+            if name == "recall":
+                return np.where(tp + fn > 0, tp / (tp + fn), 0.0)
+            return np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    return stat
+
+
+def _auc_stat(y, p, axis=-1):
+    """ROC AUC as the Mann-Whitney U statistic, vectorised over resamples (ties get mid-ranks)."""
+    ranks = rankdata(p, axis=axis)
+    n1 = np.sum(y, axis=axis)
+    n0 = y.shape[axis] - n1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (np.sum(ranks * y, axis=axis) - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+def bootstrap_intervals(y, p, pred, n_resamples: int = 1000, seed: int = 0) -> dict:
+    """95 % percentile-bootstrap intervals (scipy.stats.bootstrap, reports resampled with
+    replacement, the same resamples for every metric) of accuracy, precision, recall, F1 and AUC."""
+    y, p, pred = np.asarray(y, dtype=float), np.asarray(p, dtype=float), np.asarray(pred, dtype=float)
+    out = {}
+    for name in ("accuracy", "precision", "recall", "f1", "auc"):
+        data = (y, p) if name == "auc" else (y, pred)
+        stat = _auc_stat if name == "auc" else _confusion_stat(name)
+        res = bootstrap(data, stat, paired=True, vectorized=True, n_resamples=n_resamples, batch=100,
+                        confidence_level=0.95, method="percentile", rng=np.random.default_rng(seed))
+        lo, hi = res.confidence_interval
+        out[name] = [round(float(lo), 4), round(float(hi), 4)]
+    return out
+
+
+def confident_errors(cv: CrossValidation, docs: Sequence, y: np.ndarray, k: int = 20,
+                     snippet_chars: int = 200) -> list[dict]:
+    """The ``k`` errors the labeller was surest of: false positives with the highest
+    probability, false negatives with the lowest, each with its deciding sentence."""
+    y = np.asarray(y, dtype=int)
+    wrong = np.flatnonzero(cv.predictions != y)
+    confidence = np.where(cv.predictions[wrong] == 1, cv.probabilities[wrong], 1 - cv.probabilities[wrong])
+    out = []
+    for i in wrong[np.argsort(-confidence, kind="stable")][:k]:
+        doc = docs[i]
+        model = cv.models[cv.fold_of[i]]
+        sentence = None
+        if isinstance(doc, PreparedReport):
+            sentence = model.deciding_sentence(doc, positive=bool(cv.predictions[i]))
+        text = doc.text if isinstance(doc, PreparedReport) else str(doc)
+        snippet = sentence.text if sentence else text
+        out.append({"index": int(i), "label": int(y[i]), "probability": round(float(cv.probabilities[i]), 4),
+                    "error": "false positive" if cv.predictions[i] else "false negative",
+                    "snippet": " ".join(snippet.split())[:snippet_chars]})
+    return out
+
+
+def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5, seed: int = 0,
+                     compare: bool = False, languages: str = AUTO, report_languages=None,
+                     target_precision: float = 0.9, inner_folds: int = 3, bootstrap_resamples: int = 1000,
+                     errors: int = 20, progress: Progress | None = None) -> dict:
+    """Out-of-fold metrics of the labeller, with 95 % bootstrap intervals, its most confident
+    errors and ``baseline`` (the paper's features + plain LR at 0.5) on the same folds.
+
+    The labeller's threshold in each fold is chosen by inner cross-validation on that
+    fold's training reports for ``target_precision``. With ``compare`` the result also
+    holds ``compare: {model: metrics}`` for every classifier on the context features.
     """
     y = np.asarray(y, dtype=int)
     check_classes(y, folds)
     if not any(_WORD.search(t) for t in texts):
         raise InputError("The reports contain no words to learn from; is the text column the right one?")
     splits = fold_splits(y, folds, seed)
-    scoped = ReportLabeller(model, "scoped", languages, seed)
-    scoped_docs = scoped.prepare(texts)
-    result = binary_metrics(y, out_of_fold(scoped, scoped_docs, y, splits, progress, model))
+    labeller = ReportLabeller(model, "context", languages, seed)
+    docs = labeller.prepare(texts, report_languages)
+    cv = cross_validate(labeller, docs, y, splits, target_precision, inner_folds, progress, model)
+    result = predicted_metrics(y, cv.probabilities, cv.predictions)
+    result["ci"] = bootstrap_intervals(y, cv.probabilities, cv.predictions, bootstrap_resamples, seed)
+    result["thresholds"] = cv.thresholds
+    result["target_precision"] = target_precision
+    result["languages"] = dict(sorted(Counter(d.analysis.language for d in docs).items()))
+    result["confident_errors"] = confident_errors(cv, docs, y, errors)
     baseline = ReportLabeller("lr", "baseline", languages, seed)
-    result["baseline"] = binary_metrics(y, out_of_fold(baseline, baseline.prepare(texts), y, splits, progress,
-                                                       "baseline"))
+    base = cross_validate(baseline, baseline.prepare(texts), y, splits, None, progress=progress, label="baseline")
+    result["baseline"] = predicted_metrics(y, base.probabilities, base.predictions)
     if compare:
         result["compare"] = {}
         for name in MODEL_NAMES:
             if name == model:
-                result["compare"][name] = {k: v for k, v in result.items() if k not in ("baseline", "compare")}
+                result["compare"][name] = {k: result[k] for k in ("n", "positives", "accuracy", "precision",
+                                                                   "recall", "f1", "auc", "confusion")}
                 continue
-            other = ReportLabeller(name, "scoped", languages, seed)
-            result["compare"][name] = binary_metrics(y, out_of_fold(other, scoped_docs, y, splits, progress, name))
+            other = cross_validate(ReportLabeller(name, "context", languages, seed), docs, y, splits,
+                                   target_precision, inner_folds, progress, name)
+            result["compare"][name] = predicted_metrics(y, other.probabilities, other.predictions)
     return result
 
 
@@ -128,3 +263,25 @@ def format_confusion(metrics: dict, title: str) -> str:
         f"F1 {metrics['f1']:.4f}  AUC {metrics['auc']:.4f}  (n={metrics['n']}, positives={metrics['positives']})",
     ]
     return "\n".join(lines)
+
+
+def format_intervals(metrics: dict) -> str:
+    """One line per metric: the figure and its 95 % bootstrap interval."""
+    ci = metrics["ci"]
+    rows = [f"{'':<10}{'value':>8}   95 % CI (bootstrap over reports)"]
+    rows += [f"{name:<10}{metrics[name]:>8.4f}   [{ci[name][0]:.4f}, {ci[name][1]:.4f}]"
+             for name in ("accuracy", "precision", "recall", "f1", "auc")]
+    rows.append(f"languages: {', '.join(f'{k} {v}' for k, v in metrics['languages'].items())}; "
+                f"thresholds per fold: {', '.join(f'{t:.3f}' for t in metrics['thresholds'])}")
+    return "\n".join(rows)
+
+
+def format_errors(errors: list[dict]) -> str:
+    """The most confident errors with the sentence that decided each."""
+    if not errors:
+        return "No errors."
+    rows = [f"The {len(errors)} most confident errors (deciding sentence):"]
+    for e in errors:
+        where = f"line {e['line']}" if "line" in e else f"report {e['index']}"
+        rows.append(f"  {where:<11} {e['error']:<15} p={e['probability']:.3f}  {e['snippet']}")
+    return "\n".join(rows)

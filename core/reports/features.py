@@ -1,23 +1,38 @@
-"""Report features: the paper's word 1-3-gram counts, plus scope-marked n-grams.
+"""Report features: word 1-3-gram counts plus context-marked mention counts.
 
-The paper (Karam et al.) counted word uni-, bi- and trigrams of the report
-and fed them to logistic regression. That cannot tell "fracture" from "no
-evidence of an acute displaced fracture": the trigger is more than three
-words away. The scoped features add, for every word inside a negation,
-uncertainty or old-fracture scope, a marked copy (``NEG_fracture``,
-``UNC_fracture``, ``HEALED_fracture``) and marked bigrams, so a linear model
-can weigh a negated mention against an affirmed one.
+The paper (Karam et al.) counted word uni-, bi- and trigrams and fed them to
+logistic regression. N-grams cannot tell "fracture" from "no evidence of an
+acute displaced fracture" (the trigger is more than three words away), nor an
+old healed fracture from an acute one. So each report also counts its
+mentions by context (core.reports.context): ``fracture_affirmed``,
+``fracture_negated``, ``fracture_uncertain``, ``fracture_historical``,
+``fracture_postop``, ``fracture_hypothetical`` and the same for ``finding_*``.
+What counts as positive is left to the classifier: a collection whose
+"fracture" includes old healed ones teaches a positive weight for
+``fracture_historical``, one that means acute only a negative one.
+
+Terms are built per sentence (n-grams never cross a sentence boundary), so a
+report's count vector is the sum of its sentences' vectors: with a linear
+model the contribution of each sentence to the decision is exact, which is how
+the deciding sentence is found (core.reports.labeller).
+
+N-grams are over normalised words (core.reports.normalise): lower-cased and
+accent-folded English, Snowball-stemmed Spanish.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import CountVectorizer
 
-from core.reports.negation import Annotation, annotate
+from core.reports.context import ReportAnalysis, analyse
 
 NGRAM_RANGE = (1, 3)
+# Mention features are repeated so that L2 regularisation, which shrinks each
+# weight towards 0, does not drown a dozen context columns among 10^5 n-grams.
+# 3 was chosen on synthetic reports (bench/bench_reports.py); 1 leaves them nearly unused.
+MENTION_REPEAT = 3
 
 
 def plain_ngrams(words: Sequence[str], n_max: int = 3) -> list[str]:
@@ -28,31 +43,29 @@ def plain_ngrams(words: Sequence[str], n_max: int = 3) -> list[str]:
     return out
 
 
-def scoped_terms(annotation: Annotation) -> list[str]:
-    """All feature terms of one annotated report (plain n-grams within sentences
-    plus ``MARK_word`` unigrams and bigrams of words sharing a scope mark)."""
-    terms: list[str] = []
-    for s in annotation.sentences:
-        words = s.words
-        terms.extend(plain_ngrams(words, NGRAM_RANGE[1]))
-        marked = [f"{m}_{w}" if m else None for w, m in zip(words, s.marks)]
-        terms.extend(t for t in marked if t)
-        terms.extend(f"{a} {b}" for a, b, ma, mb in zip(marked, marked[1:], s.marks, s.marks[1:])
-                     if a and b and ma == mb)
+def sentence_terms(analysis: ReportAnalysis) -> list[list[str]]:
+    """Feature terms of each sentence of one analysed report."""
+    terms = [plain_ngrams(s.words, NGRAM_RANGE[1]) for s in analysis.sentences]
+    for mention in analysis.mentions:
+        terms[mention.sentence].extend(mention.features * MENTION_REPEAT)
     return terms
 
 
-def analyse_reports(texts: Iterable[str], languages: tuple[str, ...] = ("en",)) -> list[list[str]]:
-    """Scoped feature terms of every report (done once, reused across folds)."""
-    return [scoped_terms(annotate(t, languages)) for t in texts]
+def report_terms(analysis: ReportAnalysis) -> list[str]:
+    return [t for sentence in sentence_terms(analysis) for t in sentence]
+
+
+def analyse_reports(texts: Sequence[str], languages: Sequence[str]) -> list[ReportAnalysis]:
+    """Context analysis of every report in its language (done once, reused across folds)."""
+    return [analyse(t, lang) for t, lang in zip(texts, languages)]
 
 
 def _identity(terms):
     return terms
 
 
-def scoped_vectorizer() -> CountVectorizer:
-    """Counts of pre-analysed terms (input: the lists from :func:`analyse_reports`)."""
+def context_vectorizer() -> CountVectorizer:
+    """Counts of pre-analysed terms (input: lists from :func:`report_terms`)."""
     return CountVectorizer(analyzer=_identity, lowercase=False)
 
 

@@ -2,11 +2,14 @@
 
     labeller = ReportLabeller(model="lr").fit(texts, labels)
     result = labeller.classify(["No acute fracture."])[0]
-    result.value, result.probability, result.cues   # 'negative', 0.03, [Cue(kind='negation', ...)]
+    result.value, result.probability, result.mentions, result.deciding_sentence
 
-``features="baseline"`` gives the paper's system (word 1-3-gram counts of the
-raw text); ``features="scoped"`` (default) adds the negation, uncertainty and
-old-fracture scope marks.
+``features="baseline"`` is the paper's system (word 1-3-gram counts of the raw
+text + logistic regression without class weights); ``features="context"``
+(default) adds context-marked mention counts (core.reports.features) and
+weights the classes. ``languages`` is ``"auto"`` (detected per report),
+``"en"`` or ``"es"``; a list of per-report languages (e.g. a CSV column) can be
+passed to :meth:`prepare` and overrides it.
 """
 
 from __future__ import annotations
@@ -14,41 +17,59 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.errors import InputError
-from core.reports.features import analyse_reports, baseline_vectorizer, scoped_vectorizer
+from core.reports.context import ContextCue, Mention, ReportAnalysis
+from core.reports.features import (analyse_reports, baseline_vectorizer, context_vectorizer, report_terms,
+                                   sentence_terms)
+from core.reports.language import AUTO, report_languages
 from core.reports.models import MODEL_NAMES, make_classifier
-from core.reports.negation import Cue, annotate
 
-# Bump when the cleaning, triggers or features change in a way that changes labels.
-LABELLER_CODE_VERSION = "reports-1"
+# Bump when the cleaning, rules or features change in a way that changes labels.
+LABELLER_CODE_VERSION = "reports-2-context"
+FEATURE_SETS = ("context", "baseline")
 
 
 @dataclass(frozen=True)
-class Driver:
-    """An n-gram that pushed the probability, and where it occurs in the report."""
+class PreparedReport:
+    """A report as the context features see it (analysis kept for the deciding sentence)."""
 
-    term: str
-    weight: float                     # contribution to the log-odds (coefficient x count)
-    spans: tuple[tuple[int, int], ...]  # (start, end) offsets of its words in the report
+    text: str
+    analysis: ReportAnalysis
+    terms: list[str]
+
+
+@dataclass(frozen=True)
+class DecidingSentence:
+    """The sentence that pushed the probability furthest towards the decision."""
+
+    text: str
+    start: int          # offsets into the report text
+    end: int
+    weight: float       # its contribution to the log-odds (linear models) or its own probability
 
     def as_dict(self) -> dict:
-        return {"term": self.term, "weight": round(self.weight, 4), "spans": [list(s) for s in self.spans]}
+        return {"text": self.text, "start": self.start, "end": self.end, "weight": round(self.weight, 4)}
 
 
 @dataclass(frozen=True)
 class ReportLabel:
     value: str            # positive | negative | uncertain
-    probability: float    # calibrated probability that the report describes a fracture
-    cues: tuple[Cue, ...] = ()
-    drivers: tuple[Driver, ...] = field(default=())
+    probability: float    # the classifier's probability that the report describes a fracture
+    language: str
+    mentions: tuple[Mention, ...] = ()
+    cues: tuple[ContextCue, ...] = ()
+    deciding_sentence: DecidingSentence | None = None
 
-    def as_dict(self) -> dict:
-        return {"value": self.value, "probability": round(self.probability, 4),
-                "cues": [c.as_dict() for c in self.cues], "drivers": [d.as_dict() for d in self.drivers]}
+    def as_dict(self, text: str = "") -> dict:
+        return {"value": self.value, "probability": round(self.probability, 4), "language": self.language,
+                "mentions": [{"category": m.category, "context": m.features, "start": m.start, "end": m.end}
+                             for m in self.mentions],
+                "cues": [c.as_dict(text) for c in self.cues] if text else [],
+                "deciding_sentence": self.deciding_sentence.as_dict() if self.deciding_sentence else None}
 
 
 def value_for(probability: float, lower: float, upper: float) -> str:
@@ -61,91 +82,107 @@ def value_for(probability: float, lower: float, upper: float) -> str:
 
 
 class ReportLabeller:
-    def __init__(self, model: str = "lr", features: str = "scoped", languages: Sequence[str] = ("en",),
-                 seed: int = 0, lower: float = 0.2, upper: float = 0.8):
+    def __init__(self, model: str = "lr", features: str = "context", languages: str = AUTO, seed: int = 0,
+                 lower: float = 0.2, upper: float = 0.8):
         if model not in MODEL_NAMES:
             raise ValueError(f"unknown model {model!r}")
-        if features not in ("scoped", "baseline"):
+        if features not in FEATURE_SETS:
             raise ValueError(f"unknown features {features!r}")
         self.model = model
         self.features = features
-        self.languages = tuple(languages)
+        self.languages = languages
         self.seed = seed
         self.lower, self.upper = lower, upper
         self.vectorizer = None
         self.classifier = None
 
+    def clone(self) -> "ReportLabeller":
+        """An untrained labeller with the same settings."""
+        return ReportLabeller(self.model, self.features, self.languages, self.seed, self.lower, self.upper)
+
     # Features ------------------------------------------------------------------
-    def prepare(self, texts: Sequence[str]) -> list:
-        """What the vectorizer reads: analysed term lists (scoped) or the texts (baseline)."""
-        return analyse_reports(texts, self.languages) if self.features == "scoped" else list(texts)
+    def prepare(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list:
+        """What the vectorizer reads: analysed reports (context) or the raw texts (baseline)."""
+        if self.features == "baseline":
+            return list(texts)
+        langs = report_languages(texts, self.languages, languages)
+        return [PreparedReport(t, a, report_terms(a)) for t, a in zip(texts, analyse_reports(texts, langs))]
 
     def new_vectorizer(self):
-        return scoped_vectorizer() if self.features == "scoped" else baseline_vectorizer()
+        return context_vectorizer() if self.features == "context" else baseline_vectorizer()
+
+    @staticmethod
+    def _inputs(docs: Sequence) -> list:
+        return [d.terms if isinstance(d, PreparedReport) else d for d in docs]
+
+    def new_classifier(self):
+        return make_classifier(self.model, self.seed, "balanced" if self.features == "context" else None)
 
     # Training / prediction ------------------------------------------------------
-    def fit_prepared(self, docs: Sequence, y: np.ndarray) -> "ReportLabeller":
+    def fit_vectorizer(self, docs: Sequence):
+        """Fit the vocabulary on ``docs`` and return their count matrix."""
         self.vectorizer = self.new_vectorizer()
         try:
-            X = self.vectorizer.fit_transform(docs)
+            return self.vectorizer.fit_transform(self._inputs(docs))
         except ValueError as err:   # "empty vocabulary": no report holds a word
             raise InputError("The reports contain no words to learn from; is the text column the right one?") from err
-        self.classifier = make_classifier(self.model, self.seed).fit(X, np.asarray(y, dtype=int))
+
+    def fit_matrix(self, X, y) -> "ReportLabeller":
+        self.classifier = self.new_classifier().fit(X, np.asarray(y, dtype=int))
         return self
+
+    def fit_prepared(self, docs: Sequence, y) -> "ReportLabeller":
+        return self.fit_matrix(self.fit_vectorizer(docs), y)
+
+    def transform(self, docs: Sequence):
+        return self.vectorizer.transform(self._inputs(docs))
 
     def predict_prepared(self, docs: Sequence) -> np.ndarray:
         if self.classifier is None:
             raise RuntimeError("the labeller is not trained")
-        return self.classifier.predict_proba(self.vectorizer.transform(docs))[:, 1]
+        return self.classifier.predict_proba(self.transform(docs))[:, 1]
 
-    def fit(self, texts: Sequence[str], y) -> "ReportLabeller":
-        return self.fit_prepared(self.prepare(texts), y)
+    def fit(self, texts: Sequence[str], y, languages=None) -> "ReportLabeller":
+        return self.fit_prepared(self.prepare(texts, languages), y)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], languages=None) -> np.ndarray:
         """Probability that each report describes a fracture."""
-        return self.predict_prepared(self.prepare(texts))
+        return self.predict_prepared(self.prepare(texts, languages))
 
-    def classify(self, texts: Sequence[str], top_drivers: int = 5) -> list[ReportLabel]:
-        """Value, probability, trigger cues and (for linear models) the n-grams that drove it."""
-        probs = self.predict_proba(texts)
+    def classify(self, texts: Sequence[str], languages=None) -> list[ReportLabel]:
+        """Value, probability, context-marked mentions, trigger cues and the deciding sentence."""
+        docs = self.prepare(texts, languages)
+        probs = self.predict_prepared(docs)
         out = []
-        for text, p in zip(texts, probs):
-            annotation = annotate(text, self.languages)
-            drivers = self._drivers(text, top_drivers) if top_drivers else ()
-            out.append(ReportLabel(value_for(float(p), self.lower, self.upper), float(p), annotation.cues, drivers))
+        for doc, p in zip(docs, probs):
+            p = float(p)
+            if isinstance(doc, PreparedReport):
+                deciding = self.deciding_sentence(doc, positive=p >= 0.5)
+                out.append(ReportLabel(value_for(p, self.lower, self.upper), p, doc.analysis.language,
+                                       doc.analysis.mentions, doc.analysis.cues, deciding))
+            else:
+                out.append(ReportLabel(value_for(p, self.lower, self.upper), p, "", ()))
         return out
 
-    def _drivers(self, text: str, k: int) -> tuple[Driver, ...]:
+    def deciding_sentence(self, doc: PreparedReport, positive: bool) -> DecidingSentence | None:
+        """The sentence whose terms pushed the decision furthest towards ``positive`` (or negative).
+
+        For a linear model a report's score is the sum of its sentences' scores
+        (features are per sentence), so each sentence's coefficient x count sum
+        is its exact share of the log-odds. Other models score each sentence alone.
+        """
+        sentences = doc.analysis.sentences
+        if not sentences or self.classifier is None:
+            return None
+        X = self.vectorizer.transform(sentence_terms(doc.analysis))
         coef = getattr(self.classifier, "coef_", None)
-        if coef is None:
-            return ()
-        row = self.vectorizer.transform(self.prepare([text])).tocsr()
-        contrib = row.data * coef[0, row.indices]
-        order = np.argsort(-np.abs(contrib))[:k]
-        names = self.vectorizer.get_feature_names_out()
-        annotation = annotate(text, self.languages)
-        terms = [str(names[row.indices[i]]) for i in order]
-        return tuple(Driver(term, float(contrib[i]), _spans_of(term, annotation))
-                     for term, i in zip(terms, order) if contrib[i] != 0)
+        scores = np.asarray(X @ coef[0]).ravel() if coef is not None else self.classifier.predict_proba(X)[:, 1]
+        i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
+        s = sentences[i]
+        return DecidingSentence(doc.text[s.start:s.end], s.start, s.end, float(scores[i]))
 
     def version(self, training_fingerprint: str = "") -> str:
         """Labeller version: a hash of the training data fingerprint and every setting."""
         settings = {"code": LABELLER_CODE_VERSION, "model": self.model, "features": self.features,
                     "languages": self.languages, "seed": self.seed, "data": training_fingerprint}
         return "nlp-" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def _spans_of(term: str, annotation) -> tuple[tuple[int, int], ...]:
-    """Offsets of an n-gram ("no acute fracture", "NEG_fracture") in the report."""
-    parts = term.split(" ")
-    wanted = []
-    for part in parts:
-        mark, _, word = part.partition("_") if part.split("_", 1)[0] in ("NEG", "UNC", "HEALED") else (None, "", part)
-        wanted.append((mark, word))
-    spans = []
-    for s in annotation.sentences:
-        toks, marks = s.sentence.tokens, s.marks
-        for i in range(len(toks) - len(wanted) + 1):
-            if all(toks[i + j].text == w and (m is None or marks[i + j] == m) for j, (m, w) in enumerate(wanted)):
-                spans.append((toks[i].start, toks[i + len(wanted) - 1].end))
-    return tuple(spans)

@@ -21,8 +21,14 @@ KINDS = {
     "uncertainty_post": ("uncertainty", "backward"),
     "healed_pre": ("healed", "forward"),
     "healed_post": ("healed", "backward"),
+    "postop_pre": ("postop", "forward"),
+    "postop_post": ("postop", "backward"),
+    "hypothetical_pre": ("hypothetical", "forward"),
+    "hypothetical_post": ("hypothetical", "backward"),
     "termination": ("termination", None),
 }
+# Mention lists: the words whose context is analysed (<lang>_target_<category>.txt).
+TARGET_CATEGORIES = ("fracture", "finding")
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -30,7 +36,7 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 @dataclass(frozen=True)
 class Trigger:
     words: tuple[str, ...]
-    cue: str              # negation | uncertainty | healed | termination | pseudo
+    cue: str              # negation | uncertainty | healed | postop | hypothetical | termination | pseudo
     direction: str | None  # forward | backward | None
 
 
@@ -43,6 +49,12 @@ def parse_phrase_file(text: str) -> list[tuple[str, ...]]:
         if words:
             phrases.append(words)
     return phrases
+
+
+def read_phrases(language: str, kind: str) -> list[tuple[str, ...]]:
+    """The phrases of one list (``kind`` as in :data:`KINDS`, or ``target_<category>``); [] if absent."""
+    path = importlib.resources.files("resources") / "phrases" / f"{language}_{kind}.txt"
+    return parse_phrase_file(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
 def available_languages() -> list[str]:

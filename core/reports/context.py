@@ -1,0 +1,296 @@
+"""Mention-level context (ConText/NegEx) of fracture and finding mentions, English and Spanish.
+
+For every mention of a fracture ("fracture", "fx", "fractura", stemmed "fractur")
+or another finding ("effusion", "derrame") the report says whether it is
+negated, uncertain, historical (old, healed), post-operative or hypothetical
+("rule out fracture") -- or none of these: affirmed.
+
+Built on negspacy's NegEx component (``negspacy.negation.Negex``) running on a
+blank spaCy pipeline, no model download: one Negex instance per context class,
+each with its own trigger lists from ``resources/phrases/<lang>_<kind>.txt``
+and its own span extension. negspacy does the phrase matching, the pseudo
+triggers, and the scope, which ends at the sentence boundary and at
+termination phrases ("but", "however", "pero", "sin embargo"). Our subclass
+adds two things NegEx has and negspacy lacks: where trigger phrases of
+different classes overlap the longest wins ("no se descarta" is uncertainty,
+not the negation "no"; "cannot be excluded" is not the negation "excluded"),
+and a termination phrase inside a trigger does not cut it ("no se observa"
+holds "se observa"). A class's scope also ends where another class's trigger
+starts ("no displaced fracture, possible nondisplaced fracture": the second
+mention is uncertain, not negated).
+
+medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
+spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
+
+Reports are tokenised by core.reports.cleaning (offsets into the original text,
+sections, de-identification placeholders blanked) and each word is normalised
+for its language (core.reports.normalise): rules and targets are normalised the
+same way, so Spanish raw text, accent-less text and Snowball-stemmed text all match.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from core.reports.cleaning import split_sentences
+from core.reports.normalise import LANGUAGES, normalise_words
+from core.reports.phrases import TARGET_CATEGORIES, read_phrases
+
+# Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
+CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "healed",
+              "postop": "postop", "hypothetical": "hypothetical"}
+CONTEXT_CLASSES = tuple(CLASS_CUES)
+AFFIRMED = "affirmed"
+# Which other classes' (pre-)triggers end a class's scope: a new trigger opens a new scope.
+# Historical triggers end a negation only when they are phrases of 2+ words ("old healed"):
+# a single "old" sits inside negations ("no old or new fracture").
+_STOPPED_BY = {
+    "negated": ("uncertain", "hypothetical", "postop", "historical"),
+    "uncertain": ("negated", "hypothetical", "postop", "historical"),
+    "historical": ("negated", "uncertain", "postop", "hypothetical"),
+    "postop": ("negated", "uncertain", "hypothetical"),
+    "hypothetical": ("negated", "uncertain"),
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    category: str                 # fracture | finding
+    classes: frozenset[str]       # subset of CONTEXT_CLASSES; empty = affirmed
+    sentence: int                 # index into ReportAnalysis.sentences
+    start: int                    # offsets into the original report text
+    end: int
+
+    @property
+    def features(self) -> list[str]:
+        """``fracture_negated``, ``fracture_historical`` … or ``fracture_affirmed``."""
+        if not self.classes:
+            return [f"{self.category}_{AFFIRMED}"]
+        return [f"{self.category}_{c}" for c in sorted(self.classes)]
+
+
+@dataclass(frozen=True)
+class ContextCue:
+    """A trigger phrase found in a sentence that mentions a target, with its offsets in the report."""
+
+    kind: str        # a context class
+    start: int
+    end: int
+
+    def as_dict(self, text: str) -> dict:
+        return {"kind": self.kind, "text": text[self.start:self.end], "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class AnalysedSentence:
+    start: int
+    end: int
+    section: str | None
+    words: tuple[str, ...]      # normalised words (feature tokens)
+
+
+@dataclass(frozen=True)
+class ReportAnalysis:
+    language: str
+    sentences: tuple[AnalysedSentence, ...]
+    mentions: tuple[Mention, ...]
+    cues: tuple[ContextCue, ...]
+
+    def classes_of(self, category: str = "fracture") -> list[frozenset[str]]:
+        return [m.classes for m in self.mentions if m.category == category]
+
+
+class _WhitespaceTokenizer:
+    """Our words are already tokenised and normalised: spaCy must not split them again
+    (its English tokenizer splits "cannot" into "can" + "not")."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def __call__(self, text):
+        from spacy.tokens import Doc
+
+        return Doc(self.vocab, words=text.split())
+
+    def pipe(self, texts, batch_size=1000):
+        for text in texts:
+            yield self(text)
+
+
+def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, list, list]]:
+    """Every class's (preceding, following, terminating) matches in negspacy's format, from
+    one PhraseMatcher pass (``matches``) over all classes' lists.
+
+    Where phrases overlap, the longest wins (NegEx); phrases with the same span
+    all win (a phrase of two classes' lists), and a pseudo-trigger only wins
+    where no trigger has its span. A termination phrase inside a longer winning
+    trigger is dropped ("no se observa" holds the termination "se observa").
+    A class's scope also ends at the winning pre-triggers of the classes in
+    ``stops[class]``.
+    """
+    found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
+    candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
+    taken = [False] * len(doc)
+    winners = set()
+    for s, e in candidates:
+        if not any(taken[s:e]):
+            winners.add((s, e))
+            taken[s:e] = [True] * (e - s)
+    won = [(label, s, e) for label, s, e in found if (s, e) in winners and label not in ("termination", "pseudo")]
+    terminating = [(s, e) for label, s, e in found if label == "termination"
+                   and not any(a <= s and e <= b and b - a > e - s for a, b in winners)]
+    out = {}
+    for cls in CONTEXT_CLASSES:
+        pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
+        post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
+        ends = terminating + [(s, e) for label, s, e in won
+                              if label.endswith("|pre") and (label[:-4], e - s) in stops[cls]]
+        out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
+                    [(0, s, e) for s, e in sorted(ends)])
+    return out
+
+
+def _make_context_component():
+    from negspacy.negation import Negex
+
+    class ContextNegex(Negex):
+        """negspacy's Negex for one context class; its trigger matches come from the
+        shared pass of :func:`_resolve_triggers` (stored on the Doc) instead of its own matcher."""
+
+        def __init__(self, nlp, name, neg_termset, extension_name, context_class):
+            super().__init__(nlp, name, neg_termset=neg_termset, extension_name=extension_name)
+            self.context_class = context_class
+
+        def process_negations(self, doc):
+            return doc.user_data["context_matches"][self.context_class]
+
+        def termination_boundaries(self, doc, terminating):
+            # Sentence starts are known (we built the Doc); doc.sents is slow to rebuild per class.
+            starts = sorted(set(doc.user_data["sentence_starts"]) | {t[1] for t in terminating} | {len(doc)})
+            return list(zip(starts, starts[1:]))
+
+        def negex(self, doc):
+            """negspacy's negex, visiting only the clauses that hold a mention (the same result, faster)."""
+            ents = doc.user_data["mention_spans"]   # doc.ents builds new Span objects on every call
+            if not ents:
+                return doc
+            preceding, following, terminating = self.process_negations(doc)
+            for start, end in self.termination_boundaries(doc, terminating):
+                inside = [e for e in ents if start <= e.start and e.end <= end]
+                if not inside:
+                    continue
+                sub_preceding = [t for t in preceding if start <= t[1] < end]
+                sub_following = [t for t in following if start <= t[1] < end]
+                for ent in inside:
+                    self._apply_negation(ent, sub_preceding, sub_following)
+            return doc
+
+    return ContextNegex
+
+
+def _phrases(language: str, kind: str) -> list[str]:
+    """Phrases of one list, each normalised for ``language`` and joined by spaces."""
+    return sorted({" ".join(normalise_words(words, language)) for words in read_phrases(language, kind)})
+
+
+@dataclass
+class _Pipeline:
+    nlp: object
+    matcher: object                          # one PhraseMatcher: targets ("target|fracture"), "<class>|pre" …
+    stops: dict[str, set[tuple[str, int]]]   # class -> {(other class, phrase length)} whose pre-triggers end it
+    components: list
+
+
+@functools.lru_cache(maxsize=4)
+def pipeline(language: str) -> _Pipeline:
+    """The blank spaCy pipeline of one language: one PhraseMatcher for targets and
+    triggers, one ContextNegex per context class."""
+    import spacy
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Span
+
+    if language not in LANGUAGES:
+        raise ValueError(f"no context rules for language {language!r}")
+    nlp = spacy.blank("xx")
+    nlp.tokenizer = _WhitespaceTokenizer(nlp.vocab)
+    pre = {cls: _phrases(language, f"{cue}_pre") for cls, cue in CLASS_CUES.items()}
+    post = {cls: _phrases(language, f"{cue}_post") for cls, cue in CLASS_CUES.items()}
+    pseudo, termination = _phrases(language, "pseudo"), _phrases(language, "termination")
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
+    for label, phrases in targets + [("pseudo", pseudo), ("termination", termination)] + \
+            [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
+        if phrases:
+            matcher.add(label, list(nlp.tokenizer.pipe(phrases)))
+    longest = max(len(p.split()) for phrases in pre.values() for p in phrases)
+    stops = {cls: {(other, n) for other in _STOPPED_BY[cls] for n in range(1, longest + 1)
+                   if other != "historical" or cls != "negated" or n >= 2} for cls in CONTEXT_CLASSES}
+    ContextNegex = _make_context_component()
+    components = []
+    for cls in CONTEXT_CLASSES:
+        termset = {"pseudo_negations": pseudo, "preceding_negations": pre[cls],
+                   "following_negations": post[cls], "termination": termination}
+        extension = f"radinet_{cls}"
+        Span.set_extension(extension, default=False, force=True)
+        components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
+    return _Pipeline(nlp, matcher, stops, components)
+
+
+@functools.lru_cache(maxsize=1)
+def _target_first_words(language: str) -> frozenset[str]:
+    return frozenset(p.split(" ", 1)[0] for category in TARGET_CATEGORIES
+                     for p in _phrases(language, f"target_{category}"))
+
+
+@functools.lru_cache(maxsize=200_000)
+def sentence_context(words: tuple[str, ...], language: str):
+    """Mentions ``(category, first word, after last word, classes)`` and trigger cues
+    ``(class, first word, after last word)`` of one sentence of normalised words.
+
+    Context never crosses a sentence boundary (NegEx scopes end there), so each
+    sentence is analysed on its own and remembered: report collections repeat
+    sentences ("No acute fracture.") thousands of times. Sentences without a
+    target word skip the pipeline altogether.
+    """
+    from spacy.tokens import Doc, Span
+    from spacy.util import filter_spans
+
+    if not _target_first_words(language).intersection(words):
+        return (), ()
+    pipe = pipeline(language)
+    doc = Doc(pipe.nlp.vocab, words=list(words))
+    doc.user_data["sentence_starts"] = [0]
+    strings = pipe.nlp.vocab.strings
+    found = pipe.matcher(doc)
+    targets = filter_spans([Span(doc, s, e, label=strings[m][7:]) for m, s, e in found
+                            if strings[m].startswith("target|")])
+    if not targets:
+        return (), ()
+    doc.ents = targets
+    doc.user_data["mention_spans"] = targets
+    matches = _resolve_triggers(doc, found, strings, pipe.stops)
+    doc.user_data["context_matches"] = matches
+    for _, component in pipe.components:
+        doc = component(doc)
+    mentions = tuple((ent.label_, ent.start, ent.end,
+                      frozenset(cls for cls, comp in pipe.components if ent._.get(comp.extension_name)))
+                     for ent in targets)
+    cues = tuple(sorted({(cls, s, e) for cls, (pre, post, _) in matches.items() for _, s, e in pre + post},
+                        key=lambda c: (c[1], c[0])))
+    return mentions, cues
+
+
+def analyse(text: str, language: str = "en") -> ReportAnalysis:
+    """Sentences (normalised words), mentions with their context classes, and trigger cues."""
+    sentences, mentions, cues = [], [], []
+    for sentence in split_sentences(text):
+        words = tuple(normalise_words([t.text for t in sentence.tokens], language))
+        index = len(sentences)
+        sentences.append(AnalysedSentence(sentence.start, sentence.end, sentence.section, words))
+        found, triggers = sentence_context(words, language)
+        tok = sentence.tokens
+        mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
+                        for category, a, b, classes in found)
+        cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)
+    return ReportAnalysis(language, tuple(sentences), tuple(mentions), tuple(cues))

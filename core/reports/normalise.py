@@ -1,0 +1,53 @@
+"""Word normalisation per report language: what rules match and what n-grams count.
+
+English words are only lower-cased and accent-folded: the paper's n-grams were
+unstemmed, and stemming English would merge "consolidation" (a lung finding)
+with "consolidated" (a healed fracture).
+
+Spanish words are reduced with the Snowball Spanish stemmer (the snowballstemmer
+package; it also drops acute accents) and then accent-folded. Some Spanish
+reports arrive already stemmed ("fractur de radi"), so the stemmer is applied
+until the word stops changing: stemming is not idempotent ("consolidada" ->
+"consolid" -> "consol"), and iterating to the fixed point makes raw text and
+text stemmed once by the same algorithm meet at the same form.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+LANGUAGES = ("en", "es")
+_SNOWBALL_NAMES = {"es": "spanish"}
+
+
+def fold_accents(word: str) -> str:
+    """"Fractúra" -> "fractura": drop combining marks after Unicode decomposition (NFKD)."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@functools.lru_cache(maxsize=4)
+def _stemmer(language: str):
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(_SNOWBALL_NAMES[language])
+
+
+@functools.lru_cache(maxsize=200_000)
+def normalise_word(word: str, language: str) -> str:
+    """The form rules match and features count for one lower-case word."""
+    word = word.lower()
+    if language not in _SNOWBALL_NAMES:
+        return fold_accents(word)
+    stem = _stemmer(language).stemWord
+    for _ in range(5):   # the fixed point is reached in two or three steps
+        nxt = stem(word)
+        if nxt == word:
+            break
+        word = nxt
+    return fold_accents(word)
+
+
+def normalise_words(words, language: str) -> list[str]:
+    return [normalise_word(w, language) for w in words]
