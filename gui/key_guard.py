@@ -6,14 +6,16 @@ ShortcutOverride event; a QLineEdit claims printable letters but not Enter,
 a QComboBox or spin box claims almost nothing -- so Enter in the search box
 confirmed a label and F in a combo box labelled the study. This filter claims
 every key without Ctrl/Alt/Meta for any text-entry widget, so the key is
-typed (or ignored) there. Ctrl shortcuts (Ctrl+F, Ctrl+Z, Ctrl+B …) and the
-function keys still work everywhere. Escape in a text box hands the keyboard
-back to the image (``escaped``).
+typed (or ignored) there. Undo/Redo (Ctrl+Z) in a text box undo its typing,
+never a label. The other Ctrl shortcuts (Ctrl+F, Ctrl+B …) and the function
+keys still work everywhere. Escape in a text box hands the keyboard back to
+the image (``escaped``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 TEXT_ENTRY_TYPES = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox, QComboBox)
@@ -24,11 +26,11 @@ _FUNCTION_KEYS = range(Qt.Key.Key_F1.value, Qt.Key.Key_F35.value + 1)
 
 def is_text_entry(widget: QWidget | None) -> bool:
     """The widget takes typed text or choices from the keyboard (or sits inside one that does)."""
+    # Parents across windows too: an open combo box's drop-down list is a popup window whose parent
+    # is the combo box, and its keys pick an item there.
     while widget is not None:
         if isinstance(widget, TEXT_ENTRY_TYPES):
             return True
-        if widget.isWindow():
-            return False
         widget = widget.parentWidget()
     return False
 
@@ -57,7 +59,9 @@ class KeyGuard(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
         kind = event.type()
-        if kind == QEvent.Type.ShortcutOverride and belongs_to_text_box(event.key(), event.modifiers()):
+        if kind == QEvent.Type.ShortcutOverride and (
+                belongs_to_text_box(event.key(), event.modifiers())
+                or event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)):
             event.accept()           # the key is the text box's: no shortcut fires
             return True
         if kind == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape and not event.modifiers():
