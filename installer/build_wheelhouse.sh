@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# Download all wheels RadiNet Studio needs into installer/wheelhouse for an offline install.
+# Build an offline wheelhouse: RadiNet Studio's own wheel plus a wheel of every runtime dependency,
+# pinned to the versions installed in the build venv (the torch build `make install` uses).
+#   installer/build_wheelhouse.sh [WHEELHOUSE_DIR] [PYTHON]
+# Copy the folder to the workstation and run installer/install.sh WHEELHOUSE_DIR there (no network).
+# The wheels are for this machine's Python version and platform (e.g. CPython 3.11, Linux x86_64).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip download --dest installer/wheelhouse --only-binary=:all: '.[test]'
-echo "Wheelhouse ready: $(ls installer/wheelhouse | wc -l) files in installer/wheelhouse"
+WHEELHOUSE="${1:-dist/wheelhouse}"
+PY="${2:-.venv/bin/python}"
+mkdir -p "$WHEELHOUSE"
+# Pin every dependency to what the venv runs (its tests passed with exactly these).
+"$PY" -m pip freeze --exclude-editable --disable-pip-version-check > "$WHEELHOUSE/constraints.txt"
+# The application wheel and all its runtime dependencies (not the test extra), binary wheels only
+# for dependencies, so the workstation needs no compiler.
+"$PY" -m pip wheel --disable-pip-version-check --quiet --wheel-dir "$WHEELHOUSE" \
+    --constraint "$WHEELHOUSE/constraints.txt" --only-binary=:all: --no-binary=radinet-studio .
+cp installer/install.sh "$WHEELHOUSE/install.sh"
+echo "Wheelhouse ready: $(ls "$WHEELHOUSE"/*.whl | wc -l) wheels, $(du -sh "$WHEELHOUSE" | cut -f1) in $WHEELHOUSE"
