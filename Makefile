@@ -52,3 +52,10 @@ bench: install
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Offline install (README "Install on an offline workstation"): every wheel the app needs,
+# pinned to this venv's versions, in dist/wheelhouse/ with install.sh beside them.
+WHEELHOUSE ?= dist/wheelhouse
+.PHONY: wheelhouse
+wheelhouse: $(STAMP)
+	nice -n 10 bash installer/build_wheelhouse.sh $(WHEELHOUSE) $(PY)
