@@ -74,12 +74,36 @@ def parity(model, onnx_data: bytes, size: int, n: int = 4, seed: int = 0) -> dic
             "passed": bool(dp < PROBABILITY_TOLERANCE and cam_corr > CAM_CORRELATION_MIN)}
 
 
-def export(model, size: int, out_path: Path) -> dict:
-    """Write the ONNX file atomically after a parity check; returns the parity report."""
+def with_metadata(onnx_data: bytes, metadata: dict[str, str]) -> bytes:
+    """The same graph with ``metadata`` (string -> string) set as the model's metadata_props.
+
+    This is how an exported file carries its own description (preprocessing,
+    classes, task, body part, threshold, model id; see
+    core.inference.onnx_model) so it can be used away from its workspace.
+    """
+    import onnx
+
+    proto = onnx.load_from_string(onnx_data)
+    onnx.helper.set_model_props(proto, {str(k): str(v) for k, v in metadata.items()})
+    proto.producer_name = "RadiNet Studio"
+    return proto.SerializeToString()
+
+
+def export(model, size: int, out_path: Path, metadata: dict | None = None) -> dict:
+    """Write the ONNX file atomically after a parity check; returns the parity report.
+
+    ``metadata``: the model's sidecar (or a dict with its keys: model_id, task,
+    body_part, classes, preprocessing, operating_points, ...); what travels is
+    chosen by ``core.inference.onnx_model.onnx_metadata``. Without it the file
+    is usable only next to its sidecar, not by ``radinet evaluate --model-file``.
+    """
     from core.errors import ModelFileError
+    from core.inference.onnx_model import METADATA_KEY, onnx_metadata
     from trainer.checkpoints import atomic_write
 
     data = onnx_bytes(model, size)
+    if metadata:
+        data = with_metadata(data, metadata if METADATA_KEY in metadata else onnx_metadata(metadata))
     report = parity(model, data, size)
     if not report["passed"]:
         raise ModelFileError(
@@ -100,7 +124,7 @@ def export_registered(workspace, store, model_id: str, out_path: Path | None = N
     model, sidecar = load_model(registry.model_file(workspace, row))
     size = int(sidecar["preprocessing"]["size"])
     target = Path(out_path) if out_path else onnx_path(workspace.models_dir, model_id)
-    report = export(model, size, target)
+    report = export(model, size, target, metadata=sidecar)
     if out_path is None:
         sidecar["onnx_file"] = target.name
         sidecar["onnx_parity"] = report
