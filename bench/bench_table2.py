@@ -1,10 +1,13 @@
-"""Table-2-like ablation on demo data: held-out AUC of the fracture model by initialisation.
+"""The paper's Table 2 on demo data (issue 11 goal), judged through the exported ONNX on fresh studies.
 
-    .venv/bin/python bench/bench_table2.py [--studies 120] [--size 128] [--epochs 4] [--imagenet PATH]
+    .venv/bin/python bench/bench_table2.py [--workspace W] [--studies 1500] [--fresh-studies 300]
+        [--size 192] [--epochs 12] [--body-epochs 3] [--pretrain-epochs 3] [--seeds 1]
 
-Rows: random init -> target; RadiNetRand (body parts from random) -> target;
-RadiNet (body parts from ImageNet weights, only with --imagenet) -> target.
-The plain baseline of this table is the random-initialisation row.
+W gets the full seven-part demo (seed 5) when empty; the fresh studies are
+demo studies of the target body part of another seed (1000 + seed), and for
+RadiNet_all also fresh studies of all parts, split by difficulty. The plain
+baseline is the WristNet row (random initialisation, the same data).
+With --seeds K every row is repeated with K training seeds: mean ± sd.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -21,38 +25,62 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--workspace")
-    p.add_argument("--studies", type=int, default=120)
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--body-epochs", type=int, default=None, help="epochs of the body-part stage (default --epochs)")
+    p.add_argument("--studies", type=int, default=1500)
+    p.add_argument("--fresh-studies", type=int, default=300)
+    p.add_argument("--fresh-all-studies", type=int, default=0, help="all-parts fresh studies for RadiNet_all")
+    p.add_argument("--body-part", default="wrist")
+    p.add_argument("--size", type=int, default=192)
+    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--body-epochs", type=int, default=3)
+    p.add_argument("--pretrain-epochs", type=int, default=3)
     p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--lr", type=float, default=3e-4)
-    p.add_argument("--architecture", default="resnet18")
-    p.add_argument("--imagenet", default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--rows", default="wristnet,radinetrand_part,radinet_part,radinet_all")
     p.add_argument("--out", default=None, help="also write the HTML table here")
     a = p.parse_args()
     from bench._workspace import bench_workspace
+    from core.demo.workspace import build_demo_workspace
+    from core.store.workspace import Workspace
     from trainer.experiments import table2, table_html
 
-    ws = bench_workspace(a.workspace, a.studies)
     t0 = time.perf_counter()
-    rows = table2(ws, epochs=a.epochs, image_size=a.size, architecture=a.architecture, batch_size=a.batch,
-                  lr=a.lr, body_epochs=a.body_epochs, imagenet=a.imagenet, log=lambda m: print(m, file=sys.stderr))
-    with ws.connect() as store:
-        from trainer.data import collect
-
-        data = collect(store, "fracture")
-    counts = {s: len({x.study_id for x in data.of_split(s)}) for s in ("train", "val", "test")}
-    print(f"demo studies with fracture labels per split: {counts}; {a.architecture} {a.size}px, {a.epochs} epochs, "
-          f"{a.body_epochs or a.epochs} body-part epochs, {time.perf_counter() - t0:.0f} s")
-    for r in rows:
-        auc = r.get("test_auc")
-        print(f"  {r['initialisation']:<36} val AUC {r.get('val_auc') if r.get('val_auc') is None else round(r['val_auc'], 3)!s:<6} "
-              f"test AUC {'n/a' if auc is None else format(auc, '.3f')}  {r.get('note', '')}")
+    ws = bench_workspace(a.workspace, a.studies, seed=5)
+    root = os.path.join(str(ws.path), "experiments")
+    fresh = Workspace.open(os.path.join(root, f"fresh-{a.body_part}-{a.fresh_studies}"))
+    build_demo_workspace(fresh, n_studies=a.fresh_studies, seed=1006, body_parts=(a.body_part,))
+    fresh_all = None
+    if a.fresh_all_studies:
+        fresh_all = Workspace.open(os.path.join(root, f"fresh-all-{a.fresh_all_studies}"))
+        build_demo_workspace(fresh_all, n_studies=a.fresh_all_studies, seed=1007)
+    print(f"data ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    runs = []
+    for seed in range(a.seeds):
+        runs.append(table2(ws, fresh, fresh_all, body_part=a.body_part, image_size=a.size, epochs=a.epochs,
+                           body_epochs=a.body_epochs, pretrain_epochs=a.pretrain_epochs, batch_size=a.batch,
+                           seed=seed, lr=a.lr, rows=tuple(a.rows.split(",")),
+                           log=lambda m: print(m, file=sys.stderr, flush=True)))
+    seconds = time.perf_counter() - t0
+    print(f"{a.studies} demo studies (seed 5), {a.fresh_studies} fresh {a.body_part} studies (seed 1006); resnet18 "
+          f"{a.size} px, target {a.epochs} epochs, body-part {a.body_epochs}, pretrain {a.pretrain_epochs}; "
+          f"{a.seeds} seed(s); {seconds:.0f} s in all")
+    for i, first in enumerate(runs[0]):
+        aucs = [run[i]["fresh"]["auc"] for run in runs if run[i]["fresh"]["auc"] is not None]
+        f = first["fresh"]
+        ci = f["auc_ci"] or [float("nan")] * 2
+        spread = (f" mean {statistics.mean(aucs):.3f} ± {statistics.stdev(aucs):.3f} over {len(aucs)} seeds"
+                  if len(aucs) > 1 else "")
+        extra = ""
+        for key in ("fresh_all_easy", "fresh_all_difficult"):
+            if key in first:
+                m = first[key]
+                extra += f"; all parts {key.split('_')[-1]}: {m['auc']:.3f} ({m['auc_ci'][0]:.3f}-{m['auc_ci'][1]:.3f}), n={m['n']}"
+        print(f"  {first['row']:<20} {first['chain']:<20} fresh AUC {f['auc']:.3f} (95 % CI {ci[0]:.3f}-{ci[1]:.3f}), "
+              f"n={f['n']} ({f['n_positive']} positive){spread}{extra}")
     if a.out:
         with open(a.out, "w") as fh:
-            fh.write(table_html(rows, vars(a)))
-    print(json.dumps({"splits": counts, "rows": rows}, default=str))
+            fh.write(table_html(runs[0], vars(a)))
+    print(json.dumps({"runs": runs, "seconds": seconds}, default=str))
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from trainer.config import TASK_OF_STAGE  # noqa: F401 - re-exported (older imports)
 from trainer.splits import split_hash, split_of
 
-TASK_OF_STAGE = {"body-part": "body_part", "target": "fracture", "fast-refresh": "fracture"}
 FRACTURE_CLASSES = ["negative", "positive"]
 # Bump when core.imaging.preprocess changes what a model-ready array is.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Sample:
     target: int          # class index (fracture: 1 = positive)
     weight: float        # per-sample loss weight from the label's source
     split: str           # train | val | test
+    body_part: str = ""  # lower-case body part of the image (or its study), "" when unknown
 
 
 @dataclass
@@ -56,12 +57,27 @@ def label_weight(source: str, confidence: float | None) -> float:
     return 1.0
 
 
-def collect(store, task: str, seed: int = 0) -> TaskData:
-    """Every usable image of ``task`` with its class, weight and locked split."""
+def body_part_of(image_row, study_row) -> str:
+    """(0018,0015) Body Part Examined of the image, else of its study, lower-case; "" when absent."""
+    return (image_row["body_part"] or study_row["body_part"] or "").strip().lower()
+
+
+def collect(store, task: str, seed: int = 0, body_part: str = "all") -> TaskData:
+    """Every usable image of ``task`` with its class, weight and locked split.
+
+    ``body_part`` (fracture task): only images of that body part (RadiNet_wrist);
+    "all" keeps every body part. ``task="pretrain"``: every image, labelled or not.
+    """
     studies = {row["id"]: row for row in store.studies()}
     images = store.images()
     samples: list[Sample] = []
-    if task == "fracture":
+    if task == "pretrain":
+        classes = []
+        for img in images:
+            study = studies[img["study_id"]]
+            samples.append(Sample(img["id"], img["study_id"], img["source_path"], img["sop_uid"], 0, 1.0,
+                                  split_of(study["patient_key"], seed), body_part_of(img, study)))
+    elif task == "fracture":
         classes = list(FRACTURE_CLASSES)
         labels = store.current_labels("fracture")
         for img in images:
@@ -72,21 +88,25 @@ def collect(store, task: str, seed: int = 0) -> TaskData:
             if weight <= 0:
                 continue
             study = studies[img["study_id"]]
+            part = body_part_of(img, study)
+            if body_part != "all" and part != body_part:
+                continue
             samples.append(Sample(img["id"], img["study_id"], img["source_path"], img["sop_uid"],
-                                  classes.index(label.value), weight, split_of(study["patient_key"], seed)))
+                                  classes.index(label.value), weight, split_of(study["patient_key"], seed), part))
     elif task == "body_part":
         part_of = {}
         for img in images:
-            part = img["body_part"] or studies[img["study_id"]]["body_part"]
+            part = body_part_of(img, studies[img["study_id"]])
             if part:
-                part_of[img["id"]] = part.strip().lower()
+                part_of[img["id"]] = part
         classes = sorted(set(part_of.values()))
         for img in images:
             if img["id"] not in part_of:
                 continue
             study = studies[img["study_id"]]
             samples.append(Sample(img["id"], img["study_id"], img["source_path"], img["sop_uid"],
-                                  classes.index(part_of[img["id"]]), 1.0, split_of(study["patient_key"], seed)))
+                                  classes.index(part_of[img["id"]]), 1.0, split_of(study["patient_key"], seed),
+                                  part_of[img["id"]]))
     else:
         raise ValueError(f"unknown task {task!r}")
     digest = split_hash((s.sop_uid, s.split) for s in samples)
@@ -94,16 +114,19 @@ def collect(store, task: str, seed: int = 0) -> TaskData:
 
 
 # ------------------------------------------------------------ model-ready cache
-def load_model_input(source_path: str, size: int, clahe: bool) -> np.ndarray:
+def load_model_input(source_path: str, size: int, clahe: bool, crop: str = "border",
+                     denoise: str = "none") -> np.ndarray:
     """Decode and preprocess one image exactly as the predictor does."""
     from core.imaging.image import load_image
     from core.inference.preprocessing import model_ready
 
-    return model_ready(load_image(source_path), size, clahe)[0]
+    return model_ready(load_image(source_path), size, clahe, crop, denoise)[0]
 
 
-def cache_folder(workspace, size: int, clahe: bool):
-    folder = workspace.cache_dir / f"model-input-v{CACHE_VERSION}-{size}{'-clahe' if clahe else ''}"
+def cache_folder(workspace, size: int, clahe: bool, crop: str = "border", denoise: str = "none"):
+    name = (f"model-input-v{CACHE_VERSION}-{size}{'-clahe' if clahe else ''}"
+            f"{'-body' if crop == 'body' else ''}{'' if denoise == 'none' else '-' + denoise}")
+    folder = workspace.cache_dir / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -114,13 +137,14 @@ def _cache_name(sample: Sample) -> str:
 
 def model_ready_arrays(workspace, samples: list[Sample], size: int, clahe: bool,
                        progress: Callable[[int, int], None] | None = None,
-                       stop=None, loader: Callable = load_model_input) -> np.ndarray:
+                       stop=None, loader: Callable = load_model_input, crop: str = "border",
+                       denoise: str = "none") -> np.ndarray:
     """(N, size, size) float16 arrays in [0, 1]; decoded once, then read from the cache.
 
     Writes each cached array to a temporary file and renames it, so a killed
     run never leaves a half-written cache entry.
     """
-    folder = cache_folder(workspace, size, clahe)
+    folder = cache_folder(workspace, size, clahe, crop, denoise)
     out = np.empty((len(samples), size, size), dtype=np.float16)
     for i, sample in enumerate(samples):
         if stop is not None and stop.is_set():
@@ -135,7 +159,7 @@ def model_ready_arrays(workspace, samples: list[Sample], size: int, clahe: bool,
             except (OSError, ValueError):
                 arr = None
         if arr is None:
-            arr = loader(sample.source_path, size, clahe).astype(np.float16)
+            arr = loader(sample.source_path, size, clahe, crop, denoise).astype(np.float16)
             _save_cached(path, arr)
         out[i] = arr
         if progress:

@@ -111,6 +111,22 @@ class RadiNetModel(nn.Module):
         for p in self.features.parameters():
             p.requires_grad_(trainable)
 
+    def train(self, mode: bool = True) -> "RadiNetModel":
+        """Training mode, except that frozen BatchNorm layers stay in evaluation mode.
+
+        A BatchNorm layer whose weights are frozen (warm-up with the backbone
+        frozen, the fast refresh's cached stem) must also keep its running
+        statistics: in training mode they would drift towards each batch while
+        the layers after it were learnt for the old ones.
+        """
+        super().train(mode)
+        if mode:
+            for module in self.features.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.affine \
+                        and not any(p.requires_grad for p in module.parameters(recurse=False)):
+                    module.eval()
+        return self
+
     def _split(self) -> tuple[int, int | None]:
         split = self.split_index
         return split if isinstance(split, tuple) else (split, None)

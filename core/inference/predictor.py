@@ -89,10 +89,15 @@ class OnnxBackend:
 class Predictor:
     """The published model of a task, ready to predict; reloads when a new one is published."""
 
-    def __init__(self, workspace, task: str = "fracture", backend: str = "onnx", model_id: str | None = None):
+    def __init__(self, workspace, task: str = "fracture", backend: str = "onnx", model_id: str | None = None,
+                 body_part: str | None = None):
+        """``body_part``: use that body part's own published model (RadiNet_wrist) when there is one,
+        else the all-parts model; ``self.scope`` says which was used."""
         if backend not in ("onnx", "torch"):
             raise ValueError(f"unknown backend {backend!r}")
         self.workspace, self.task, self.backend_name = workspace, task, backend
+        self.body_part = (body_part or "all").strip().lower() or "all"
+        self.scope = task
         self._pinned = model_id
         if model_id is not None:
             self._check_registered(model_id)
@@ -103,24 +108,25 @@ class Predictor:
         self._load(self._published_id() if model_id is None else model_id)
 
     @classmethod
-    def for_workspace(cls, workspace, task: str = "fracture", backend: str = "onnx") -> "Predictor | None":
+    def for_workspace(cls, workspace, task: str = "fracture", backend: str = "onnx",
+                      body_part: str | None = None) -> "Predictor | None":
         """The predictor of the published model, or None when no model is published yet."""
-        from core.store.registry import champion_id
+        from core.store.registry import champion_for
 
         with workspace.connect() as store:
-            if champion_id(store, task) is None:
+            if champion_for(store, task, body_part)[0] is None:
                 return None
-        return cls(workspace, task, backend)
+        return cls(workspace, task, backend, body_part=body_part)
 
     # --------------------------------------------------------------- loading
     def _published_id(self) -> str:
-        from core.store.registry import champion_id
+        from core.store.registry import champion_for
 
         with self.workspace.connect() as store:
-            cid = champion_id(store, self.task)
-        if cid is None:
+            row, self.scope = champion_for(store, self.task, self.body_part)
+        if row is None:
             raise ModelFileError(f"No {self.task} model is published in this workspace yet; train one first.")
-        return cid
+        return row["id"]
 
     def _check_registered(self, model_id: str) -> None:
         """Only models registered in this workspace are used (never a path in disguise, e.g. ``../x``)."""

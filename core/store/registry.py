@@ -12,7 +12,6 @@ Imports no torch: the onnxruntime predictor uses it, and it is workspace data, s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InputError
@@ -28,25 +27,28 @@ CHAMPION_SQL = """
 """
 
 
-@dataclass(frozen=True)
-class Decision:
-    promote: bool
-    reason: str
+ALL_PARTS = "all"
 
 
-def decide(candidate_auc: float | None, champion_auc: float | None, champion_id: str | None) -> Decision:
-    """Publish only if the study-level validation AUC is not worse than the champion's."""
-    if champion_id is None:
-        if candidate_auc is None:
-            return Decision(True, "first model of this task (validation AUC could not be computed)")
-        return Decision(True, f"first model of this task (validation AUC {candidate_auc:.3f})")
-    if candidate_auc is None:
-        return Decision(False, "validation AUC could not be computed (one class only in the validation split)")
-    if champion_auc is None or candidate_auc >= champion_auc:
-        shown = "n/a" if champion_auc is None else f"{champion_auc:.3f}"
-        return Decision(True, f"validation AUC {candidate_auc:.3f} is not worse than the published model's {shown}")
-    return Decision(False, f"validation AUC {candidate_auc:.3f} is worse than the published model's "
-                           f"{champion_auc:.3f}; kept as a candidate")
+def scope(task: str, body_part: str | None = ALL_PARTS) -> str:
+    """The registry key of a model: its task, or task:body_part for a body part's own model.
+
+    The paper's RadiNet_wrist is the fracture model of the wrist ("fracture:wrist");
+    the all-parts fracture model keeps the plain task name ("fracture"), so
+    workspaces from before per-body-part models read unchanged.
+    """
+    part = (body_part or ALL_PARTS).strip().lower()
+    return task if part == ALL_PARTS else f"{task}:{part}"
+
+
+def champion_for(store, task: str, body_part: str | None):
+    """(published model row or None, scope used): the body part's own model, else the all-parts one."""
+    specific = scope(task, body_part)
+    if specific != task:
+        row = champion(store, specific)
+        if row is not None:
+            return row, specific
+    return champion(store, task), task
 
 
 def register(store, sidecar: dict, weights_rel: str, author: str) -> None:
@@ -54,10 +56,10 @@ def register(store, sidecar: dict, weights_rel: str, author: str) -> None:
         store.execute(
             """INSERT INTO models (id, task, stage, architecture, parent_id, weights_path, sidecar_json)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            (sidecar["model_id"], sidecar["task"], sidecar["stage"], sidecar["architecture"],
+            (sidecar["model_id"], sidecar.get("scope") or sidecar["task"], sidecar["stage"], sidecar["architecture"],
              sidecar.get("parent_id") if _exists(store, sidecar.get("parent_id")) else None,
              weights_rel, json.dumps(sidecar, sort_keys=True)))
-        _event(store, sidecar["model_id"], sidecar["task"], "candidate", "trained", author)
+        _event(store, sidecar["model_id"], sidecar.get("scope") or sidecar["task"], "candidate", "trained", author)
 
 
 def _exists(store, model_id: str | None) -> bool:
@@ -127,7 +129,10 @@ def list_models(store) -> list[dict]:
             "parent_id": sidecar.get("parent_id"), "created_at": row["created_at"],
             "published": champions.get(row["task"]) == row["id"],
             "last_event": last["action"] if last else None, "reason": last["reason"] if last else None,
+            "body_part": sidecar.get("body_part", ALL_PARTS),
             "val_auc": (sidecar.get("metrics") or {}).get("val", {}).get("auc"),
+            "val_auc_ci": (sidecar.get("metrics") or {}).get("val", {}).get("auc_ci"),
+            "promotion": sidecar.get("promotion"),
         })
     return out
 

@@ -33,7 +33,10 @@ def copy_workspace(src: Workspace, dst_dir) -> Workspace:
 def run_train(ws, **kw):
     from trainer.loop import TrainConfig, train
 
-    defaults = dict(image_size=SIZE, epochs=3, batch_size=16, lr=1e-3, warmup_epochs=1, seed=0)
+    # Tiny validation splits (5-10 studies): the promotion rule's floor is lowered to 2 per class here;
+    # the rule itself is tested in tests/core/test_evaluation_promotion.py.
+    defaults = dict(image_size=SIZE, epochs=3, batch_size=16, lr=1e-3, warmup_epochs=1, seed=0, crop="border",
+                    min_val_studies_per_class=2, bootstrap_resamples=300)
     defaults.update(kw)
     events = list(train(TrainConfig(**defaults), ws, threading.Event()))
     assert events[-1].kind == "done"

@@ -44,11 +44,3 @@ def test_rollback_without_champion_and_unknown_model(tmp_path):
             registry.rollback(store, "fracture", "tester")
         with pytest.raises(InputError):
             registry.promote(store, "nope", "x", "tester")
-
-
-def test_promotion_rule():
-    assert registry.decide(0.8, None, None).promote
-    assert registry.decide(0.80, 0.80, "a").promote  # not worse is enough
-    refused = registry.decide(0.70, 0.80, "a")
-    assert not refused.promote and "worse" in refused.reason
-    assert not registry.decide(None, 0.8, "a").promote

@@ -12,8 +12,16 @@ def add_arguments(parser) -> None:
     add_json_argument(parser)
     parser.add_argument("action", choices=["list", "promote", "rollback"])
     parser.add_argument("model_id", nargs="?", help="model to promote")
-    parser.add_argument("--task", default="fracture", help="task to roll back (fracture | body_part)")
+    parser.add_argument("--task", default="fracture",
+                        help="task to roll back (fracture | body_part | fracture:wrist for a body part's own model)")
     parser.add_argument("--reason", default=None)
+
+
+def _auc(m: dict) -> str:
+    if m["val_auc"] is None:
+        return "n/a"
+    ci = m.get("val_auc_ci")
+    return f"{m['val_auc']:.3f}" + (f" (95 % CI {ci[0]:.2f}-{ci[1]:.2f})" if ci else "")
 
 
 def run(args) -> int:
@@ -25,27 +33,21 @@ def run(args) -> int:
     with ws.connect() as store:
         if args.action == "list":
             models = registry.list_models(store)
-            lines = [f"{'*' if m['published'] else ' '} {m['model_id']}  {m['task']:<9} {m['stage']:<12} "
-                     f"val AUC {'n/a' if m['val_auc'] is None else format(m['val_auc'], '.3f')}  "
+            lines = [f"{'*' if m['published'] else ' '} {m['model_id']}  {m['task']:<14} {m['stage']:<12} "
+                     f"val AUC {_auc(m)}  "
                      f"parent {m['parent_id'] or '-'}  ({m['last_event']}: {m['reason'] or ''})" for m in models]
             emit(args, {"models": models}, "\n".join(lines) or "No models yet.")
             return 0
         if args.action == "promote":
             if not args.model_id:
                 raise InputError("Name the model to promote, e.g. 'radinet models promote MODEL_ID'.")
-            row = registry.get(store, args.model_id)
-            sidecar = registry.sidecar_of(row)
-            from trainer.checkpoints import onnx_path
+            from trainer.publish import promote_by_hand
 
-            onnx = None
-            if not onnx_path(ws.models_dir, args.model_id).exists():
-                # Every published model gets its ONNX (exported and parity-checked first).
-                from trainer.export_onnx import export_registered
-
-                onnx = export_registered(ws, store, args.model_id)
-            registry.promote(store, args.model_id, args.reason or "promoted by the user", current_user())
-            emit(args, {"promoted": args.model_id, "task": sidecar["task"], "onnx": onnx},
-                 f"{args.model_id} is now the published {sidecar['task']} model.")
+            result = promote_by_hand(ws, store, args.model_id, args.reason or "promoted by the user", current_user())
+            promotion = result.get("promotion") or {}
+            # The user sees what the promotion rule measured before it was overridden.
+            why = f" The promotion rule had said: {promotion['reason']}" if promotion.get("reason") else ""
+            emit(args, result, f"{args.model_id} is now the published {result['scope']} model.{why}")
             return 0
         withdrawn, now = registry.rollback(store, args.task, current_user(), args.reason or "rolled back by the user")
         emit(args, {"rolled_back": withdrawn, "published": now},

@@ -1,0 +1,163 @@
+"""Issue 11 §3: the rules that make the model learn, each a test that failed before its fix.
+
+- frozen BatchNorm layers keep their running statistics during the frozen warm-up;
+- class imbalance is handled once (pos_weight or weighted sampling, never both);
+- the validation loss is the training loss's definition (same weights, same level);
+- study-level (multiple-instance) batches keep a study's views together and pool their logits;
+- the LR schedule and early stopping are pure functions.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from trainer.data import Sample
+from trainer.epoch import batch_plan, batch_loss
+from trainer.losses import loss_spec, pooled_logits, weighted_loss
+from trainer.run_data import SplitData
+from trainer.schedule import PlateauState, cosine_warm_restarts_lr, plateau_step, should_stop_early
+
+
+def _split(study_views: list[int], labels: list[int], size: int = 32) -> SplitData:
+    samples, k = [], 0
+    for sid, (views, y) in enumerate(zip(study_views, labels)):
+        for _ in range(views):
+            samples.append(Sample(k, 100 + sid, f"/x/{k}", f"1.2.{k}", y, 1.0, "train", "wrist"))
+            k += 1
+    arrays = np.random.default_rng(0).random((len(samples), size, size)).astype(np.float16)
+    return SplitData.build(samples, arrays)
+
+
+def test_frozen_batchnorm_keeps_running_statistics():
+    from trainer.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("resnet18", 1)
+    model.set_backbone_trainable(False)
+    model.train()
+    before = {k: v.clone() for k, v in model.features.state_dict().items() if "running_" in k}
+    with torch.no_grad():
+        model(torch.rand(4, 1, 64, 64) * 3)  # a batch far from the running statistics
+    after = model.features.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before), "frozen BatchNorm statistics drifted"
+    # ...while trainable BatchNorm layers do update them, and the head trains.
+    model.set_backbone_trainable(True)
+    model.train()
+    with torch.no_grad():
+        model(torch.rand(4, 1, 64, 64) * 3)
+    after = model.features.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_frozen_warmup_through_the_trainer_keeps_backbone_statistics(tmp_path):
+    """One frozen epoch from a learnt parent: the backbone (weights and BN statistics) is unchanged."""
+    from core.store.workspace import Workspace
+    from tests.trainer.synthetic import build_synthetic_workspace
+    from trainer import fit as fit_module
+    from trainer.config import TrainConfig
+
+    ws = Workspace.open(tmp_path / "ws")
+    build_synthetic_workspace(ws, n_studies=30, seed=2, views=1)
+    config = TrainConfig(stage="target", init="random", image_size=48, epochs=2, batch_size=8, warmup_epochs=1,
+                         promote=False, export_onnx=False, min_val_studies_per_class=1)
+    run = fit_module.Run(config, ws, threading.Event())
+    run.init = "model:parent"  # a learnt backbone: warm-up applies
+    run.store = ws.connect()
+    run.data = _consume(fit_module.prepare(ws, run.store, config, run.stop, run.ev, fit_module.Stopped()))
+    run.model, run.parent_id, run.lr = fit_module.build_model("resnet18", 1), "parent", 1e-3
+    before = {k: v.clone() for k, v in run.model.features.state_dict().items()}
+    head_before = {k: v.clone() for k, v in run.model.head.state_dict().items()}
+    for event in run.epochs():
+        if event.kind == "epoch":  # end of the frozen epoch
+            break
+    after = run.model.features.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before), "the frozen backbone changed"
+    assert any(not torch.equal(head_before[k], v) for k, v in run.model.head.state_dict().items())
+    run.store.close()
+
+
+def _consume(gen):
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        return stop.value
+
+
+def test_class_imbalance_is_handled_once():
+    t = np.array([1] * 10 + [0] * 90)
+    w = np.ones(100, np.float32)
+    assert loss_spec("fracture", t, w, 2, class_weights=True, weighted_sampling=False).pos_weight == pytest.approx(9.0)
+    # Weighted sampling already balances the batches: the loss must not weight again.
+    assert loss_spec("fracture", t, w, 2, class_weights=True, weighted_sampling=True).pos_weight == 1.0
+    assert loss_spec("fracture", t, w, 2, class_weights=False, weighted_sampling=False).pos_weight == 1.0
+    body = loss_spec("body_part", np.array([0] * 30 + [1] * 10), np.ones(40), 2, class_weights=True,
+                     weighted_sampling=True)
+    assert body.class_weights == (1.0, 1.0)
+
+
+def test_validation_loss_is_the_training_loss():
+    """The early-stopping loss uses the same pos_weight and level as the optimised one."""
+    from trainer.evaluate import loss_on
+
+    split = _split([1, 2, 1, 3, 1, 1, 2, 1], [1, 0, 0, 0, 0, 0, 1, 0])
+    spec = loss_spec("fracture", split.targets, split.weights, 2, class_weights=True, weighted_sampling=False)
+    assert spec.pos_weight > 1
+    logits = np.random.default_rng(1).normal(size=(len(split), 1)).astype(np.float32)
+    idx = np.arange(len(split))
+    expected = float(batch_loss(lambda x: torch.from_numpy(logits), spec, None, split, idx, torch.device("cpu"),
+                                study_level=True))
+    assert loss_on(spec, split, logits, study_level=True) == pytest.approx(expected, rel=1e-5)
+    expected_img = float(weighted_loss(spec, torch.from_numpy(logits), torch.from_numpy(split.targets),
+                                       torch.from_numpy(split.weights)))
+    assert loss_on(spec, split, logits, study_level=False) == pytest.approx(expected_img, rel=1e-5)
+
+
+def test_study_level_batches_keep_studies_whole_and_cover_each_once():
+    split = _split([1, 2, 3, 1, 2, 2, 1, 3, 1, 2], [0, 1] * 5)
+    batches = batch_plan(split, batch_size=4, seed=0, epoch=0, study_level=True, weighted_sampling=False,
+                         n_classes=2)
+    seen = np.concatenate(batches)
+    assert sorted(seen.tolist()) == list(range(len(split)))
+    for b in batches:
+        studies = set(split.study_of[b].tolist())
+        for s in studies:  # every view of a study in the batch is in the same batch
+            assert set(np.flatnonzero(split.study_of == s).tolist()) <= set(b.tolist())
+
+
+def test_pooled_logit_is_the_mean_of_views():
+    logits = torch.tensor([[1.0], [3.0], [-2.0]])
+    pooled = pooled_logits(logits, torch.tensor([0, 0, 1]), 2)
+    assert pooled[:, 0].tolist() == [2.0, -2.0]
+
+
+def test_plateau_schedule_and_early_stopping_are_pure():
+    state = PlateauState(lr=1e-3)
+    state = plateau_step(state, 1.0, patience=2)
+    assert state.best_loss == 1.0 and state.bad_epochs == 0
+    for _ in range(2):
+        state = plateau_step(state, 1.0, patience=2)
+    assert state.lr == 1e-3 and state.bad_epochs == 2
+    state = plateau_step(state, 1.0, patience=2)
+    assert state.lr == pytest.approx(1e-4) and state.bad_epochs == 0
+    assert PlateauState.from_dict(state.as_dict()) == state
+    assert PlateauState.from_dict(PlateauState(lr=0.1).as_dict()).best_loss == math.inf
+    assert not should_stop_early(4, 5) and should_stop_early(5, 5)
+
+
+def test_cosine_warm_restarts():
+    lrs = [cosine_warm_restarts_lr(1e-3, e, first_period=4, period_mult=2, min_lr=0.0) for e in range(13)]
+    assert lrs[0] == pytest.approx(1e-3) and lrs[4] == pytest.approx(1e-3) and lrs[12] == pytest.approx(1e-3)
+    assert lrs[0] > lrs[1] > lrs[2] > lrs[3]
+    assert lrs[4] > lrs[8] > lrs[11]
+
+
+def test_default_learning_rate_depends_on_the_initialisation():
+    from trainer.config import default_lr
+
+    assert default_lr("random", "target") > default_lr("model:x", "target") > default_lr("imagenet:/w.pth", "target")

@@ -1,0 +1,111 @@
+"""What a training run is asked to do (TrainConfig) and what it reports (ProgressEvent).
+
+Defaults are the ones measured on the demo (see the issue 11 note and
+``bench/bench_table2.py``); the paper's Adam at lr 1e-4 suits an ImageNet
+start, so the learning rate, when not given, depends on the initialisation
+(:func:`default_lr`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STAGES = ("pretrain", "body-part", "target", "fast-refresh")
+TASK_OF_STAGE = {"pretrain": "pretrain", "body-part": "body_part", "target": "fracture",
+                 "fast-refresh": "fracture"}
+BODY_PARTS = ("all", "shoulder", "humerus", "elbow", "forearm", "wrist", "hand", "finger")
+
+
+@dataclass
+class TrainConfig:
+    stage: str = "target"            # pretrain | body-part | target | fast-refresh
+    body_part: str = "all"           # target / fast refresh: one body part (RadiNet_wrist) or all
+    architecture: str = "resnet18"
+    head: str = "linear"
+    image_size: int = 256
+    crop: str = "body"               # body: crop to the body region | border: uniform frame borders only
+    epochs: int = 12
+    batch_size: int = 16
+    init: str = "auto"               # auto | random | imagenet:PATH | model:ID
+    device: str = "auto"             # auto | cpu | cuda
+    max_images: int | None = None    # cap on training images (quick runs, benchmarks)
+    seed: int = 0
+    clahe: bool = False
+    denoise: str = "none"            # none | median | bilateral (SimpleITK, before resizing)
+    lr: float | None = None          # None: default_lr(initialisation)
+    schedule: str = "plateau"        # plateau (ReduceLROnPlateau) | cosine (warm restarts)
+    warmup_epochs: int = 1           # epochs with the backbone frozen (learnt backbones only)
+    plateau_patience: int = 3
+    early_stopping_patience: int = 5
+    study_level: bool = True         # fracture: loss on the study's pooled logit (multiple-instance)
+    class_weights: bool = True       # fracture: pos_weight = negatives/positives (unless weighted_sampling)
+    weighted_sampling: bool = False  # oversample the rarer class instead of weighting the loss
+    augment: bool = True
+    threads: int | None = None       # CPU threads (default: cores / processes)
+    resume: bool = True
+    promote: bool = True             # publish when the promotion rule allows it
+    export_onnx: bool = True         # every registered model gets its ONNX next to it
+    author: str | None = None
+    split_seed: int = 0              # patient split seed (keep fixed: it locks the validation split)
+    # Promotion rule (issue 11 section 4); tests on tiny workspaces lower the minimum.
+    min_val_studies_per_class: int = 20
+    promotion_margin: float = -0.02
+    bootstrap_resamples: int = 1000
+    # pretrain stage
+    pretrain_objective: str = "masked"
+
+
+@dataclass
+class ProgressEvent:
+    kind: str                        # "start" | "batch" | "epoch" | "log" | "done"
+    stage: str
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    loss: float | None = None
+    lr: float | None = None
+    val: dict | None = None
+    eta_s: float | None = None
+    message: str = ""
+    result: dict | None = None
+
+
+def init_kind(init: str) -> str:
+    """random | imagenet | model (a learnt backbone of ours)."""
+    return init.split(":", 1)[0] if ":" in init else init
+
+
+def default_lr(init: str, stage: str) -> float:
+    """Adam learning rate for an initialisation, when the user gives none.
+
+    ImageNet features are fine-tuned gently (the paper's 1e-4); a random
+    backbone needs a larger step to leave its start; our own pretrained or
+    RadiNet backbones sit in between. Chosen by measurement (issue 11 note).
+    """
+    kind = init_kind(init)
+    if stage == "fast-refresh":
+        return 3e-4
+    return {"random": 1e-3, "imagenet": 1e-4}.get(kind, 3e-4)
+
+
+def validate(config: TrainConfig) -> None:
+    from core.errors import InputError
+
+    if config.stage not in STAGES:
+        raise InputError(f"Unknown stage {config.stage!r}; use {', '.join(STAGES)}.")
+    if config.body_part not in BODY_PARTS:
+        raise InputError(f"Unknown body part {config.body_part!r}; use {', '.join(BODY_PARTS)}.")
+    if config.body_part != "all" and config.stage in ("pretrain", "body-part"):
+        raise InputError(f"The {config.stage} stage learns from every body part; --body-part is for the "
+                         f"target and fast-refresh stages.")
+    if config.epochs < 1 or config.batch_size < 2 or config.image_size < 32:
+        raise InputError("Epochs must be at least 1, the batch size at least 2 and the image size at least 32 pixels.")
+    if config.crop not in ("body", "border"):
+        raise InputError(f"Unknown crop {config.crop!r}; use body or border.")
+    if config.denoise not in ("none", "median", "bilateral"):
+        raise InputError(f"Unknown denoising {config.denoise!r}; use none, median or bilateral.")
+    if config.schedule not in ("plateau", "cosine"):
+        raise InputError(f"Unknown schedule {config.schedule!r}; use plateau or cosine.")
+    if config.lr is not None and not (0 < config.lr < 1):
+        raise InputError("The learning rate must be between 0 and 1, e.g. 1e-3.")
