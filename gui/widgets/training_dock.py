@@ -48,6 +48,7 @@ class TrainingDock(QDockWidget):
         self.workspace = workspace
         self.settings = settings or {}
         self.train_fn = train_fn
+        self.train_in_process: bool | None = None   # None: the real trainer in a process, a test's train_fn here
         self.thread: TrainingThread | None = None
         self.labels_since_training = 0
         self._failure: str | None = None          # why the last run trained nothing
@@ -166,7 +167,8 @@ class TrainingDock(QDockWidget):
         self._waiting_timer.start()
         self._log(f"Start: stage {fields['stage']}, {fields['epochs']} epoch(s)"
                   + ("" if fields.get("resume", True) else ", from the start (no resume)"))
-        self.thread = TrainingThread(self.workspace, fields, train_fn=self.train_fn, parent=self)
+        self.thread = TrainingThread(self.workspace, fields, train_fn=self.train_fn, parent=self,
+                                     in_process=self.train_in_process)
         self.thread.event.connect(self._on_event)
         self.thread.failed.connect(self._on_failed)
         self.thread.finished.connect(self._on_finished)

@@ -1,30 +1,37 @@
-"""The background trainer: a QThread that iterates ``trainer.loop.train``.
+"""The background trainer: a QThread that runs ``trainer.loop.train`` in a child process and relays its events.
 
-torch is imported here, inside ``run`` -- never at GUI start-up. Stop sets a
-threading.Event the trainer checks every batch. Progress events cross to the
-GUI thread as queued signals; batch events are thinned to about ten a second
-so a fast loop cannot flood the event queue. While it runs, the workspace
+torch is imported only in the child process -- never in the GUI process.
+The child (gui.workers.train_process) runs the trainer and puts its events
+on a queue; this thread reads them and emits them as queued signals (batch
+events thinned to about ten a second). Stop sets an event the trainer checks
+every batch. A train_fn injected by tests runs in this thread instead (a
+closure cannot cross to another process). While it runs, the workspace
 carries core.store.activity's marker, so another program (the command line,
 a second window) can tell that a training run is in progress.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import queue as queue_module
 import threading
-import time
 
 from PySide6.QtCore import QThread, Signal
+
+from gui.workers.train_process import run_training, thin_batches
 
 
 class TrainingThread(QThread):
     event = Signal(object)          # a trainer ProgressEvent
     failed = Signal(str)
 
-    def __init__(self, workspace, config_fields: dict, train_fn=None, parent=None):
+    def __init__(self, workspace, config_fields: dict, train_fn=None, parent=None, in_process: bool | None = None):
         super().__init__(parent)
         self.workspace = workspace
         self.config_fields = dict(config_fields)
         self.train_fn = train_fn           # tests inject a fake generator with the same signature
+        # The real trainer runs in its own process; an injected function in this thread unless asked.
+        self.in_process = (train_fn is None) if in_process is None else in_process
         self.stop_event = threading.Event()
         self.result: dict | None = None
 
@@ -35,29 +42,60 @@ class TrainingThread(QThread):
         from core.store.activity import training_marker
 
         with training_marker(self.workspace.path, self.config_fields.get("stage", "?"), "workstation"):
-            self._run()
+            if self.in_process:
+                self._run_process()
+            else:
+                self._run_here()
 
-    def _run(self) -> None:
+    def _emit(self, ev) -> None:
+        if ev.kind == "done":
+            self.result = ev.result
+        self.event.emit(ev)
+
+    def _run_process(self) -> None:
+        # spawn, not fork: forking a process that runs Qt threads can copy a held lock into the child.
+        ctx = multiprocessing.get_context("spawn")
+        messages, stop = ctx.Queue(), ctx.Event()
+        child = ctx.Process(target=run_training, name="radinet-training", daemon=True,
+                            args=(self.train_fn, self.config_fields, str(self.workspace.path), messages, stop))
+        child.start()
+        ended = False
+        try:
+            while not ended:
+                if self.stop_event.is_set():
+                    stop.set()
+                try:
+                    kind, payload = messages.get(timeout=0.1)
+                except queue_module.Empty:
+                    if not child.is_alive():
+                        # Drain what it sent just before exiting, then report a crash if it never said "end".
+                        try:
+                            kind, payload = messages.get(timeout=0.5)
+                        except queue_module.Empty:
+                            self.failed.emit(f"The training process ended unexpectedly (exit code {child.exitcode}); "
+                                             "nothing was published.")
+                            return
+                    else:
+                        continue
+                if kind == "event":
+                    self._emit(payload)
+                elif kind == "failed":
+                    self.failed.emit(payload)
+                elif kind == "end":
+                    ended = True
+        finally:
+            child.join(timeout=10)
+            if child.is_alive():
+                child.terminate()
+                child.join(timeout=5)
+            messages.close()
+
+    def _run_here(self) -> None:
         from core.errors import RadinetError
 
         try:
-            if self.train_fn is None:
-                from trainer.loop import TrainConfig, train   # imports torch, in this thread only
-
-                config = TrainConfig(**self.config_fields)
-                events = train(config, self.workspace, self.stop_event)
-            else:
-                events = self.train_fn(self.config_fields, self.workspace, self.stop_event)
-            last_batch = 0.0
-            for ev in events:
-                if ev.kind == "batch":
-                    now = time.monotonic()
-                    if now - last_batch < 0.1 and ev.batch != ev.batches:
-                        continue
-                    last_batch = now
-                if ev.kind == "done":
-                    self.result = ev.result
-                self.event.emit(ev)
+            for ev in thin_batches(self.train_fn(self.config_fields, self.workspace, self.stop_event)):
+                self._emit(ev)
         except RadinetError as err:
             self.failed.emit(str(err))
         except ImportError as err:
