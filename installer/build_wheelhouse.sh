@@ -11,9 +11,10 @@ PY="${2:-.venv/bin/python}"
 mkdir -p "$WHEELHOUSE"
 # Pin every dependency to what the venv runs (its tests passed with exactly these).
 "$PY" -m pip freeze --exclude-editable --disable-pip-version-check > "$WHEELHOUSE/constraints.txt"
-# The application wheel and all its runtime dependencies (not the test extra), binary wheels only
-# for dependencies, so the workstation needs no compiler.
+# The application wheel and all its runtime dependencies (not the test extra), as wheels: binary
+# ones where the index has them, the few source-only packages (grad-cam) built into wheels here,
+# so the workstation needs no compiler.
 "$PY" -m pip wheel --disable-pip-version-check --quiet --wheel-dir "$WHEELHOUSE" \
-    --constraint "$WHEELHOUSE/constraints.txt" --only-binary=:all: --no-binary=radinet-studio .
+    --constraint "$WHEELHOUSE/constraints.txt" --prefer-binary .
 cp installer/install.sh "$WHEELHOUSE/install.sh"
 echo "Wheelhouse ready: $(ls "$WHEELHOUSE"/*.whl | wc -l) wheels, $(du -sh "$WHEELHOUSE" | cut -f1) in $WHEELHOUSE"
