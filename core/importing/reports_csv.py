@@ -1,8 +1,8 @@
 """A reports CSV: one row per study, a study key and the report text.
 
 The key may be the Study Instance UID, the Accession Number or a MURA study
-path; the first matching column name wins. Encoding handling (UTF-8, UTF-8
-with BOM, cp1252, latin-1) is shared with the report labeller's reader.
+path; the first matching column name wins. Encoding handling (UTF-8, UTF-16
+and UTF-32 with a BOM, cp1252, latin-1) is shared with the report labeller's reader.
 """
 
 from __future__ import annotations
@@ -26,9 +26,13 @@ def _pick(header: list[str], candidates: tuple[str, ...]) -> int | None:
 
 def import_reports_csv(store, path: Path) -> tuple[int, list[tuple[str, str]]]:
     """Add each row's report to its study. Returns (reports added, [(where, reason)])."""
-    from core.reports.csv_input import read_csv_rows
+    from core.reports.csv_input import iter_csv_table
 
-    header, rows = read_csv_rows(path)
+    with iter_csv_table(path) as (header, rows, _meta):   # streamed: one row in memory at a time
+        return _add_reports(store, path, header, rows)
+
+
+def _add_reports(store, path: Path, header: list[str], rows) -> tuple[int, list[tuple[str, str]]]:
     key_col, text_col = _pick(header, KEY_COLUMNS), _pick(header, TEXT_COLUMNS)
     if key_col is None or text_col is None:
         found = ", ".join(h for h in header if h) or "none"
