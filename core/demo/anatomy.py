@@ -35,8 +35,11 @@ class Bone:
     condyles); ``cortex`` is the cortical thickness as a fraction of the radius
     at mid-shaft; ``medulla`` the density of the marrow cavity relative to
     cortex. ``physes`` says which ends have a growth plate in a child.
-    ``solid`` tubes (soft tissue) have no cavity; ``flat_ends`` cuts the tube
-    square (a ring, a cast) instead of rounding it.
+    ``solid`` tubes (soft tissue) have no cavity; ``fat`` is the thickness of a
+    solid tube's subcutaneous fat layer as a fraction of its radius; ``flat_ends``
+    cuts the tube square (a ring, a cast) instead of rounding it. Tubes with the
+    same ``group`` are parts of one bone (humeral head, shaft and condyles) and
+    are merged where they overlap instead of adding up.
     """
 
     key: str
@@ -50,6 +53,8 @@ class Bone:
     physes: tuple[bool, bool] = (False, False)
     solid: bool = False
     flat_ends: bool = False
+    fat: float = 0.0
+    group: str = ""
 
     @property
     def length(self) -> float:
@@ -182,13 +187,13 @@ def hand_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
                     [0.019 * size, 0.016 * size, 0.013 * size], physis_at_base=True)
         bones.extend(phal)
         tip = phal[-1].p1
-        soft.append(Bone(f"soft_f{name}", head, (tip[0], tip[1] - 0.02), 0.036 * size, solid=True))
+        soft.append(Bone(f"soft_f{name}", head, (tip[0], tip[1] - 0.02), 0.036 * size, solid=True, fat=0.25))
     # thumb: oblique metacarpal, two phalanges
     t_base, t_head = (0.085 * max(squeeze, 0.5), 0.70), (0.20 * max(squeeze, 0.7), 0.56)
     bones.append(Bone("mc1", t_base, t_head, 0.022, flare=0.45, cortex=0.38, medulla=0.38, physes=(True, False)))
     thumb = _ray(["pp1", "dp1"], t_base, t_head, [0.105, 0.07], [0.02, 0.016], physis_at_base=True)
     bones.extend(thumb)
-    soft.append(Bone("soft_thumb", t_base, thumb[-1].p1, 0.045, solid=True))
+    soft.append(Bone("soft_thumb", t_base, thumb[-1].p1, 0.045, solid=True, fat=0.25))
     # carpus: two rows of small rounded bones (shrunk in young children)
     cs = child_scale
     carpals = [
@@ -211,8 +216,8 @@ def hand_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
                       cortex=0.3, medulla=0.35, physes=(False, True)))
     bones.append(Bone("ulna", (-0.075 * squeeze, 1.25), (-0.065 * squeeze, 0.84), 0.022, flare=0.3,
                       cortex=0.32, medulla=0.35, physes=(False, True)))
-    soft.append(Bone("soft_palm", (0.0, 0.82), (0.0, 0.48), 0.14 * (0.55 + 0.45 * squeeze), solid=True))
-    soft.append(Bone("soft_forearm", (0.0, 1.3), (0.0, 0.84), 0.13 * (0.6 + 0.4 * squeeze), solid=True))
+    soft.append(Bone("soft_palm", (0.0, 0.82), (0.0, 0.48), 0.14 * (0.55 + 0.45 * squeeze), solid=True, fat=0.12))
+    soft.append(Bone("soft_forearm", (0.0, 1.3), (0.0, 0.84), 0.13 * (0.6 + 0.4 * squeeze), solid=True, fat=0.15))
     return Anatomy(bones, soft, cm_per_unit=20.0)
 
 
@@ -225,18 +230,23 @@ def arm_anatomy(view: str, flexed: str | None = "forearm") -> Anatomy:
     lateral = view == "LAT"
     squeeze = 0.35 if lateral else 1.0
     bones: list[Bone] = [
-        Bone("humerus", (0.0, 0.07), (0.0, 0.93), 0.036, flare=0.55, cortex=0.32, medulla=0.3, physes=(True, True)),
-        Bone("humeral_head", (-0.035, 0.035), (-0.03, 0.045), 0.075, cortex=0.12, medulla=0.5, density=0.6),
-        Bone("tuberosity", (0.045, 0.03), (0.05, 0.1), 0.028, cortex=0.2, medulla=0.5),
-        Bone("condyles", (-0.085 * squeeze, 0.945), (0.075 * squeeze, 0.945), 0.033, cortex=0.25, medulla=0.45),
-        Bone("epicondyle", (-0.1 * squeeze, 0.925), (-0.115 * squeeze, 0.93), 0.02, cortex=0.3, medulla=0.45),
+        Bone("humerus", (0.0, 0.07), (0.0, 0.93), 0.036, flare=0.55, cortex=0.32, medulla=0.3, physes=(True, True),
+             group="humerus"),
+        Bone("humeral_head", (-0.035, 0.035), (-0.03, 0.045), 0.075, cortex=0.12, medulla=0.5, density=0.6,
+             group="humerus"),
+        Bone("tuberosity", (0.045, 0.03), (0.05, 0.1), 0.028, cortex=0.2, medulla=0.5, group="humerus"),
+        Bone("condyles", (-0.085 * squeeze, 0.945), (0.075 * squeeze, 0.945), 0.033, cortex=0.25, medulla=0.45,
+             group="humerus"),
+        Bone("epicondyle", (-0.1 * squeeze, 0.925), (-0.115 * squeeze, 0.93), 0.02, cortex=0.3, medulla=0.45,
+             group="humerus"),
     ]
     forearm = [
         Bone("radius", (0.045 * squeeze, 1.015), (0.07 * squeeze, 1.86), 0.02, flare=0.8, cortex=0.38,
              medulla=0.3, physes=(True, True)),
         Bone("ulna", (-0.035 * squeeze, 0.99), (-0.05 * squeeze, 1.87), 0.021, flare=0.45, cortex=0.38,
-             medulla=0.3, physes=(False, True)),
-        Bone("olecranon", (-0.035 * squeeze, 0.93), (-0.035 * squeeze, 1.0), 0.03, cortex=0.25, medulla=0.45),
+             medulla=0.3, physes=(False, True), group="ulna"),
+        Bone("olecranon", (-0.035 * squeeze, 0.93), (-0.035 * squeeze, 1.0), 0.03, cortex=0.25, medulla=0.45,
+             group="ulna"),
         Bone("carpal_a", (0.03, 1.93), (0.04, 1.95), 0.02, cortex=0.3, medulla=0.5),
         Bone("carpal_b", (-0.03, 1.93), (-0.02, 1.94), 0.02, cortex=0.3, medulla=0.5),
     ]
@@ -247,28 +257,29 @@ def arm_anatomy(view: str, flexed: str | None = "forearm") -> Anatomy:
         bones = [_rotate_bone(b, elbow, 80.0) for b in bones]
     bones += forearm
     bones += [
-        Bone("glenoid", (-0.125, 0.0), (-0.125, 0.085), 0.022, cortex=0.3, medulla=0.5),
-        Bone("acromion", (-0.12, -0.085), (0.02, -0.075), 0.022, cortex=0.3, medulla=0.45),
-        Bone("clavicle_lat", (0.0, -0.105), (-0.2, -0.125), 0.022, cortex=0.35, medulla=0.35),
-        Bone("clavicle_mid", (-0.2, -0.125), (-0.45, -0.08), 0.024, cortex=0.35, medulla=0.35),
-        Bone("coracoid", (-0.16, -0.01), (-0.07, -0.02), 0.016, cortex=0.3, medulla=0.45),
+        Bone("glenoid", (-0.125, 0.0), (-0.125, 0.085), 0.022, cortex=0.3, medulla=0.5, group="scapula"),
+        Bone("acromion", (-0.12, -0.085), (0.02, -0.075), 0.022, cortex=0.3, medulla=0.45, group="scapula"),
+        Bone("clavicle_lat", (0.0, -0.105), (-0.2, -0.125), 0.022, cortex=0.35, medulla=0.35, group="clavicle"),
+        Bone("clavicle_mid", (-0.2, -0.125), (-0.45, -0.08), 0.024, cortex=0.35, medulla=0.35, group="clavicle"),
+        Bone("coracoid", (-0.16, -0.01), (-0.07, -0.02), 0.016, cortex=0.3, medulla=0.45, group="scapula"),
     ]
     for k in range(4):  # ribs: thin curved bands over the chest wall
         v = 0.05 + 0.13 * k
-        bones.append(Bone(f"rib{k}a", (-0.32, v), (-0.5, v + 0.05), 0.012, cortex=0.45, medulla=0.5, density=0.6))
+        bones.append(Bone(f"rib{k}a", (-0.32, v), (-0.5, v + 0.05), 0.012, cortex=0.45, medulla=0.5, density=0.6,
+                          group=f"rib{k}"))
         bones.append(Bone(f"rib{k}b", (-0.5, v + 0.05), (-0.75, v + 0.07), 0.012, cortex=0.45, medulla=0.5,
-                          density=0.6))
+                          density=0.6, group=f"rib{k}"))
     su = 0.35 if lateral else 1.0
     plates = [Plate("scapula", tuple((-0.14 + (x + 0.14) * su, y) for x, y in
                                      [(-0.13, -0.06), (-0.5, -0.1), (-0.45, 0.5), (-0.15, 0.12)]))]
-    fore_axis = _rotate_bone(Bone("soft_fore", elbow, (0.0, 1.95), 0.07, solid=True), elbow,
+    fore_axis = _rotate_bone(Bone("soft_fore", elbow, (0.0, 1.95), 0.07, solid=True, fat=0.18), elbow,
                              -80.0 if lateral and flexed == "forearm" else 0.0)
-    upper_axis = _rotate_bone(Bone("soft_upper", (0.0, -0.05), elbow, 0.1, solid=True), elbow,
+    upper_axis = _rotate_bone(Bone("soft_upper", (0.0, -0.05), elbow, 0.1, solid=True, fat=0.18), elbow,
                               80.0 if lateral and flexed == "upper" else 0.0)
     soft = [
         upper_axis,
         fore_axis,
-        Bone("soft_shoulder", (-0.1, -0.05), (-0.3, 0.15), 0.16, solid=True, density=0.6),
+        Bone("soft_shoulder", (-0.1, -0.05), (-0.3, 0.15), 0.16, solid=True, density=0.6, fat=0.2),
         Bone("soft_chest", (-0.7, -0.2), (-0.7, 0.9), 0.42, solid=True, density=0.35),
     ]
     return Anatomy(bones, soft, plates, cm_per_unit=33.0)

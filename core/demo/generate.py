@@ -26,7 +26,7 @@ from core.demo.plan import StudyPlan, check_body_parts, plan_studies
 from core.demo.render import render_view
 from core.errors import describe_os_error
 
-GENERATOR_VERSION = 1   # bump when the same seed would draw different films
+GENERATOR_VERSION = 2   # bump when the same seed would draw different films
 MANIFEST = "manifest.json"
 GROUND_TRUTH_COLUMNS = ("study_uid", "body_part", "fracture", "difficulty", "label_withheld",
                         "accession", "patient_id", "patient_age", "report_kind", "fracture_site")

@@ -23,6 +23,10 @@ WITHHELD_RATE = 1 / 3         # studies that carry only a report, as in the pape
 REPEAT_PATIENT_RATE = 0.3
 CHILD_RATE = 0.2
 DIFFICULT_BELOW = 0.4         # severity under this is a subtle ("difficult") fracture
+# The reader's detail enhancement (render.detector_processing) raises a lucent line's
+# contrast in the display window; lines are this much shallower than in generator
+# version 1 so fractures are no more visible than before (bench/demo_visibility.py).
+RENDER_DEPTH = 0.42
 FRONTAL = {"finger": "PA", "hand": "PA", "wrist": "PA", "forearm": "AP", "elbow": "AP", "humerus": "AP",
            "shoulder": "AP"}
 _EPOCH = dt.date(2015, 1, 1)
@@ -80,12 +84,12 @@ def _fracture_line(rng: np.random.Generator, severity: float) -> FractureLine:
         displaced = rng.random() < 0.8
         return FractureLine(
             t=0.0, angle_deg=float(rng.uniform(-40, 40)), width=float(rng.uniform(2.0, 4.0)),
-            depth=float(rng.uniform(0.8, 1.0)), shift=float(rng.uniform(0.4, 1.0)) * displaced,
+            depth=float(rng.uniform(0.8, 1.0)) * RENDER_DEPTH, shift=float(rng.uniform(0.4, 1.0)) * displaced,
             angulation_deg=float(rng.uniform(6, 18)) * (rng.random() < 0.6) * (1 if rng.random() < 0.5 else -1),
             incomplete=0 if rng.random() < 0.85 else int(rng.choice([-1, 1])))
     return FractureLine(  # subtle: thin and faint, undisplaced, often through one cortex only
         t=0.0, angle_deg=float(rng.uniform(-35, 35)), width=float(rng.uniform(1.0, 1.8)),
-        depth=float(rng.uniform(0.45, 0.75)), incomplete=0 if rng.random() < 0.5 else int(rng.choice([-1, 1])))
+        depth=float(rng.uniform(0.45, 0.75)) * RENDER_DEPTH, incomplete=0 if rng.random() < 0.5 else int(rng.choice([-1, 1])))
 
 
 def _view_plan(rng: np.random.Generator, study_rng_bits: dict, body_part: str, view: str, side: str,
@@ -168,6 +172,11 @@ def plan_study(seed: int, i: int, patient: PatientPlan, body_parts: tuple[str, .
         _view_plan(rng, bits, body_part, views[k], side, age, frac_plan if visible[k] else None,
                    noise_seed=int(rng.integers(0, 2**31 - 1)))
         for k in range(n_views))
+    # The reader's processing comes from its own generator, so adding it left every
+    # other draw of the study (labels, reports, geometry, fracture) as it was.
+    reader = np.random.default_rng([seed, 3, i])
+    view_plans = tuple(replace(v, processing=(float(reader.uniform(0.2, 0.5)), float(reader.uniform(0.1, 0.3)),
+                                              float(reader.uniform(0.03, 0.05)))) for v in view_plans)
     withheld = bool(rng.random() < WITHHELD_RATE)
     kind = choose_kind(rng, fracture, difficulty)
     report = write_report(rng, kind=kind, fracture=fracture, site=site.phrase, body_part=body_part,

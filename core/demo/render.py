@@ -18,13 +18,18 @@ import numpy as np
 
 from core.demo.anatomy import Anatomy, Bone, FieldOfView, anatomy_for
 from core.demo.projection import (
-    FractureLine, displace_fragment, fracture_gap, physis_gap, tube_path_length,
+    FractureLine, buckle_across, displace_fragment, fracture_gap, physis_gap, tube_path_length,
 )
+from core.demo.texture import sample_texture
 
 MU_BONE = 0.55   # effective attenuation per cm, log domain
 MU_SOFT = 0.18
 MU_METAL = 6.0
 COARSE_STEP = 2   # anatomy is rendered on a grid this much coarser, then upsampled
+# Soft-tissue swelling at its most marked, relative to soft tissue (0.45 before the reader's
+# processing narrowed the display window; bench/demo_visibility.py keeps the two comparable).
+SWELLING_DENSITY = 0.33
+TEXEL_CM = 0.02   # trabecular texture resolution (0.2 mm), coarsened where the pixels are larger
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class ViewPlan:
     fracture: FracturePlan | None
     noise_seed: int
     window_jitter: tuple[float, float]
+    # The reader's image processing: detail gain, range compression, background scale
+    # (fraction of the long side); see detector_processing. None: no processing.
+    processing: tuple[float, float, float] | None = None
 
 
 class _Canvas:
@@ -114,7 +122,8 @@ class _Canvas:
 
 
 def _tube_into(canvas: _Canvas, out: np.ndarray, bone: Bone, *, child: bool = False,
-               fracture: FractureLine | None = None, combine: str = "add", extra_margin: float = 0.0) -> None:
+               fracture: FractureLine | None = None, combine: str = "add", extra_margin: float = 0.0,
+               texel: float | None = None) -> None:
     margin = bone.radius * (1 + bone.flare) * 1.2 + extra_margin
     box = canvas.bbox([bone.p0, bone.p1], margin)
     if box is None:
@@ -123,7 +132,11 @@ def _tube_into(canvas: _Canvas, out: np.ndarray, bone: Bone, *, child: bool = Fa
     signed = None
     if fracture is not None:
         along, across, signed = displace_fragment(along, across, bone, fracture)
-    path = tube_path_length(along, across, bone)
+        across = buckle_across(across, signed, bone, fracture)
+    trabecular = None
+    if texel is not None and not bone.solid:
+        trabecular = sample_texture(along, across, texel, bone.key)
+    path = tube_path_length(along, across, bone, trabecular)
     if child and any(bone.physes):
         path *= physis_gap(along, across, bone)
     if fracture is not None:
@@ -132,6 +145,22 @@ def _tube_into(canvas: _Canvas, out: np.ndarray, bone: Bone, *, child: bool = Fa
         np.maximum(out[box], path, out=out[box])
     else:
         out[box] += path
+
+
+def _bones_into(canvas: _Canvas, out: np.ndarray, bones: list[Bone], child: bool, texel: float) -> None:
+    """Sum of the bones' path lengths; the parts of one bone (same ``group``) merge
+    where they overlap (a union, as in the real bone) instead of adding up."""
+    groups: dict[str, list[Bone]] = {}
+    for bone in bones:
+        if bone.group:
+            groups.setdefault(bone.group, []).append(bone)
+        else:
+            _tube_into(canvas, out, bone, child=child, texel=texel)
+    for members in groups.values():
+        part = np.zeros_like(out)
+        for bone in members:
+            _tube_into(canvas, part, bone, child=child, texel=texel, combine="max")
+        out += part
 
 
 def _plates_into(canvas: _Canvas, out: np.ndarray, anatomy: Anatomy) -> None:
@@ -176,45 +205,90 @@ def _swelling(anatomy: Anatomy, fracture: FracturePlan) -> list[Bone]:
         half = bone.radius * 2.5
         blobs.append(Bone("swelling", (cx - ax * half, cy - ay * half), (cx + ax * half, cy + ay * half),
                           bone.radius * (2.2 + 1.8 * fracture.swelling), solid=True,
-                          density=0.45 * fracture.swelling))
+                          density=SWELLING_DENSITY * fracture.swelling))
     return blobs
 
 
+def texel_units(plan: ViewPlan, anatomy: Anatomy, fov: FieldOfView) -> float:
+    """Canonical units per trabecular texel: TEXEL_CM, or more where the coarse grid's
+    pixels are too large to show struts that fine (they would alias into noise)."""
+    coarse_cm = anatomy.cm_per_unit * fov.height / (plan.rows * plan.zoom) * COARSE_STEP
+    return max(TEXEL_CM, 0.45 * coarse_cm) / anatomy.cm_per_unit
+
+
 def attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
-    """Total attenuation (log domain) of one film, before detector blur and noise.
+    """Total attenuation (log domain) of one film, before the reader's processing,
+    detector blur and noise."""
+    return _film(plan, with_fracture, processed=False)
+
+
+def processed_attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
+    """The attenuation after the reader's image processing (see ``reader_background``)."""
+    return _film(plan, with_fracture, processed=True)
+
+
+def reader_background(coarse: np.ndarray, scale: float) -> np.ndarray:
+    """The large-scale background a CR/DX reader's processing separates from detail:
+    a Gaussian of ``scale`` times the film's long side (computed at half the size of
+    the coarse grid, where a blur that wide costs little)."""
+    h, w = coarse.shape
+    small = cv2.resize(coarse, (max(w // 2, 1), max(h // 2, 1)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), max(h, w) * scale / 2)   # coarse px * 2 = full px; /4 here
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _film(plan: ViewPlan, with_fracture: bool, processed: bool) -> np.ndarray:
+    """Attenuation of one film, optionally through the reader's image processing.
 
     Anatomy is rendered on a grid twice as coarse and upsampled (bilinear: a
-    blur well under the detector's own), which is what makes 50+ studies a
+    blur well under the detector's own), which is what makes 30+ studies a
     second possible. The fractured bone is rendered at full resolution twice,
     with and without the fracture, and only the difference is added: the
     fracture keeps its one-pixel detail while that bone stays exactly as sharp
     as every other bone (no shortcut for a model to learn).
+
+    The processing is what every CR/DX vendor applies before a film reaches
+    PACS: dynamic-range compression plus detail enhancement (unsharp masking),
+    signal = low * (1 - compression) + (total - low) * (1 + gain), with ``low``
+    = ``reader_background`` of the fracture-free film (``plan.processing``). It
+    makes cortices crisp and trabeculae visible while soft tissue stays
+    readable. Being linear, it is applied on the coarse grid before upsampling;
+    the fracture's fine detail is then enhanced as detail (1 + gain) and its
+    broad soft-tissue swelling scaled as background (1 - compression), so a
+    fracture changes the film only around itself.
     """
     anatomy, fov = anatomy_for(plan.body_part, plan.view, plan.age)
     child = plan.age < 16
     cm = np.float32(anatomy.cm_per_unit)
+    texel = texel_units(plan, anatomy, fov)
     coarse = _Canvas(plan, fov, step=COARSE_STEP)
     soft = np.zeros((coarse.h, coarse.w), np.float32)
     for bone in anatomy.soft:
         _tube_into(coarse, soft, bone, combine="max")
-    if with_fracture and plan.fracture is not None and plan.fracture.swelling > 0:
-        for swelling in _swelling(anatomy, plan.fracture):
-            _tube_into(coarse, soft, swelling)
     bone_map = np.zeros_like(soft)
-    for bone in anatomy.bones:
-        _tube_into(coarse, bone_map, bone, child=child)
+    _bones_into(coarse, bone_map, anatomy.bones, child, texel)
     _plates_into(coarse, bone_map, anatomy)
-    metal_map = np.zeros_like(soft)
-    cast_map = np.zeros_like(soft)
     metal, casts = _extras(anatomy, plan)
     for b in metal:
-        _tube_into(coarse, metal_map, b)
+        # Metal attenuates MU_METAL / MU_BONE times more than bone per unit path.
+        _tube_into(coarse, bone_map, replace(b, density=b.density * MU_METAL / MU_BONE))
     for b in casts:
-        _tube_into(coarse, cast_map, b)
-    total = (soft * (cm * np.float32(MU_SOFT)) + bone_map * (cm * np.float32(MU_BONE))
-             + metal_map * (cm * np.float32(MU_METAL)) + cast_map * (cm * np.float32(MU_SOFT * 2.2)))
-    total = cv2.resize(total, (plan.columns, plan.rows), interpolation=cv2.INTER_LINEAR)
-    if with_fracture and plan.fracture is not None:
+        _tube_into(coarse, soft, replace(b, density=b.density * 2.2))
+    base = soft * (cm * np.float32(MU_SOFT))
+    base += bone_map * (cm * np.float32(MU_BONE))
+    detail, broad = 1.0, 1.0
+    if processed and plan.processing is not None:
+        gain, compression, scale = plan.processing
+        base = cv2.addWeighted(base, 1 + gain, reader_background(base, scale), -(gain + compression), 0.0)
+        detail, broad = 1 + gain, 1 - compression
+    fractured = with_fracture and plan.fracture is not None
+    if fractured and plan.fracture.swelling > 0:
+        swollen = np.zeros_like(soft)
+        for swelling in _swelling(anatomy, plan.fracture):
+            _tube_into(coarse, swollen, swelling)
+        base += swollen * (cm * np.float32(MU_SOFT * broad))
+    total = cv2.resize(base, (plan.columns, plan.rows), interpolation=cv2.INTER_LINEAR)
+    if fractured:
         fine = _Canvas(plan, fov)
         broken = [b for b in anatomy.bones if b.key == plan.fracture.bone]
         line = replace(plan.fracture.line, width=plan.fracture.line.width / fine.scale)
@@ -223,10 +297,11 @@ def attenuation(plan: ViewPlan, with_fracture: bool = True) -> np.ndarray:
             stray = (line.shift + 1.0) * bone.radius + \
                 (1 - line.t) * bone.length * math.sin(math.radians(abs(line.angulation_deg)))
             intact = np.zeros((fine.h, fine.w), np.float32)
-            _tube_into(fine, intact, bone, child=child, extra_margin=stray)
-            fractured = np.zeros_like(intact)
-            _tube_into(fine, fractured, bone, child=child, fracture=line, extra_margin=stray)
-            total += (fractured - intact) * (cm * np.float32(MU_BONE))
+            _tube_into(fine, intact, bone, child=child, extra_margin=stray, texel=texel)
+            broken_map = np.zeros_like(intact)
+            _tube_into(fine, broken_map, bone, child=child, fracture=line, extra_margin=stray, texel=texel)
+            broken_map -= intact
+            total += broken_map * (cm * np.float32(MU_BONE * detail))
     return total
 
 
@@ -295,4 +370,4 @@ def detector_values(plan: ViewPlan, total: np.ndarray) -> tuple[np.ndarray, floa
 
 def render_view(plan: ViewPlan, with_fracture: bool = True) -> tuple[np.ndarray, float, float]:
     """Stored values (uint16), window centre and width of one film."""
-    return detector_values(plan, attenuation(plan, with_fracture))
+    return detector_values(plan, processed_attenuation(plan, with_fracture))

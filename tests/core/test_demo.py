@@ -220,7 +220,7 @@ def test_a_fracture_changes_the_film_only_locally():
         # the line is lucent: less bone along it
         no_swelling = replace(view, fracture=replace(view.fracture, swelling=0.0))
         line = attenuation(no_swelling, True) - attenuation(no_swelling, False)
-        assert line.min() < -0.1, difficulty
+        assert line.min() < -0.03, difficulty
         # swelling only adds soft tissue
         swelling = attenuation(view, True) - attenuation(no_swelling, True)
         assert swelling.min() >= 0 and (swelling.max() > 0) == (view.fracture.swelling > 0)
