@@ -64,11 +64,13 @@ class _Known:
     sop_uids: set[str]
     # Study Instance UID -> (id, study fields still empty), filled as we go
     studies: dict[str, tuple[int, frozenset]] = field(default_factory=dict)
+    # SOP Instance UID -> (source path, file size) of the copy already imported
+    copies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store) -> "_Known":
-        rows = store.execute("SELECT source_path, sop_uid FROM images").fetchall()
-        return cls({r[0] for r in rows}, {r[1] for r in rows})
+        rows = store.execute("SELECT source_path, sop_uid, file_size FROM images").fetchall()
+        return cls({r[0] for r in rows}, {r[1] for r in rows}, copies={r[1]: (r[0], r[2]) for r in rows})
 
 
 @dataclass
@@ -216,9 +218,33 @@ def _record(store, probe: Probe, known: "_Known", result: ImportResult, author: 
         result.skipped += 1
 
 
+DIFFERING_COPY = "already imported (differs from the imported copy)"
+
+
+def _differs_from_imported_copy(probe: Probe, copy: tuple[str, int | None] | None) -> bool:
+    """True when a file whose SOP Instance UID is already imported is not the same bytes.
+
+    Size first (free); equal sizes are compared byte by byte (stops at the first
+    difference). Only files at a new path with a known UID pay for this.
+    """
+    import filecmp
+
+    if copy is None:
+        return False
+    source, size = copy
+    if size is not None and size != probe.file_size:
+        return True
+    try:
+        return not filecmp.cmp(source, probe.path, shallow=False)
+    except OSError:
+        return False   # the imported copy is gone: nothing to compare with
+
+
 def _import_dicom(store, probe: Probe, known: "_Known", result: ImportResult) -> bool:
     h, path = probe.header, probe.path
     if h.sop_instance_uid in known.sop_uids:
+        if _differs_from_imported_copy(probe, known.copies.get(h.sop_instance_uid)):
+            raise DicomError(path, DIFFERING_COPY)
         return False
     patient_key = h.patient_id or f"unknown:{h.study_instance_uid}"
     body_part = normalise_body_part(h.body_part_examined, h.study_description, h.series_description,
@@ -243,6 +269,7 @@ def _import_dicom(store, probe: Probe, known: "_Known", result: ImportResult) ->
         transfer_syntax=h.transfer_syntax_uid, file_size=probe.file_size, file_mtime=probe.file_mtime,
     )
     known.sop_uids.add(h.sop_instance_uid)
+    known.copies[h.sop_instance_uid] = (str(path), probe.file_size)
     return True
 
 

@@ -170,3 +170,25 @@ def test_render_refuses_a_pipe_without_blocking(tmp_path, capsys):
     os.mkfifo(tmp_path / "pipe.dcm")
     assert cli.main(["render", str(tmp_path / "pipe.dcm"), "--out", str(tmp_path / "x.png")]) == 2
     assert "named pipe" in capsys.readouterr().err
+
+
+# ------------------------------------------------------ item 11: a differing copy of a known image
+def test_reimporting_a_differing_copy_is_reported_and_an_identical_copy_skipped(demo_cr, tmp_path, ws):
+    first = tmp_path / "a" / "img.dcm"
+    first.parent.mkdir()
+    shutil.copy(demo_cr, first)
+    assert import_paths([first], ws).imported == 1
+    data = bytearray(first.read_bytes())
+    copies = tmp_path / "b"
+    copies.mkdir()
+    (copies / "same.dcm").write_bytes(bytes(data))
+    changed = bytearray(data)
+    changed[-100] ^= 0xFF                           # one pixel byte differs, same size
+    (copies / "changed.dcm").write_bytes(bytes(changed))
+    (copies / "longer.dcm").write_bytes(bytes(data) + b"\0\0")   # trailing padding: a different size
+    result = import_paths([copies], ws)
+    assert result.imported == 0 and result.skipped == 1
+    assert _reasons(result) == {"changed.dcm": "already imported (differs from the imported copy)",
+                                "longer.dcm": "already imported (differs from the imported copy)"}
+    with ws.connect() as store:
+        assert [r["source_path"] for r in store.images()] == [str(first.resolve())]
