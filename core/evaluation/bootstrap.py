@@ -222,7 +222,8 @@ def _paired(figure_of, y: np.ndarray, a, b, groups, resamples: int, seed: int) -
     interval = percentile_interval(np.concatenate(chunks) if chunks else np.zeros(0), diff)
     return {"a": None if np.isnan(fa) else fa, "b": None if np.isnan(fb) else fb, "diff": diff,
             "lo": interval[0] if interval else None, "hi": interval[1] if interval else None,
-            "n": n_units, "resamples": int(resamples)}
+            "n": n_units, "n_pos": int((strata == 1).sum()), "n_neg": int((strata == 0).sum()),
+            "resamples": int(resamples)}
 
 
 def paired_auc_difference(y: np.ndarray, p_candidate: np.ndarray, p_champion: np.ndarray,
@@ -240,10 +241,8 @@ def paired_auc_difference(y: np.ndarray, p_candidate: np.ndarray, p_champion: np
     p_champion = np.asarray(p_champion, dtype=float)
     _check_lengths(y, p_candidate, p_champion, groups)
     result = _paired(lambda p, w: weighted_auc(y, p, w), y, p_candidate, p_champion, groups, resamples, seed)
-    unit_of_item, n_units = _units(len(y), groups)
-    strata = _unit_strata(unit_of_item, n_units, y)
     return {"diff": result["diff"], "lo": result["lo"], "hi": result["hi"], "n": result["n"],
-            "n_pos": int((strata == 1).sum()), "n_neg": int((strata == 0).sum()),
+            "n_pos": result["n_pos"], "n_neg": result["n_neg"],
             "auc_candidate": result["a"], "auc_champion": result["b"], "resamples": result["resamples"]}
 
 

@@ -54,8 +54,10 @@ def predict_views(predictor, views: list[View], progress: Progress | None = None
         try:
             image = load_image(view.source_path)
         except (RadinetError, OSError) as err:
-            skipped.append({"image_id": view.image_id, "reason": str(err) if isinstance(err, RadinetError)
-                            else "the file cannot be read"})
+            # The reason without the file's path or name: those can carry patient names.
+            reason = getattr(err, "reason", None) or (str(err) if isinstance(err, RadinetError)
+                                                       else "the file cannot be read")
+            skipped.append({"image_id": view.image_id, "reason": reason})
             continue
         probabilities.append(predictor.predict_image(image, heatmap=False).probability)
         scored.append(view)

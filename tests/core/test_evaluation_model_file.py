@@ -170,3 +170,25 @@ def test_files_that_are_not_ours_are_refused_in_one_sentence(case, demo, tmp_pat
     message = err.strip()
     assert message.startswith("radinet evaluate: ") and "foreign.onnx" in message
     assert message.count("\n") == 0 and message.endswith(".")
+
+
+def test_selection_follows_the_locked_patient_split(demo):
+    from core.errors import InputError
+    from core.evaluation.selection import labelled_views
+    from core.evaluation.splits import split_of
+
+    ws, truth = demo
+    with ws.connect() as store:
+        labelled = {s["id"]: s for s in store.studies() if (lab := store.current_label(s["id"])) is not None
+                    and lab.value in ("positive", "negative")}
+        every = labelled_views(store, "all")
+        assert {v.study_id for v in every} == set(labelled)
+        for split in ("val", "test"):
+            expected = {i for i, s in labelled.items() if split_of(s["patient_key"], 0) == split}
+            try:
+                got = {v.study_id for v in labelled_views(store, split)}
+            except InputError:
+                got = set()  # no labelled study of this split in a 30-study demo
+            assert got == expected
+        with pytest.raises(InputError):
+            labelled_views(store, "train")  # the training split is never an evaluation set
