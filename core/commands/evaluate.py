@@ -56,7 +56,7 @@ def _predictor(args, workspace):
     return predictor, "workspace (published model)"
 
 
-def _row(name: str, block: dict, key: str) -> str:
+def _cell(block: dict, key: str) -> str:
     value, ci = block[key], block[f"{key}_ci"]
     shown = "n/a" if value is None else f"{value:.3f}"
     interval = "n/a" if ci is None else f"{ci[0]:.3f}-{ci[1]:.3f}"
@@ -76,7 +76,7 @@ def table(result: dict) -> str:
              "",
              f"{'metric':<22}{'study':>7}  {'95 % CI':<13}  {'image':>7}  {'95 % CI':<13}"]
     for key, name in METRIC_NAMES.items():
-        lines.append(f"{name:<22}{_row(name, s, key)}  {_row(name, i, key)}")
+        lines.append(f"{name:<22}{_cell(s, key)}  {_cell(i, key)}")
     for level, block in (("study", s), ("image", i)):
         c = block["confusion"]
         lines.append(f"{level} level at threshold {block['threshold']:.2f}: TP {c['tp']}  FP {c['fp']}  "
