@@ -105,7 +105,7 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
         return chain[name]
 
     def row(name: str, init_chain: str, result: dict, fresh, part: str | None) -> None:
-        preds = predict_fresh(workspace, result["model_id"], fresh, part)
+        preds = predict_fresh(workspace, result["model_id"], fresh, None if part == "all" else part)
         entry = {"row": name, "chain": init_chain, "model_id": result["model_id"],
                  "val_auc": (result.get("val") or {}).get("auc"), "fresh": judged(preds, seed=seed)}
         if fresh_all is not None and name == "RadiNet_all":
@@ -122,7 +122,8 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
     need_rand = "radinetrand_part" in rows
     need_pre = "radinet_part" in rows or "radinet_all" in rows
     if "wristnet" in rows:
-        row(f"{body_part.capitalize()}Net", "random", target("random", body_part), fresh_part, body_part)
+        name = "RandomInit_all" if body_part == "all" else f"{body_part.capitalize()}Net"
+        row(name, "random", target("random", body_part), fresh_part, body_part)
     if need_rand:
         body = stage("RadiNetRand", TrainConfig(stage="body-part", init="random", epochs=body_epochs, **base))
         row(f"RadiNetRand_{body_part}", "random -> RadiNet", target(f"model:{body['model_id']}", body_part),

@@ -90,7 +90,7 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
         from trainer.export_onnx import export
 
         target = checkpoints.onnx_path(workspace.models_dir, model_id)
-        report = export(model, config.image_size, target, metadata=onnx_metadata(sidecar))
+        report = export(model, config.image_size, target, metadata=sidecar)  # the ONNX describes itself
         sidecar["onnx_file"] = target.name
         sidecar["onnx_parity"] = report
         checkpoints.write_sidecar(workspace.models_dir, sidecar)
@@ -105,13 +105,6 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
     return {"model_id": model_id, "scope": model_scope, "promoted": promoted, "reason": reason,
             "compared_with": champion["id"] if task != "pretrain" and champion is not None else None,
             "promotion": sidecar["promotion"]}
-
-
-def onnx_metadata(sidecar: dict) -> dict:
-    """What an exported ONNX carries so another workspace can run and judge it (radinet evaluate --model-file)."""
-    keys = ("model_id", "task", "body_part", "scope", "classes", "preprocessing", "operating_points", "architecture",
-            "parent_id", "stage", "heatmap")
-    return {k: sidecar.get(k) for k in keys}
 
 
 def promote_by_hand(workspace, store, model_id: str, reason: str, author: str) -> dict:

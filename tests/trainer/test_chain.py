@@ -236,24 +236,29 @@ def test_cli_train_prints_json_result(chain, tmp_path, capsys):
     assert main(["train", "--workspace", str(ws.path), "--stage", "target", "--init", "model:nope"]) == 2
 
 
-def test_cli_ablation_table(chain, tmp_path, capsys):
-    """`radinet experiment ablation`: the Table-2 rows, experiment models never published."""
+def test_cli_ablation_table(demo_workspace, tmp_path, capsys):
+    """`radinet experiment ablation`: Table-2 rows judged on fresh demo studies, experiment models never published."""
     from core.store import registry
     from main import main
 
-    ws = copy_workspace(chain[0], tmp_path / "ws")
+    ws = copy_workspace(demo_workspace, tmp_path / "ws")
     with ws.connect() as store:
         champion_before = registry.champion_id(store, "fracture")
     out = tmp_path / "ablation.html"
-    rc = main(["experiment", "ablation", "--workspace", str(ws.path), "--out", str(out), "--epochs", "1",
-               "--body-epochs", "1", "--image-size", str(SIZE), "--max-images", "16", "--batch-size", "8", "--json"])
+    rc = main(["experiment", "ablation", "--workspace", str(ws.path), "--out", str(out), "--body-part", "all",
+               "--rows", "wristnet,radinetrand_part", "--fresh-studies", "12", "--epochs", "1", "--body-epochs", "1",
+               "--image-size", str(SIZE), "--batch-size", "8", "--json"])
     assert rc == 0
-    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["rows"]
-    assert [r["initialisation"] for r in rows] == ["random initialisation", "RadiNetRand",
-                                                  "RadiNet (ImageNet -> body parts)"]
-    assert rows[0]["test_auc"] is not None and rows[1]["body_part_model"]
-    assert rows[2]["test_auc"] is None and "no ImageNet weights" in rows[2]["note"]
+    payload = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    rows = payload["rows"]
+    assert [r["row"] for r in rows] == ["RandomInit_all", "RadiNetRand_all"]
+    for r in rows:
+        fresh = r["fresh"]
+        assert fresh["n"] == 12 and fresh["auc"] is not None
+        assert fresh["auc_ci"][0] <= fresh["auc"] <= fresh["auc_ci"][1]
     with ws.connect() as store:
-        assert registry.champion_id(store, "fracture") == champion_before
-        assert registry.get(store, rows[1]["model_id"])["parent_id"] == rows[1]["body_part_model"]
-    assert "RadiNetRand" in out.read_text() and "Research use only" in out.read_text()
+        assert registry.champion_id(store, "fracture") == champion_before  # experiments never publish
+        parent = registry.get(store, rows[1]["model_id"])["parent_id"]
+        assert registry.get(store, parent)["stage"] == "body-part"
+    text = out.read_text()
+    assert "RadiNetRand_all" in text and "Research use only" in text

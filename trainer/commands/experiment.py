@@ -38,8 +38,11 @@ def fresh_workspace(ws, path: str | None, body_part: str, studies: int, seed: in
 
     if path:
         return Workspace.open(path)
+    from core.demo.anatomy import BODY_PARTS
+
     fresh = Workspace.open(Path(ws.path) / "experiments" / f"fresh-{body_part}-seed{seed}-{studies}")
-    build_demo_workspace(fresh, n_studies=studies, seed=seed, body_parts=(body_part,))
+    build_demo_workspace(fresh, n_studies=studies, seed=seed,
+                         body_parts=BODY_PARTS if body_part == "all" else (body_part,))
     return fresh
 
 

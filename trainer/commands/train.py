@@ -131,7 +131,7 @@ def _summary_text(result: dict) -> str:
 
 def run(args) -> int:
     from core.errors import InputError
-    from trainer.distributed import init_from_environment, shutdown
+    from trainer.process_group import init_from_environment, shutdown
 
     if args.seeds < 1:
         raise InputError("--seeds must be at least 1.")
