@@ -23,6 +23,8 @@ def add_arguments(parser) -> None:
                         help="write each view's heatmap here (.npy data the workstation shows, plus an overlay PNG)")
     parser.add_argument("--backend", choices=["onnx", "torch"], default="onnx")
     parser.add_argument("--task", default="fracture", help="fracture (default) or body-part")
+    parser.add_argument("--body-part", default="all",
+                        help="use this body part's own model for image files (studies use their recorded body part)")
     parser.add_argument("--model", default=None, help="a registered model id (default: the published one)")
 
 
@@ -69,18 +71,29 @@ def run(args) -> int:
 
     args.task = registered_task(args.task)
     ws = open_workspace(args)
-    if args.model:
-        predictor = Predictor(ws, args.task, args.backend, model_id=args.model)
-    else:
-        predictor = Predictor.for_workspace(ws, args.task, args.backend)
-    if predictor is None:
-        raise ModelFileError(f"No {args.task} model is published in this workspace yet; train one first.")
+    predictors: dict[str, Predictor] = {}
+
+    def predictor_for(body_part: str | None) -> Predictor:
+        """The body part's own published model (RadiNet_wrist) when there is one, else the all-parts model."""
+        part = (body_part or "all").strip().lower() or "all"
+        if args.model:
+            part = "pinned"
+        if part not in predictors:
+            found = (Predictor(ws, args.task, args.backend, model_id=args.model) if args.model
+                     else Predictor.for_workspace(ws, args.task, args.backend, body_part=part))
+            if found is None:
+                raise ModelFileError(f"No {args.task} model is published in this workspace yet; train one first.")
+            predictors[part] = found
+        return predictors[part]
+
+    predictor = predictor_for(args.body_part)
     heat_dir = Path(args.heatmap_dir) if args.heatmap_dir else None
     results, studies, records = [], [], []
     with ws.connect() as store:
         for item in args.items:
             if os.path.isfile(item):
                 image = load_image(item)
+                predictor = predictor_for(args.body_part)
                 view = predictor.predict_image(image, heatmap=True)
                 png = _overlay_png(image, view.heatmap, heat_dir / (Path(item).stem + "_heatmap.png")) if heat_dir else None
                 results.append({"path": os.path.abspath(item), "study": None, "view": None,
@@ -91,6 +104,9 @@ def run(args) -> int:
             if study_id is None:
                 raise InputError(f"{item} is neither an image file nor a study in this workspace.")
             rows = store.images(study_id)
+            study_row = store.study(study_id)
+            part = (rows[0]["body_part"] if rows and rows[0]["body_part"] else None) or study_row["body_part"]
+            predictor = predictor_for(args.body_part if args.body_part != "all" else part)
             images = [load_image(r["source_path"]) for r in rows]
             pred = predictor.predict_study(images, study_id=study_id, image_ids=[r["id"] for r in rows])
             for row, image, view in zip(rows, images, pred.views):
@@ -104,11 +120,14 @@ def run(args) -> int:
                                 "task": args.task, "probability": view.probability, "heatmap_path": npy})
             records.append({"study_id": study_id, "image_id": None, "model_id": pred.model_id, "task": args.task,
                             "probability": pred.probability, "heatmap_path": None})
-            studies.append({"study": item, "probability": pred.probability, "tier": pred.tier, "views": len(rows)})
+            studies.append({"study": item, "probability": pred.probability, "tier": pred.tier, "views": len(rows),
+                            "model_id": pred.model_id, "model_scope": predictor.scope})
         if records:
             store.add_predictions(records)
     text = "\n".join([f"{r['probability']:.3f} {r['tier']:<8} {r['path']}" for r in results] +
-                     [f"study {s['study']}: {s['probability']:.3f} ({s['tier']})" for s in studies])
+                     [f"study {s['study']}: {s['probability']:.3f} ({s['tier']}; model {s['model_id']}, "
+                      f"{'all body parts' if ':' not in s['model_scope'] else s['model_scope'].split(':')[1] + ' model'})"
+                      for s in studies])
     emit(args, {"results": results, "studies": studies}, text)
     return 0
 

@@ -23,6 +23,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, help="output file (or folder for dicom)")
     parser.add_argument("--model", default=None, help="model id (default: the published model of --task)")
     parser.add_argument("--task", default="fracture")
+    parser.add_argument("--body-part", default="all",
+                        help="onnx: export this body part's published model (RadiNet_wrist); default the all-parts one")
     parser.add_argument("--study", action="append", default=None, metavar="UID",
                         help="dicom: only this study (Study Instance UID or accession number; repeatable)")
     parser.add_argument("--deidentify", action="store_true",
@@ -48,9 +50,10 @@ def run(args) -> int:
 
     ws = open_workspace(args)
     with ws.connect() as store:
-        model_id = args.model or registry.champion_id(store, args.task)
+        model_id = args.model or registry.champion_id(store, registry.scope(args.task, args.body_part))
         if model_id is None:
-            raise InputError(f"No {args.task} model is published; name one with --model.")
+            what = f"{args.task} model" + ("" if args.body_part == "all" else f" of the {args.body_part}")
+            raise InputError(f"No {what} is published; name one with --model.")
         report = export_registered(ws, store, model_id, args.out)
     emit(args, report, f"{model_id} exported to {args.out}: probability difference "
                        f"{report['max_probability_difference']:.2g}, heatmap correlation "
