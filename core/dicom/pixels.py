@@ -14,6 +14,8 @@ import numpy as np
 
 from core.dicom.completeness import PIXEL_BUDGET, check_declared_size, native_pixel_bytes
 from core.dicom.header import int_value, text_value, transfer_syntax_of
+from core.dicom.jpeg_extended import available as jpeg_extended_available
+from core.dicom.jpeg_extended import decode_jpeg_extended_frame, needs_imagecodecs
 from core.dicom.reading import PIXEL_TAGS, OpenedDataset, _short, damaged_file_guard, read_dataset
 from core.dicom.transfer_syntax import (
     can_decode, compression_family, is_compressed, transfer_syntax_name,
@@ -233,13 +235,20 @@ def _image_from_dataset(opened: OpenedDataset, frame: int) -> RadiographImage:
     geometry = pixel_geometry(ds, path)
     check_pixel_budget(geometry, path)
     check_frame(frame, geometry.frames, path)
-    if ts and not can_decode(ts):
+    bits_stored = int_value(ds, "BitsStored", path, "(0028,0101)", geometry.bits_allocated)
+    signed = int_value(ds, "PixelRepresentation", path, "(0028,0103)", 0) == 1
+    twelve_bit_jpeg = needs_imagecodecs(ts, bits_stored) and jpeg_extended_available()
+    if ts and not twelve_bit_jpeg and not can_decode(ts):
         raise UnsupportedDicomError(path, f"compressed with {transfer_syntax_name(ts)}, which this installation cannot decode")
     check_native_length(opened, geometry, ts)
 
-    arr = decode_frame(opened, frame, ts)
+    if twelve_bit_jpeg:
+        with damaged_file_guard(path):
+            arr = decode_jpeg_extended_frame(ds, path, frame, geometry.frames, geometry.rows, geometry.columns,
+                                             geometry.samples, bits_stored, signed)
+    else:
+        arr = decode_frame(opened, frame, ts)
     photometric = (text_value(ds, "PhotometricInterpretation") or "MONOCHROME2").upper()
-    signed = int_value(ds, "PixelRepresentation", path, "(0028,0103)", 0) == 1
     integral = np.issubdtype(arr.dtype, np.integer)
 
     if photometric == "PALETTE COLOR" and arr.ndim == 2:

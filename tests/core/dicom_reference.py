@@ -76,11 +76,18 @@ REFERENCE = [
     Ref("SC_rgb_gdcm_KY.dcm", J2K, (100, 100), 1, "RGB", 0.0, 255.0, {(0, 0): 76.245, (50, 50): 142.478}, []),
     Ref("examples_jpeg2k.dcm", J2K_LOSSLESS, (480, 640), 1, "YBR_RCT", 0.0, 255.0, {(0, 0): 0.0, (240, 320): 12.0}, []),
     Ref("examples_palette.dcm", EXPLICIT_LE, (350, 800), 1, "PALETTE COLOR", 0.0, 65280.0, {(0, 0): 14892.288, (175, 400): 256.0}, []),
+    # 12-bit JPEG Extended through imagecodecs (core/dicom/jpeg_extended.py); the spot
+    # values (420, 140) = 244 and (230, 120) = 95 are pydicom's published reference
+    # (tests/pixels/pixels_reference.py, JPGE_BAD and JPGE_16_12_1_0_1F_M2).
+    Ref("JPEG-lossy.dcm", JPEG_EXTENDED, (1024, 256), 1, "MONOCHROME2", 0.0, 264.0, {(420, 140): 244.0, (230, 120): 95.0}, []),
+    Ref("JPGExtended.dcm", JPEG_EXTENDED, (1024, 256), 1, "MONOCHROME2", 0.0, 264.0, {(420, 140): 244.0, (230, 120): 95.0}, []),
 ]
 
-# Decodable by pydicom only with a 12-bit JPEG decoder (pylibjpeg-libjpeg), which
-# this installation lacks: they must give a clear "cannot decode" sentence.
-UNSUPPORTED_12BIT_JPEG = ["JPEG-lossy.dcm", "JPGExtended.dcm"]
+# 12-bit JPEG Extended: pydicom's installed plugins cannot decode these here (GDCM's
+# wheel lacks 12-bit IJG; pylibjpeg-libjpeg is GPL), so our decode is checked against
+# pydicom's published values above instead of its pixel_array.
+TWELVE_BIT_JPEG = ["JPEG-lossy.dcm", "JPGExtended.dcm"]
+UNSUPPORTED_12BIT_JPEG = TWELVE_BIT_JPEG   # when imagecodecs is missing: a clear "cannot decode" sentence
 
 # DICOM without pixel data: a "no pixel data" sentence, never a traceback.
 NO_PIXEL_DATA = ["rtplan.dcm", "test-SR.dcm", "reportsi.dcm", "waveform_ecg.dcm"]
