@@ -21,6 +21,11 @@ SECTION_NAMES = (
     "findings", "impression", "conclusion", "conclusions", "history", "clinical history",
     "clinical information", "clinical indication", "indication", "indications", "comparison",
     "technique", "procedure", "exam", "examination", "report", "opinion", "summary", "reason for exam",
+    # Spanish reports
+    "hallazgos", "conclusión", "conclusion", "conclusiones", "impresión", "impresion", "antecedentes",
+    "datos clínicos", "datos clinicos", "historia clínica", "historia clinica", "indicación", "indicacion",
+    "motivo de consulta", "técnica", "tecnica", "comparación", "comparacion", "informe", "diagnóstico",
+    "diagnostico", "juicio diagnóstico", "juicio diagnostico", "exploración", "exploracion",
 )
 _SECTION = re.compile(
     r"(?im)^[ \t]*(" + "|".join(sorted((re.escape(n) for n in SECTION_NAMES), key=len, reverse=True))

@@ -144,8 +144,9 @@ def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, lis
     for cls in CONTEXT_CLASSES:
         pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
         post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
-        ends = terminating + [(s, e) for label, s, e in won
-                              if label.endswith("|pre") and (label[:-4], e - s) in stops[cls]]
+        mine = set(pre) | set(post)    # a phrase in this class's lists too never ends its scope
+        ends = terminating + [(s, e) for label, s, e in won if label.endswith("|pre")
+                              and (label[:-4], e - s) in stops[cls] and (s, e) not in mine]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out

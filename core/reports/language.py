@@ -31,17 +31,27 @@ def _exclusive_stop_words() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(en - es), frozenset(es - en)
 
 
+@functools.lru_cache(maxsize=1)
+def _exclusive_rule_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words of our own phrase lists (resources/phrases) found in one language's lists only."""
+    from core.reports.phrases import KINDS, TARGET_CATEGORIES, read_phrases
+
+    kinds = list(KINDS) + [f"target_{c}" for c in TARGET_CATEGORIES]
+    words = {lang: {fold_accents(w) for kind in kinds for p in read_phrases(lang, kind) for w in p}
+             for lang in LANGUAGES}
+    return frozenset(words["en"] - words["es"]), frozenset(words["es"] - words["en"])
+
+
 def detect_language(text: str, default: str = "en") -> str:
-    """'en' or 'es': the language with more exclusive stop words in ``text``; ``default`` on a tie."""
-    en, es = _exclusive_stop_words()
-    n_en = n_es = 0
-    for word in _WORD.findall(text.lower()):
-        word = fold_accents(word)
-        n_en += word in en
-        n_es += word in es
-    if n_en == n_es:
-        return default
-    return "en" if n_en > n_es else "es"
+    """'en' or 'es': the language with more exclusive stop words in ``text``; on a tie, more
+    exclusive words of our phrase lists ("fracture" / "fractura"); ``default`` on a second tie."""
+    words = [fold_accents(w) for w in _WORD.findall(text.lower())]
+    for en, es in (_exclusive_stop_words(), _exclusive_rule_words()):
+        n_en = sum(w in en for w in words)
+        n_es = sum(w in es for w in words)
+        if n_en != n_es:
+            return "en" if n_en > n_es else "es"
+    return default
 
 
 def parse_language(value: str, where: str = "") -> str:

@@ -7,7 +7,9 @@ findings with the same words ("dislocation is excluded"): where it is high,
 word n-grams alone cannot tell the two apart. Uncertain reports ("cannot
 exclude a scaphoid fracture") carry a label drawn at random, as in a clinic
 where follow-up decides. Old, healed fractures are labelled negative (no
-acute fracture). This is NOT the demo workspace generator (core/demo).
+acute fracture). ``language="es"`` writes the same mixture in Spanish
+("Sin fracturas.", "No se descarta fractura del escafoides.", "Callo de
+fractura ..."). This is NOT the demo workspace generator (core/demo).
 """
 
 from __future__ import annotations
@@ -94,9 +96,85 @@ def _healed(rng: random.Random) -> str:
     ))
 
 
+# Spanish: the same report kinds and sentence shapes.
+PARTS_ES = ("radio distal", "estiloides cubital", "escafoides", "quinto metacarpiano", "falange proximal del anular",
+            "cabeza del radio", "olécranon", "cuello quirúrgico del húmero", "troquíter", "cúbito distal",
+            "base del primer metacarpiano", "epicóndilo", "clavícula")
+DESCRIPTORS_ES = ("aguda", "transversa", "oblicua", "conminuta", "no desplazada", "mínimamente desplazada",
+                  "impactada", "desplazada", "anulada", "espiroidea", "intraarticular", "en rodete", "por avulsión")
+OTHER_FINDINGS_ES = ("luxación", "derrame articular", "aumento de partes blandas", "cuerpo extraño radiopaco",
+                     "subluxación", "lesión lítica", "reacción perióstica", "erosión")
+NORMAL_SENTENCES_ES = ("Espacios articulares conservados.", "Alineación anatómica.", "Mineralización ósea normal.",
+                       "Partes blandas sin alteraciones.", "Leves cambios degenerativos radiocarpianos.",
+                       "Estudio normal.", "Huesos del carpo íntegros.", "Fisis abiertas.",
+                       "Calcificaciones vasculares.")
+HISTORY_ES = ("Caída sobre la mano extendida.", "Dolor tras traumatismo XXXX.", "Traumatismo. Dolor y tumefacción.",
+              "Paciente de XXXX años con dolor de muñeca.", "Control.", "Lesión deportiva.")
+_AFFIRMED_ES = ("Se observa {f} {m}del {p}.", "{F} {m}del {p}.", "Se aprecia {f} {m}del {p}.",
+                "Hallazgos compatibles con {f} {m}del {p}.", "Existe {f} {m}del {p}.")
+_DENIED_ES = ("No se observa {f} {m}del {p}.", "Sin {f} {m}del {p}.", "No se aprecia {f} {m}del {p}.",
+              "No hay signos de {f} {m}del {p}.", "Se descarta {f} {m}del {p}.", "Sin evidencia de {f}.",
+              "{F} {m}del {p} descartada.", "No se identifica {f} {m}del {p}.")
+
+
+def _sentence_es(rng: random.Random, finding: str, denied: bool, most_mods: int = 3) -> str:
+    k = rng.randint(0, min(most_mods, 1) if finding != "fractura" else most_mods)
+    mods = " ".join(rng.sample(DESCRIPTORS_ES, k)) + (" " if k else "") if finding == "fractura" else ""
+    template = rng.choice(_DENIED_ES if denied else _AFFIRMED_ES)
+    return template.format(m=mods, f=finding, F=finding.capitalize(), p=rng.choice(PARTS_ES))
+
+
+def _uncertain_es(rng: random.Random) -> str:
+    part = rng.choice(PARTS_ES)
+    return rng.choice((f"Posible fractura del {part}.", f"No se descarta fractura del {part}; se sugiere control.",
+                       f"Dudosa línea de fractura en el {part}.", f"Sospecha de fractura oculta del {part}.",
+                       f"Irregularidad cortical del {part} que podría corresponder a una fractura."))
+
+
+def _healed_es(rng: random.Random) -> str:
+    part = rng.choice(PARTS_ES)
+    return rng.choice((f"Fractura antigua consolidada del {part}.", f"Callo de fractura en el {part}.",
+                       f"Secuelas de fractura antigua del {part}.", f"Fractura del {part} ya consolidada."))
+
+
+def _synthetic_report_es(rng: random.Random, negation_rate: float, positive_rate: float, uncertain_rate: float,
+                         healed_rate: float) -> SyntheticReport:
+    roll = rng.random()
+    findings: list[str] = []
+    if roll < positive_rate:
+        kind, label = "positive", 1
+        findings.append(_sentence_es(rng, "fractura", denied=False, most_mods=2))
+        if rng.random() < negation_rate:
+            findings.append(_sentence_es(rng, rng.choice(OTHER_FINDINGS_ES), denied=True))
+    elif roll < positive_rate + uncertain_rate:
+        kind, label = "uncertain", int(rng.random() < 0.4)
+        findings.append(_uncertain_es(rng))
+    elif roll < positive_rate + uncertain_rate + healed_rate:
+        kind, label = "healed", 0
+        findings.append(_healed_es(rng))
+        if rng.random() < 0.5:
+            findings.append("Sin fracturas agudas.")
+    elif rng.random() < negation_rate:
+        kind, label = "negated", 0
+        findings.append(_sentence_es(rng, "fractura", denied=True))
+        if rng.random() < 0.5:
+            findings.append(_sentence_es(rng, rng.choice(OTHER_FINDINGS_ES), denied=False))
+    else:
+        kind, label = "normal", 0
+    findings.extend(rng.sample(NORMAL_SENTENCES_ES, rng.randint(0, 2)))
+    if rng.random() < negation_rate:
+        findings.append(_sentence_es(rng, rng.choice(OTHER_FINDINGS_ES), denied=True))
+    rng.shuffle(findings)
+    body = " ".join(findings) or "Estudio normal."
+    text = f"ANTECEDENTES: {rng.choice(HISTORY_ES)}\nHALLAZGOS: {body}\nCONCLUSIÓN: {findings[0] if findings else body}"
+    return SyntheticReport(text, label, kind)
+
+
 def synthetic_report(rng: random.Random, negation_rate: float = 0.6, positive_rate: float = 0.25,
-                     uncertain_rate: float = 0.08, healed_rate: float = 0.08) -> SyntheticReport:
+                     uncertain_rate: float = 0.08, healed_rate: float = 0.08, language: str = "en") -> SyntheticReport:
     """One report with its label; see the module docstring for the mixture."""
+    if language == "es":
+        return _synthetic_report_es(rng, negation_rate, positive_rate, uncertain_rate, healed_rate)
     roll = rng.random()
     findings: list[str] = []
     if roll < positive_rate:

@@ -7,7 +7,7 @@ import pytest
 
 import main
 from core.reports.autolabel import choose_thresholds, label_workspace
-from core.reports.queue import review_queue, suggestions
+from core.reports.queue import deciding_sentence, review_queue, suggestions
 from core.reports.synthetic import synthetic_reports
 from core.store import Workspace
 
@@ -156,4 +156,30 @@ def test_fit_workspace_labeller_for_the_viewer(workspace):
         labeller = fit_workspace_labeller(store)
         assert label_rows(store) == labels_before
     result = labeller.classify(["There is no radiographic evidence of an acute fracture."])[0]
-    assert result.probability < 0.5 and result.cues[0].kind == "negation"
+    assert result.probability < 0.5 and result.cues[0].kind == "negated"
+
+
+def test_each_decision_records_the_sentence_that_decided_it(workspace):
+    ws, truth = workspace
+    with ws.connect() as store:
+        summary = label_workspace(store)
+        assert summary["labelled"] > 0
+        current = store.current_labels("fracture")
+        reports = {r["study_id"]: r for r in store.execute("SELECT id, study_id, text FROM reports").fetchall()}
+        decided = [sid for sid in truth if sid in current and current[sid].source == "nlp"]
+        decided += [q["study_id"] for q in review_queue(store)]
+        assert decided
+        for sid in decided:
+            why = deciding_sentence(store, sid)
+            report = reports[sid]
+            assert why["report_id"] == report["id"]
+            assert report["text"][why["start"]:why["end"]] == why["sentence"] and why["sentence"]
+            if why["status"] == "applied":
+                assert why["label_id"] == current[sid].id and why["value"] == current[sid].value
+        # A positive label is decided by a sentence that mentions a fracture.
+        positives = [sid for sid in decided if deciding_sentence(store, sid)["value"] == "positive"
+                     and deciding_sentence(store, sid)["status"] == "applied"]
+        assert positives
+        assert all("fracture" in deciding_sentence(store, sid)["sentence"].lower() for sid in positives)
+        labelled_by_radiologist = next(sid for sid, lab in current.items() if lab.source == "radiologist")
+        assert deciding_sentence(store, labelled_by_radiologist) is None

@@ -1,0 +1,158 @@
+"""Mention-level context in English and Spanish: hand-written sentences for every class.
+
+Each case lists the context of every FRACTURE mention of the sentence, in
+order ("" = affirmed: no context class), so a sentence passes only if the
+mentions are found AND each gets exactly its classes: a rule that marks
+everything negated fails the affirmed cases, and one that marks nothing fails
+the rest.
+"""
+
+import pytest
+
+from core.reports.context import CONTEXT_CLASSES, analyse
+from core.reports.language import detect_language
+from core.reports.normalise import normalise_word
+
+CASES = [
+    # --- English: negated
+    ("en", "No acute fracture.", ["negated"]),
+    ("en", "No displaced fracture is identified.", ["negated"]),
+    ("en", "There is no radiographic evidence of an acute displaced angulated fracture of the radius.", ["negated"]),
+    ("en", "A fracture of the scaphoid is not seen.", ["negated"]),
+    ("en", "Fracture of the distal radius has been ruled out.", ["negated"]),
+    ("en", "NO FRACTURE OR DISLOCATION.", ["negated"]),
+    ("en", "Without evidence of fracture.", ["negated"]),
+    ("en", "Negative for fracture.", ["negated"]),
+    # --- English: uncertain
+    ("en", "Fracture cannot be excluded.", ["uncertain"]),
+    ("en", "Cannot exclude a scaphoid fracture.", ["uncertain"]),
+    ("en", "Possible fracture of the fifth metacarpal.", ["uncertain"]),
+    ("en", "Questionable nondisplaced fracture of the radial head.", ["uncertain"]),
+    ("en", "Cortical irregularity which may represent a fracture.", ["uncertain"]),
+    ("en", "Findings are suspicious for an occult fracture.", ["uncertain"]),
+    # --- English: historical / healed
+    ("en", "Old healed right rib fractures.", ["historical"]),
+    ("en", "Healed fracture of the distal ulna.", ["historical"]),
+    ("en", "The fracture has healed.", ["historical"]),
+    ("en", "Remote fracture of the clavicle.", ["historical"]),
+    ("en", "Sequela of prior fracture of the fifth metacarpal.", ["historical"]),
+    # --- English: post-operative / hardware
+    ("en", "Status post ORIF of a distal radius fracture.", ["postop"]),
+    ("en", "Postoperative changes after fixation of a fracture of the ulna.", ["postop"]),
+    ("en", "Distal radius fracture fixed with a volar plate.", ["postop"]),
+    ("en", "Intact orthopedic hardware transfixing a healed fracture.", ["historical,postop"]),
+    # --- English: hypothetical
+    ("en", "Rule out fracture.", ["hypothetical"]),
+    ("en", "Fall on outstretched hand, evaluate for fracture.", ["hypothetical"]),
+    ("en", "Follow-up radiographs to exclude an occult fracture.", ["hypothetical"]),
+    # --- English: affirmed, and scope ends at sentence and clause boundaries
+    ("en", "Acute transverse fracture of the distal radius.", [""]),
+    ("en", "There is a comminuted fracture of the distal radius.", [""]),
+    ("en", "No dislocation. Fracture of the radius.", [""]),
+    ("en", "No dislocation but there is an acute fracture.", [""]),
+    ("en", "No effusion, however a fracture of the radius is seen.", [""]),
+    ("en", "No change in the fracture alignment.", [""]),
+    ("en", "No acute fracture; old healed fracture of the ulna.", ["negated", "historical"]),
+    ("en", "No acute fracture, old healed fracture of the ulna.", ["negated", "historical"]),
+    ("en", "No displaced fracture, possible nondisplaced fracture.", ["negated", "uncertain"]),
+    ("en", "Healed fracture of the radius. Acute fracture of the ulna.", ["historical", ""]),
+    # --- Spanish: negated
+    ("es", "Sin fracturas.", ["negated"]),
+    ("es", "No se observan fracturas.", ["negated"]),
+    ("es", "No se aprecian trazos de fractura.", ["negated"]),
+    ("es", "No hay signos de fractura aguda.", ["negated"]),
+    ("es", "Ausencia de fractura.", ["negated"]),
+    ("es", "Fractura descartada.", ["negated"]),
+    # --- Spanish: uncertain
+    ("es", "No se descarta fractura de escafoides.", ["uncertain"]),
+    ("es", "Posible fractura del quinto metacarpiano.", ["uncertain"]),
+    ("es", "Dudosa fractura de la estiloides radial.", ["uncertain"]),
+    ("es", "Imagen sugestiva de fractura no desplazada.", ["uncertain"]),
+    ("es", "Fractura no descartable del escafoides.", ["uncertain"]),
+    # --- Spanish: historical
+    ("es", "Callo de fractura en el radio distal.", ["historical"]),
+    ("es", "Fractura consolidada de radio distal.", ["historical"]),
+    ("es", "Fractura antigua de costilla.", ["historical"]),
+    ("es", "Secuelas de fractura del cúbito.", ["historical"]),
+    # --- Spanish: post-operative
+    ("es", "Material de osteosíntesis en fractura de radio.", ["postop"]),
+    ("es", "Osteosíntesis de fractura de tobillo.", ["postop"]),
+    ("es", "Fractura de húmero osteosintetizada con placa.", ["postop"]),
+    # --- Spanish: hypothetical
+    ("es", "Descartar fractura.", ["hypothetical"]),
+    ("es", "Traumatismo en muñeca, para descartar fractura.", ["hypothetical"]),
+    ("es", "Caída, valorar fractura de cadera.", ["hypothetical"]),
+    # --- Spanish: affirmed, and boundaries
+    ("es", "Fractura de radio distal desplazada.", [""]),
+    ("es", "Se observa fractura del quinto metacarpiano.", [""]),
+    ("es", "Sin derrame, pero se observa fractura de radio.", [""]),
+    ("es", "Sin cambios en la alineación de la fractura.", [""]),
+    ("es", "Sin embargo, fractura de cúbito.", [""]),
+    ("es", "No se observa luxación. Fractura del escafoides.", [""]),
+    ("es", "Fractura antigua de radio. Fractura aguda de cúbito.", ["historical", ""]),
+    # --- Spanish stemmed and accent-less text (as some collections arrive)
+    ("es", "no se observ fractur", ["negated"]),
+    ("es", "fractur de radi distal desplaz", [""]),
+    ("es", "no se descart fractur de escafoid", ["uncertain"]),
+    ("es", "callo de fractur", ["historical"]),
+    ("es", "material de osteosintesis en fractura de radio", ["postop"]),
+]
+
+
+def fracture_contexts(language, text):
+    return [",".join(sorted(c)) for c in analyse(text, language).classes_of("fracture")]
+
+
+@pytest.mark.parametrize("language,text,expected", CASES, ids=[c[1][:40] for c in CASES])
+def test_fracture_mention_context(language, text, expected):
+    assert fracture_contexts(language, text) == expected
+
+
+def test_the_cases_cover_every_class_in_both_languages_with_affirmed_ones():
+    assert len(CASES) >= 60
+    for language in ("en", "es"):
+        seen = {cls for lang, _, exp in CASES if lang == language for e in exp for cls in e.split(",")}
+        assert seen == set(CONTEXT_CLASSES) | {""}, language
+
+
+def test_other_findings_get_their_own_context():
+    a = analyse("No dislocation. Small joint effusion.", "en")
+    assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"]), ("finding", [])]
+    a = analyse("Sin derrame articular.", "es")
+    assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
+
+
+def test_mentions_and_cues_point_into_the_original_text():
+    text = "FINDINGS:  XXXX pain.\nThere is NO evidence of Fracture. Possible effusion."
+    a = analyse(text, "en")
+    fracture = next(m for m in a.mentions if m.category == "fracture")
+    assert text[fracture.start:fracture.end] == "Fracture"
+    assert fracture.features == ["fracture_negated"]
+    assert [(c.kind, text[c.start:c.end]) for c in a.cues] == [("negated", "There is NO evidence of"),
+                                                             ("uncertain", "Possible")]
+    sentence = a.sentences[fracture.sentence]
+    assert text[sentence.start:sentence.end] == "There is NO evidence of Fracture"
+
+
+def test_affirmed_mention_feature_name():
+    a = analyse("Fracture of the radius.", "en")
+    assert a.mentions[0].features == ["fracture_affirmed"]
+
+
+def test_spanish_normalisation_meets_raw_and_stemmed_text():
+    for raw in ("fractura", "fracturas", "Fractúra", "consolidada", "consolidación", "dudosa", "intervenido"):
+        once = normalise_word(normalise_word(raw.lower(), "es"), "es")
+        assert once == normalise_word(raw.lower(), "es")
+    assert normalise_word("fracturas", "es") == normalise_word("fractur", "es") == "fractur"
+    assert normalise_word("fractures", "en") == "fractures"     # English is not stemmed
+
+
+@pytest.mark.parametrize("text,language", [
+    ("No acute fracture or dislocation of the wrist.", "en"),
+    ("There is a transverse fracture of the distal radius.", "en"),
+    ("No se observan fracturas ni luxaciones.", "es"),
+    ("Fractura de la extremidad distal del radio con desplazamiento.", "es"),
+    ("no se observ fractur de la diafisis", "es"),
+])
+def test_language_detection(text, language):
+    assert detect_language(text) == language
