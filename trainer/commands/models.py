@@ -1,20 +1,24 @@
-"""radinet models list|promote ID|rollback: the model registry."""
+"""radinet models list|promote ID|rollback|gc: the model registry."""
 
 from __future__ import annotations
 
 from core.commands.common import add_json_argument, add_workspace_argument, emit, open_workspace
 
-HELP = "list registered models, publish one (promote ID) or withdraw the published one (rollback)"
+HELP = ("list registered models, publish one (promote ID), withdraw the published one (rollback) "
+        "or remove unregistered model files (gc)")
 
 
 def add_arguments(parser) -> None:
     add_workspace_argument(parser)
     add_json_argument(parser)
-    parser.add_argument("action", choices=["list", "promote", "rollback"])
+    parser.add_argument("action", choices=["list", "promote", "rollback", "gc"])
     parser.add_argument("model_id", nargs="?", help="model to promote")
     parser.add_argument("--task", default="fracture",
                         help="task to roll back (fracture | body_part | fracture:wrist for a body part's own model)")
     parser.add_argument("--reason", default=None)
+    parser.add_argument("--older-than-minutes", type=float, default=10.0,
+                        help="gc: keep orphan files younger than this (a training may be publishing them)")
+    parser.add_argument("--dry-run", action="store_true", help="gc: list what would be removed")
 
 
 def _auc(m: dict) -> str:
@@ -30,6 +34,18 @@ def run(args) -> int:
     from core.store import registry
 
     ws = open_workspace(args)
+    if args.action == "gc":
+        from core.store.model_gc import collect
+
+        if args.older_than_minutes < 0:
+            raise InputError("--older-than-minutes cannot be negative.")
+        result = collect(ws, grace_s=args.older_than_minutes * 60, dry_run=args.dry_run)
+        verb = "Would remove" if args.dry_run else "Removed"
+        text = (f"{verb} {len(result.removed)} unregistered model file(s), {result.bytes_freed / 1e6:.1f} MB"
+                + (f"; kept {len(result.kept_young)} younger than {args.older_than_minutes:g} minutes"
+                   if result.kept_young else "") + ".")
+        emit(args, result.as_dict(), text)
+        return 0
     with ws.connect() as store:
         if args.action == "list":
             models = registry.list_models(store)
