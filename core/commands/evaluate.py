@@ -25,7 +25,9 @@ def add_arguments(parser) -> None:
     add_workspace_argument(parser)
     add_json_argument(parser)
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--model", default=None, help="a registered model id (default: the published fracture model)")
+    which.add_argument("--model", default=None,
+                       help="a registered model id (default: the published fracture model of --body-part, "
+                            "else the all-parts one)")
     which.add_argument("--model-file", default=None, metavar="M.onnx",
                        help="an ONNX file exported by 'radinet export onnx' (from this or another workspace)")
     parser.add_argument("--split", choices=SPLIT_CHOICES, default="test",
@@ -49,11 +51,13 @@ def _predictor(args, workspace):
         return predictor_from_onnx_file(args.model_file), f"file {Path(args.model_file).name}"
     if args.model:
         return Predictor(workspace, "fracture", "onnx", model_id=args.model), "workspace"
-    predictor = Predictor.for_workspace(workspace, "fracture", "onnx")
+    # The body part's own published model (RadiNet_wrist) when there is one, else the all-parts one,
+    # exactly as `radinet predict` chooses.
+    predictor = Predictor.for_workspace(workspace, "fracture", "onnx", body_part=args.body_part)
     if predictor is None:
         raise ModelFileError("No fracture model is published in this workspace yet; name one with --model or "
                              "--model-file.")
-    return predictor, "workspace (published model)"
+    return predictor, f"workspace (published {predictor.scope} model)"
 
 
 def _cell(block: dict, key: str) -> str:
