@@ -75,7 +75,8 @@ def table(result: dict) -> str:
     where = "all labelled studies" if result["split"] == "all" else f"the {result['split']} split"
     where += "" if result["body_part"] == "all" else f" ({result['body_part']})"
     lines = [f"Model {m['id']} ({m['task']}, body part {m['body_part']}; {m['source']}) on {where}:",
-             f"  {s['n']} studies ({s['n_positive']} with a fracture, {s['n_negative']} without), {i['n']} images"
+             f"  {s['n']} {'study' if s['n'] == 1 else 'studies'} ({s['n_positive']} with a fracture, "
+             f"{s['n_negative']} without), {i['n']} {'image' if i['n'] == 1 else 'images'}"
              + (f"; {len(result['skipped'])} unreadable images skipped" if result["skipped"] else ""),
              "",
              f"{'metric':<22}{'study':>7}  {'95 % CI':<13}  {'image':>7}  {'95 % CI':<13}"]
