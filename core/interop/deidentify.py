@@ -38,7 +38,7 @@ RECIPE = Path(__file__).with_name("basic_profile.recipe")
 BASIC_PROFILE = ("113100", "DCM", "Basic Application Confidentiality Profile")
 MODIFIED_DATES = ("113107", "DCM", "Retain Longitudinal Temporal Information Modified Dates Option")
 # Type 2 attributes of the CR and DX Image IODs that must be present, if empty.
-TYPE2_EMPTY = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+TYPE2_EMPTY = ("Manufacturer", "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
                "ReferringPhysicianName", "StudyID", "AccessionNumber", "SeriesNumber", "InstanceNumber",
                "PatientOrientation")
 
@@ -88,6 +88,7 @@ class Deidentifier:
         p = self.pseudonyms
         parser = DicomParser(ds, recipe=self.recipe)
         parser.define("patient_pseudonym", p.patient(patient_key))
+        parser.define("patient_name", p.patient(patient_key) + "^")     # a PN: family name only
         parser.define("empty", "")
         parser.define("new_uid", lambda field, **_: p.uid(str(field.element.value)))
         parser.define("shift_date", lambda field, **_: p.date(str(field.element.value), patient_key))

@@ -35,13 +35,17 @@ def _orientation(source: Dataset) -> tuple[str, str] | None:
 def overlay_capture(source: Dataset, rgb: np.ndarray, series_uid: str, instance_number: int,
                     instance_uid: str | None = None) -> hd.sc.SCImage:
     orientation = _orientation(source)
+    # (0020,0060) Laterality, type 2C: the capture shows the same side as its source.
+    laterality = str(source.get("Laterality", "") or source.get("ImageLaterality", "")).upper()
     sc = hd.sc.SCImage.from_ref_dataset(
         ref_dataset=source, pixel_array=rgb, photometric_interpretation="RGB", bits_allocated=8,
         coordinate_system="PATIENT", series_instance_uid=series_uid, series_number=902,
         sop_instance_uid=instance_uid or generate_uid(), instance_number=instance_number,
         manufacturer=MANUFACTURER, patient_orientation=orientation or ("L", "F"),
-        transfer_syntax_uid="1.2.840.10008.1.2.1",
+        transfer_syntax_uid="1.2.840.10008.1.2.1", laterality=laterality if laterality in ("L", "R") else None,
     )
+    if "Laterality" not in sc:
+        sc.Laterality = ""
     if orientation is None:
         # highdicom insists on an orientation; radiographs often do not state one, and
         # (0020,0020) is type 2C, so an unknown orientation is written empty, not invented.

@@ -128,9 +128,16 @@ def fracture_report(evidence: list[Dataset], result: StudyResult, series_uid: st
         procedure_reported=RADIOGRAPHY,
         imaging_measurements=groups,
     )
-    return hd.sr.ComprehensiveSR(
+    sr = hd.sr.ComprehensiveSR(
         evidence=evidence, content=report[0], series_instance_uid=series_uid or generate_uid(), series_number=901,
         sop_instance_uid=instance_uid or generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
         is_complete=True, is_final=False, is_verified=False,
         series_description="RadiNet fracture result (research use, not for diagnosis)",
     )
+    # (0008,0110) Coding Scheme Identification Sequence: declares the private scheme used above.
+    scheme = Dataset()
+    scheme.CodingSchemeDesignator = SCHEME
+    scheme.CodingSchemeName = "RadiNet Studio local codes"
+    scheme.CodingSchemeResponsibleOrganization = "RadiNet Studio"
+    sr.CodingSchemeIdentificationSequence = [scheme]
+    return sr
