@@ -180,8 +180,9 @@ def hand_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
     for name, base, head, size in rays:
         base = (base[0] * squeeze, base[1])
         head = (head[0] * squeeze, head[1])
-        bones.append(Bone(f"mc{name}", base, head, 0.021 * size, flare=0.45, cortex=0.38, medulla=0.38,
-                          physes=(False, True)))
+        # One group: neighbouring metacarpal bases abut rather than stack up on a PA film.
+        bones.append(Bone(f"mc{name}", base, head, 0.021 * size, flare=0.32, cortex=0.38, medulla=0.38,
+                          physes=(False, True), group="metacarpals"))
         phal = _ray(["pp" + name, "mp" + name, "dp" + name], base, head,
                     [0.13 * size, 0.082 * size, 0.056 * size],
                     [0.019 * size, 0.016 * size, 0.013 * size], physis_at_base=True)
@@ -201,10 +202,11 @@ def hand_anatomy(view: str, child_scale: float = 1.0) -> Anatomy:
         ("lunate", (0.01, 0.785), (0.0, 0.775), 0.026),
         ("triquetrum", (-0.05, 0.765), (-0.06, 0.755), 0.022),
         ("pisiform", (-0.07, 0.76), (-0.07, 0.755), 0.016),
-        ("trapezium", (0.095, 0.705), (0.085, 0.69), 0.022),
-        ("trapezoid", (0.045, 0.695), (0.04, 0.69), 0.018),
-        ("capitate", (0.0, 0.725), (0.0, 0.69), 0.026),
-        ("hamate", (-0.05, 0.705), (-0.055, 0.69), 0.024),
+        # distal row: its distal surface meets the metacarpal bases at a narrow joint space
+        ("trapezium", (0.095, 0.717), (0.085, 0.702), 0.022),
+        ("trapezoid", (0.045, 0.707), (0.04, 0.702), 0.018),
+        ("capitate", (0.0, 0.737), (0.0, 0.702), 0.026),
+        ("hamate", (-0.05, 0.717), (-0.055, 0.702), 0.024),
     ]
     for name, p0, p1, r in carpals:
         c = ((p0[0] + p1[0]) / 2 * squeeze, (p0[1] + p1[1]) / 2)

@@ -155,6 +155,11 @@ def plan_study(seed: int, i: int, patient: PatientPlan, body_parts: tuple[str, .
         t = float(rng.uniform(*site.t_range))
         # Obvious fractures usually come with soft-tissue swelling; subtle ones rarely.
         swelling = float(rng.uniform(0.3, 1.0) if difficulty == "easy" else rng.uniform(0.0, 0.35))
+        if age < 16 and line.incomplete:
+            # A child's incomplete fracture buckles (torus) rather than cracks: the cortex
+            # bulges on one side and the lucent line is faint. No extra draw: the amount
+            # follows the severity, so the difficulty mix is unchanged.
+            line = replace(line, buckle=max(severity, 0.1), depth=line.depth * 0.5)
         frac_plan = FracturePlan(site.bone, replace(line, t=t), swelling)
     n_views = 3 if rng.random() < (0.3 if body_part in ("finger", "hand", "wrist") else 0.1) else 2
     views = [FRONTAL[body_part], "LAT", "OBL" if body_part in ("finger", "hand", "wrist") else FRONTAL[body_part]]

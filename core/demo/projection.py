@@ -63,7 +63,7 @@ def displace_fragment(along, across, bone: Bone, fracture: FractureLine):
 
 PROFILE_SAMPLES = 512   # samples of a bone's radius profile along its length
 CANCELLOUS = 0.42       # density of cancellous bone (bone ends, carpals) relative to cortex
-TRABECULAR_CONTRAST = 0.35  # density swing of the trabecular texture in cancellous bone, relative to its density
+TRABECULAR_CONTRAST = 0.28  # density swing of the trabecular texture in cancellous bone, relative to its density
 END_DOME = 1.8          # how much flatter than a hemisphere a long bone's end is
 FAT_DENSITY = 0.8       # subcutaneous fat relative to muscle
 
