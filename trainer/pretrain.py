@@ -194,8 +194,15 @@ def pretrain_features(model, arrays: np.ndarray, *, epochs: int, lr: float, batc
     When ``stop`` is set the generator returns after the current batch: the
     features are then partly trained and their BatchNorm statistics not
     re-estimated, so a stopped run should not be saved as a model.
+
+    Bad arguments raise ``InputError`` at the call, before the first event.
     """
     _check(arrays, epochs, lr, batch_size, objective)
+    return _pretrain(model, arrays, epochs, lr, batch_size, device, stop, seed, objective)
+
+
+def _pretrain(model, arrays: np.ndarray, epochs: int, lr: float, batch_size: int, device: torch.device,
+              stop: threading.Event, seed: int, objective: str) -> Iterator[dict]:
     n, size = len(arrays), arrays.shape[1]
     model.to(device)
     features = model.features

@@ -174,7 +174,7 @@ def test_learning_rate_warms_up_then_decays_to_zero():
     ({"arrays": np.zeros((4, 64, 32), np.float16)}, "square"),
     ({"epochs": 0}, "at least one epoch"),
 ])
-def test_bad_arguments_are_input_errors(kwargs, words):
+def test_bad_arguments_are_input_errors_at_the_call(kwargs, words):
     import torch
 
     from core.errors import InputError
@@ -184,4 +184,4 @@ def test_bad_arguments_are_input_errors(kwargs, words):
                 device=torch.device("cpu"), stop=threading.Event())
     args.update(kwargs)
     with pytest.raises(InputError, match=words):
-        next(pretrain_features(_model(), **args))
+        pretrain_features(_model(), **args)  # before any event: the CLI can report it at once
