@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from pydicom.uid import UID
+
+# (0002,0010) is a UI value: digits and dots, at most 64 characters (PS3.5 9.1).
+_UID_SHAPE = re.compile(r"[0-9.]{1,64}")
 
 # Transfer syntaxes newer than the installed pydicom's UID dictionary; without
 # this table the user would read a bare number instead of a format name.
@@ -29,6 +34,9 @@ def transfer_syntax_name(uid: str | None) -> str:
     if not uid:
         return "an unspecified transfer syntax"
     uid = str(uid).strip()
+    if not _UID_SHAPE.fullmatch(uid):
+        # Never echo a damaged value into a message (control characters, text that is not a UID).
+        return "an invalid transfer syntax (its UID is damaged)"
     if uid in _EXTRA_NAMES:
         return _EXTRA_NAMES[uid]
     name = UID(uid).name

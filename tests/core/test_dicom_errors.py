@@ -223,3 +223,12 @@ def test_damaged_jpeg_2000_that_aborts_gdcm_is_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.strip() in ("decoded", "JPEG2000.dcm: the JPEG 2000 data is truncated or damaged and cannot be decoded")
+
+
+def test_a_damaged_transfer_syntax_uid_is_not_echoed_into_the_message():
+    """Found by the mutation corpus: a flipped byte put a newline into (0002,0010) and into the sentence."""
+    from core.dicom.transfer_syntax import transfer_syntax_name
+
+    assert transfer_syntax_name("1.2\n840.10008.1.2.4.90") == "an invalid transfer syntax (its UID is damaged)"
+    assert transfer_syntax_name("1.2.840.10008.1.2.4.90") == "JPEG 2000 Image Compression (Lossless Only)"
+    assert transfer_syntax_name("1.2.3.4") == "an unknown transfer syntax (1.2.3.4)"
