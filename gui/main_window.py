@@ -127,10 +127,11 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.worklist)
         self.splitter.addWidget(self.study_view)
         self.splitter.addWidget(self.side_panel)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
+        # On a smaller screen the worklist gives up width too, not only the image (1280 px left 320 for it).
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setStretchFactor(2, 0)
-        self.splitter.setSizes([610, 630, 360])
+        self.splitter.setSizes([560, 680, 360])
         outer.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -220,7 +221,8 @@ class MainWindow(QMainWindow):
         self.cursor_label = QLabel("")
         self.model_label = QLabel("Model: loading…")
         self.device_label = QLabel(f"Training device: {self.settings.get('device')}")
-        self.workspace_label = QLabel(f"Workspace: {self.workspace.path}")
+        self.workspace_label = QLabel(f"Workspace: {self.workspace.path.name}")
+        self.workspace_label.setToolTip(str(self.workspace.path))   # the full path; the bar keeps room for messages
         self.reader_label = QLabel(f"Reader: {self.session.author}")
         sb.addWidget(self.saved_label, 1)
         sb.addWidget(self.cursor_label)

@@ -22,6 +22,32 @@ ERROR_COLOUR = "#ef9a9a"      # not a tier colour: an error must never look like
 NOTE_COLOUR = "#ffcc80"
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that always gets the lines its text needs.
+
+    Inside a group box, a wrapped QLabel is laid out for the width it had
+    when its text was set, so a long message was cut off; this one re-asks
+    for its height whenever its text or its width changes.
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(max(self.width(), 50)) if self.text() else 0
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(max(needed, 0))
+
+
 class SidePanel(QWidget):
     label_requested = Signal(str)          # positive | negative | uncertain
     confirm_requested = Signal()
@@ -40,12 +66,12 @@ class SidePanel(QWidget):
         # --- AI prediction
         self.ai_box = QGroupBox("AI prediction")
         ai = QVBoxLayout(self.ai_box)
-        self.prediction_label = QLabel("No model yet")
+        self.prediction_label = WrappedLabel("No model yet")
         self.prediction_label.setObjectName("PredictionLabel")
         self.prediction_label.setWordWrap(True)
         self.prediction_label.setTextFormat(Qt.TextFormat.RichText)
         ai.addWidget(self.prediction_label)
-        self.heatmap_note = QLabel("")      # why a view has no heatmap (e.g. predicted without one)
+        self.heatmap_note = WrappedLabel("")      # why a view has no heatmap (e.g. predicted without one)
         self.heatmap_note.setObjectName("HeatmapNote")
         self.heatmap_note.setWordWrap(True)
         self.heatmap_note.setStyleSheet(f"color: {NOTE_COLOUR};")

@@ -399,6 +399,8 @@ def test_5_heatmaps_written_by_radinet_predict_show_in_the_workstation(make_wind
     from main import main
 
     class CliFake(FakePredictor):
+        scope = "fracture"           # the all-body-parts model (what `radinet predict` prints)
+
         def predict_study(self, images, study_id=None, image_ids=None):
             study = super().predict_study(images, study_id, image_ids)
             for v in study.views:
