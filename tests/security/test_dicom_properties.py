@@ -1,0 +1,171 @@
+"""Property tests over DICOM headers through decode (render's path) and the import probe: every outcome is a
+decoded image or the project's one-sentence error, and nothing allocates beyond a stated cap
+(issue 14, "Keep it proven").
+
+The cap: decoding a file of at most ``MAX_FILE_BYTES`` may trace at most
+``ALLOCATION_CAP`` bytes of Python/numpy memory, whatever its header declares
+(65535 x 65535 pixels, 2**31 frames...): a header that declares more than the
+pixel budget or more than the file holds must be refused before allocating.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from core.errors import RadinetError
+
+MAX_FILE_BYTES = 1 << 20
+ALLOCATION_CAP = 96 << 20
+
+NATIVE = ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"]
+ENCAPSULATED = ["1.2.840.10008.1.2.5", "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
+                "1.2.840.10008.1.2.4.70", "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.90",
+                "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.201"]
+
+dims = st.one_of(st.integers(0, 64), st.sampled_from([255, 256, 4096, 30000, 65535]))
+decimal = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([0.0, -0.0, 1e30, -1e30]))
+
+
+@st.composite
+def headers(draw):
+    ts = draw(st.sampled_from(NATIVE + ENCAPSULATED))
+    bits_allocated = draw(st.sampled_from([1, 8, 12, 16, 32, 64, 0]))
+    h = {
+        "ts": ts,
+        "Rows": draw(dims), "Columns": draw(dims),
+        "BitsAllocated": bits_allocated,
+        "BitsStored": draw(st.integers(0, 66)),
+        "SamplesPerPixel": draw(st.sampled_from([1, 1, 1, 3, 4, 0])),
+        "NumberOfFrames": draw(st.sampled_from([None, "1", "2", "0", "-1", "1000000", "x"])),
+        "PixelRepresentation": draw(st.sampled_from([0, 1, 2])),
+        "PhotometricInterpretation": draw(st.sampled_from(
+            ["MONOCHROME2", "MONOCHROME1", "RGB", "YBR_FULL", "YBR_FULL_422", "PALETTE COLOR", "XYZ"])),
+        "RescaleSlope": draw(st.none() | decimal), "RescaleIntercept": draw(st.none() | decimal),
+        "WindowCenter": draw(st.none() | decimal), "WindowWidth": draw(st.none() | decimal),
+        "lut": draw(st.none() | st.tuples(st.sampled_from(["ModalityLUTSequence", "VOILUTSequence"]),
+                                          st.integers(0, 70000), st.integers(0, 65535), st.sampled_from([0, 8, 16, 17]),
+                                          st.integers(0, 300))),
+        "pixel_bytes": draw(st.integers(0, 4096)),
+        "seed": draw(st.integers(0, 2**32 - 1)),
+    }
+    return h
+
+
+def write(path, h) -> bool:
+    """Write the header with random pixel bytes; False when pydicom itself refuses to write it."""
+    from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import generate_uid
+
+    rng = np.random.default_rng(h["seed"])
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = h["ts"]
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid()
+    ds.PatientID = "PROPTEST"
+    ds.Modality = "CR"
+    for key in ("Rows", "Columns", "BitsAllocated", "BitsStored", "SamplesPerPixel", "PixelRepresentation",
+                "PhotometricInterpretation"):
+        setattr(ds, key, h[key])
+    ds.HighBit = max(0, h["BitsStored"] - 1)
+    for key in ("NumberOfFrames", "RescaleSlope", "RescaleIntercept", "WindowCenter", "WindowWidth"):
+        if h[key] == "x":      # not a number: pydicom will not set it, so patch the bytes after writing
+            setattr(ds, key, "7777")
+        elif h[key] is not None:
+            setattr(ds, key, h[key] if isinstance(h[key], str) else f"{h[key]:.6g}")
+    if h["lut"]:
+        seq, entries, first, bits, n_data = h["lut"]
+        item = Dataset()
+        item.LUTDescriptor = [entries % 65536, first, bits]
+        item.LUTData = rng.integers(0, 65535, n_data, dtype=np.uint16).tobytes()
+        setattr(ds, seq, [item])
+    data = rng.integers(0, 256, h["pixel_bytes"], dtype=np.uint8).tobytes()
+    if h["ts"] in ENCAPSULATED:
+        ds.PixelData = encapsulate([data or b"\xff\xd8\xff\xd9"])
+        ds["PixelData"].VR = "OB"
+    else:
+        ds.PixelData = data + (b"\0" if len(data) % 2 else b"")
+        ds["PixelData"].VR = "OW" if h["BitsAllocated"] > 8 else "OB"
+    try:
+        ds.save_as(path, enforce_file_format=True)
+    except Exception:  # noqa: BLE001 - pydicom refuses some combinations itself; not our input then
+        return False
+    if h["NumberOfFrames"] == "x":
+        path.write_bytes(path.read_bytes().replace(b"7777", b"x   ", 1))
+    return path.stat().st_size <= MAX_FILE_BYTES
+
+
+def _traced(fn):
+    tracemalloc.start()
+    try:
+        result = fn()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(h=headers())
+def test_every_header_decodes_or_is_refused_in_one_sentence_within_the_cap(tmp_path, h):
+    from core.imaging.display import to_display
+    from core.imaging.image import load_image
+    from core.importing.probe import probe_file
+
+    path = tmp_path / "prop.dcm"
+    assume(write(path, h))
+
+    def decode():
+        try:
+            image = load_image(path)
+            to_display(image)
+            return image
+        except RadinetError as err:
+            return err
+
+    outcome, peak = _traced(decode)
+    if isinstance(outcome, RadinetError):
+        text = str(outcome)
+        assert text and "\n" not in text and text.startswith("prop.dcm")
+    else:
+        assert outcome.values.ndim == 2 and outcome.values.dtype == np.float32
+    assert peak < ALLOCATION_CAP, f"{peak / 1e6:.0f} MB traced for {h}"
+
+    probe, peak = _traced(lambda: probe_file(path))
+    assert probe.kind in ("dicom", "rejected")
+    assert probe.kind == "dicom" or (probe.error and "\n" not in probe.error)
+    assert peak < ALLOCATION_CAP
+
+
+@pytest.mark.parametrize("rows, columns, frames", [(65535, 65535, "1"), (30000, 30000, "1000"),
+                                                    (4096, 4096, "2147483647")])
+def test_a_huge_declared_image_is_refused_before_allocating(tmp_path, rows, columns, frames):
+    from core.errors import ImageTooLargeError
+    from core.imaging.image import load_image
+    from core.importing.probe import probe_file
+
+    h = {"ts": "1.2.840.10008.1.2.1", "Rows": rows, "Columns": columns, "BitsAllocated": 16, "BitsStored": 12,
+         "SamplesPerPixel": 1, "NumberOfFrames": frames, "PixelRepresentation": 0,
+         "PhotometricInterpretation": "MONOCHROME2", "RescaleSlope": None, "RescaleIntercept": None,
+         "WindowCenter": None, "WindowWidth": None, "lut": None, "pixel_bytes": 64, "seed": 0}
+    path = tmp_path / "huge.dcm"
+    assert write(path, h)
+
+    def decode():
+        with pytest.raises(ImageTooLargeError):
+            load_image(path)
+
+    _, peak = _traced(decode)
+    assert peak < 20 << 20
+    probe = probe_file(path)
+    assert probe.kind == "rejected" and "megapixel limit" in probe.error
