@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from core.store.changes import ChangeFeed
 from core.store.reading import ReadingSession
 from core.store.worklist import load_rows, next_unread, refresh_row
-from gui.key_guard import KeyGuard, is_text_entry
+from gui.key_guard import KeyGuard
 from gui.settings import Settings
 from gui.viewer.study_view import StudyView
 from gui.widgets.dialogs import RESEARCH_NOTICE, SettingsDialog, show_about
@@ -324,12 +324,13 @@ class MainWindow(QMainWindow):
             return
         if self.worklist.selected_study() != study_id:
             self.worklist.select(study_id, emit=False)
-        if self.side_panel.comment_edit.text().strip() and study_id != self.current_study:
+        if study_id != self.current_study:
             # A draft belongs to the study it was typed for; it never follows the reader to the next one.
-            self._status("Unsaved comment discarded (Enter saves a comment).")
-        self.side_panel.comment_edit.clear()
-        if is_text_entry(QApplication.focusWidget()) and QApplication.focusWidget() is self.side_panel.comment_edit:
-            self.focus_image()
+            if self.side_panel.comment_edit.text().strip():
+                self._status("Unsaved comment discarded (Enter saves a comment).")
+            self.side_panel.comment_edit.clear()
+            if QApplication.focusWidget() is self.side_panel.comment_edit:
+                self.focus_image()
         self.current_study = study_id
         self.current_rows = self.store.images(study_id)
         self.heatmap_user_choice = None
