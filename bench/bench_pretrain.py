@@ -45,7 +45,6 @@ def _held_out(split: str) -> bool:
 def probe(features: np.ndarray, body, fracture, row_of: dict[int, int]) -> dict:
     """Logistic regression on frozen pooled features: body-part accuracy and fracture study AUC."""
     from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.metrics import roc_auc_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -66,8 +65,14 @@ def probe(features: np.ndarray, body, fracture, row_of: dict[int, int]) -> dict:
     p = clf.predict_proba(features[[row_of[s.image_id] for s in te]])[:, 1]
     study_y, study_p = _study_level(te, p)
     return {"body_acc": body_acc, "body_n": body_n,
-            "fracture_auc": float(roc_auc_score(study_y, study_p)), "fracture_studies": len(study_y),
+            "fracture_auc": _auc(study_y, study_p), "fracture_studies": len(study_y),
             "fracture_pos": int(sum(study_y))}
+
+
+def _auc(y: list[int], p: list[float]) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p)) if len(set(y)) == 2 else float("nan")  # one class held out: undefined
 
 
 def _study_level(samples, p: np.ndarray) -> tuple[list[int], list[float]]:
@@ -82,7 +87,6 @@ def finetune_fracture(model, arrays: np.ndarray, fracture, row_of: dict[int, int
     """Short end-to-end fracture fine-tune from the given backbone; study-level AUC on held-out patients."""
     import torch
     import torch.nn.functional as F
-    from sklearn.metrics import roc_auc_score
 
     from trainer.data import augment
 
@@ -112,7 +116,7 @@ def finetune_fracture(model, arrays: np.ndarray, fracture, row_of: dict[int, int
         x_te = torch.from_numpy(arrays[[row_of[s.image_id] for s in te]].astype(np.float32))[:, None]
         p = torch.sigmoid(torch.cat([model(x_te[i:i + 64]) for i in range(0, len(x_te), 64)])[:, 0]).numpy()
     study_y, study_p = _study_level(te, p)
-    return float(roc_auc_score(study_y, study_p))
+    return _auc(study_y, study_p)
 
 
 def main() -> None:
@@ -131,6 +135,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--model-seed", type=int, default=0)
     p.add_argument("--no-baseline", action="store_true", help="skip the random-init row (when run in parallel parts)")
+    p.add_argument("--probe-every-epoch", action="store_true",
+                   help="also probe after each earlier epoch (a copy, BatchNorm re-estimated; mid-schedule)")
     a = p.parse_args()
     # scikit-learn's notices about future defaults: the probe sets what it relies on.
     warnings.filterwarnings("ignore", category=FutureWarning, module="sklearn")
@@ -186,14 +192,21 @@ def main() -> None:
                 torch.manual_seed(a.model_seed)
                 model = build_model(a.architecture, 1)
                 t = time.perf_counter()
-                last = None
+                last, probing = None, 0.0  # probe time is not pretraining time
                 for event in pretrain_features(model, pretrain_arrays, epochs=epochs, lr=lr, batch_size=a.batch,
                                                device=device, stop=threading.Event(), seed=a.model_seed,
                                                objective=objective):
                     if event["kind"] == "epoch":
                         last = event["loss"]
                         print(f"  {objective} epoch {event['epoch']}/{epochs} loss {last:.4f}", file=sys.stderr)
-                report(objective, epochs, lr, time.perf_counter() - t, model, round(last, 4))
+                        if a.probe_every_epoch and event["epoch"] < epochs:
+                            p0 = time.perf_counter()
+                            snapshot = copy.deepcopy(model)
+                            recalibrate_batchnorm(snapshot, pretrain_arrays, a.batch, device)
+                            report(objective, f"{event['epoch']}/{epochs}", lr, p0 - t - probing, snapshot,
+                                   round(last, 4))
+                            probing += time.perf_counter() - p0
+                report(objective, epochs, lr, time.perf_counter() - t - probing, model, round(last, 4))
     print(json.dumps({"images": len(body.samples), "pretrain_images": len(pretrain_rows), "size": a.size,
                       "architecture": a.architecture, "rows": rows}))
 

@@ -23,6 +23,11 @@ the end the BatchNorm running statistics are re-estimated on clean images (a
 forward pass without gradients), so the frozen features, a linear probe and the
 supervised warm-up with a frozen backbone all see the statistics of real input.
 
+Which images: any, labelled or not; but images of validation and test patients
+are better left out (they carry no labels here, yet pretraining on them would
+make the held-out figures of every later stage slightly optimistic).
+``bench/bench_pretrain.py`` pretrains on the training-split patients only.
+
 Importing this module imports torch.
 """
 
