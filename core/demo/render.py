@@ -1,11 +1,14 @@
 """Render one synthetic radiograph: anatomy -> attenuation -> detector values.
 
 Attenuation (Beer-Lambert, in the log domain a CR/DX detector records) is the
-sum of soft tissue and bone path lengths times their attenuation; the
-detector adds unsharpness (Gaussian blur) and quantum noise whose standard
-deviation grows where fewer photons arrive (behind bone), then maps the
-signal to stored values of ``bits_stored`` bits, inverted for MONOCHROME1.
-Everything is vectorised over the pixels of each bone's bounding box.
+sum of soft tissue and bone path lengths times their attenuation, bone with a
+trabecular texture in its cancellous parts (:mod:`core.demo.texture`); the
+reader's image processing compresses the range and enhances detail as real
+CR/DX readers do; the detector adds unsharpness (Gaussian blur), collimation,
+the side marker and quantum noise whose standard deviation grows where fewer
+photons arrive (behind bone), then maps the signal to stored values of
+``bits_stored`` bits, inverted for MONOCHROME1. Everything is vectorised over
+the pixels of each bone's bounding box.
 """
 
 from __future__ import annotations

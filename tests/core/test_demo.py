@@ -255,3 +255,87 @@ def test_side_marker_and_photometric_inversion():
     assert abs((c1 + c2) - top) < 0.06 * top and w1 == pytest.approx(w2)
     other_side = render_view(replace(view, side="L" if view.side == "R" else "R"))[0]
     assert not np.array_equal(other_side, m2)
+
+
+# ------------------------------------------------- radiographic appearance
+def _fine_detail(image: np.ndarray) -> np.ndarray:
+    """What is left after removing everything broader than a few pixels."""
+    import cv2
+
+    return image - cv2.GaussianBlur(image, (0, 0), 3.0)
+
+
+def test_bone_ends_carry_trabecular_texture_and_shafts_stay_smooth(monkeypatch):
+    """Cancellous bone ends show a strut texture; the shaft's fatty marrow does not; without
+    the texture the same end is smooth (so the texture is what the test sees)."""
+    from core.demo import render
+
+    plan = _first(lambda p: p.body_part == "wrist" and not p.fracture and p.age >= 16)
+    view = replace(plan.views[0], angle_deg=0.0, shift=(0.0, 0.0), zoom=1.0, processing=None)
+    anatomy, fov = render.anatomy_for(view.body_part, view.view, view.age)
+    radius = next(b for b in anatomy.bones if b.key == "radius")
+    canvas = render._Canvas(view, fov)
+    x_end, y_end = canvas.to_pixel((radius.p1[0], radius.p1[1] + 0.8 * radius.radius))    # inside the distal end
+    x_mid, y_mid = canvas.to_pixel((radius.p1[0], radius.p1[1] + 4 * radius.radius))      # shaft, towards p0
+    r = int(0.5 * radius.radius * canvas.scale)
+
+    def roughness(image, x, y):
+        return float(_fine_detail(image)[int(y) - r:int(y) + r, int(x) - r:int(x) + r].std())
+
+    textured = attenuation(view)
+    monkeypatch.setattr(render, "sample_texture", lambda along, *a, **k: np.zeros_like(along))
+    smooth = attenuation(view)
+    assert roughness(textured, x_end, y_end) > 3 * roughness(smooth, x_end, y_end)
+    assert roughness(textured, x_end, y_end) > 2 * roughness(textured, x_mid, y_mid)
+
+
+def test_parts_of_one_bone_merge_instead_of_adding_up():
+    from core.demo import render
+    from core.demo.anatomy import Bone
+
+    view = PLANS[0].views[0]
+    _, fov = render.anatomy_for(view.body_part, view.view, view.age)
+    canvas = render._Canvas(view, fov, step=2)
+    a = Bone("a", (0.0, fov.center[1] - 0.05), (0.0, fov.center[1] + 0.05), 0.03, group="one")
+    b = Bone("b", (-0.02, fov.center[1]), (0.05, fov.center[1]), 0.03, group="one")
+    merged = np.zeros((canvas.h, canvas.w), np.float32)
+    render._bones_into(canvas, merged, [a, b], child=False, texel=0.001)
+    summed = np.zeros_like(merged)
+    render._bones_into(canvas, summed, [replace(a, group=""), replace(b, group="")], child=False, texel=0.001)
+    parts = []
+    for bone in (a, b):
+        alone = np.zeros_like(merged)
+        render._bones_into(canvas, alone, [bone], child=False, texel=0.001)
+        parts.append(alone)
+    assert summed.max() > 1.3 * merged.max()                      # the overlap no longer doubles
+    np.testing.assert_allclose(merged, np.maximum(*parts), atol=1e-6)   # a union of the parts
+
+
+def test_reader_processing_sharpens_detail_and_keeps_the_fracture_local():
+    from core.demo.render import processed_attenuation
+
+    plan = _first(lambda p: p.difficulty == "easy" and all(p.visible_in))
+    view = plan.views[0]
+    raw = attenuation(view)
+    processed = processed_attenuation(view)
+    np.testing.assert_array_equal(processed_attenuation(replace(view, processing=None)), raw)
+    gain = view.processing[0]
+    assert _fine_detail(processed).std() > (1 + 0.8 * gain) * _fine_detail(raw).std()
+    changed = processed_attenuation(view, True) != processed_attenuation(view, False)
+    ys, xs = np.nonzero(changed)
+    assert (ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1) < 0.3 * changed.size
+
+
+def test_childrens_incomplete_fractures_buckle_outwards():
+    plans = plan_studies(1500, 0)
+    buckles = [p for p in plans if p.fracture and p.views[0].fracture is not None
+               and p.views[0].fracture.line.buckle > 0]
+    assert buckles and all(p.age < 16 and p.views[0].fracture.line.incomplete for p in buckles)
+    assert not any(p.age >= 16 for p in buckles)
+    view = max(buckles, key=lambda p: p.severity).views[0]
+    flat = replace(view, fracture=replace(view.fracture, swelling=0.0,
+                                          line=replace(view.fracture.line, buckle=0.0)))
+    bulged = replace(flat, fracture=replace(flat.fracture, line=replace(flat.fracture.line, buckle=1.0)))
+    gained = attenuation(bulged) - attenuation(flat)
+    # The cortex bulges: bone appears where the straight cortex had none (positive change).
+    assert gained.max() > 0.1
