@@ -53,8 +53,14 @@ def main() -> None:
     from trainer.splits import split_of
 
     ws = bench_workspace(a.workspace, a.studies, seed=5)
+    from core.demo.anatomy import BODY_PARTS
+
+    # The same fresh studies bench_table2 judges on (wrist: seed 1006; all parts: seed 1007).
+    everything = a.body_part == "all"
     fresh = Workspace.open(os.path.join(str(ws.path), "experiments", f"fresh-{a.body_part}-{a.fresh_studies}"))
-    build_demo_workspace(fresh, n_studies=a.fresh_studies, seed=1006, body_parts=(a.body_part,))
+    build_demo_workspace(fresh, n_studies=a.fresh_studies, seed=1007 if everything else 1006,
+                         body_parts=BODY_PARTS if everything else (a.body_part,))
+    only = None if everything else a.body_part
     common = dict(image_size=a.size, resume=False)
     with ws.connect() as store:
         champion, _ = registry.champion_for(store, "fracture", a.body_part)
@@ -72,14 +78,14 @@ def main() -> None:
             champion, _ = registry.champion_for(store, "fracture", a.body_part)
     model_id = champion["id"]
     curve = [{"round": 0, "corrections": 0, "model_id": model_id, "refresh_seconds": None,
-              "fresh": judged(predict_fresh(ws, model_id, fresh, a.body_part))}]
+              "fresh": judged(predict_fresh(ws, model_id, fresh, only))}]
     print(f"round 0: {model_id}: fresh AUC {curve[0]['fresh']['auc']:.3f} {curve[0]['fresh']['auc_ci']}", flush=True)
     truth = ground_truth(ws)
     with ws.connect() as store:
         labels = store.current_labels("fracture")
         hidden = [s for s in store.studies()
                   if s["id"] not in labels and split_of(s["patient_key"]) == "train"
-                  and truth.get(s["study_uid"], {}).get("body_part") == a.body_part]
+                  and (everything or truth.get(s["study_uid"], {}).get("body_part") == a.body_part)]
     revealed = 0
     for r in range(1, a.rounds + 1):
         batch = hidden[(r - 1) * a.per_round:r * a.per_round]
@@ -94,7 +100,7 @@ def main() -> None:
         t0 = time.perf_counter()
         result = _train(TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, **common), ws)
         seconds = time.perf_counter() - t0
-        f = judged(predict_fresh(ws, result["model_id"], fresh, a.body_part))
+        f = judged(predict_fresh(ws, result["model_id"], fresh, only))
         curve.append({"round": r, "corrections": revealed, "model_id": result["model_id"], "refresh_seconds": seconds,
                       "published": result["promoted"], "fresh": f})
         print(f"round {r}: +{len(batch)} corrections ({revealed} in all), refresh {seconds:.0f} s: fresh AUC "

@@ -63,7 +63,14 @@ def pick_device(name: str) -> torch.device:
 
 
 def resolve_init(store, config: TrainConfig) -> str:
-    """--init auto follows the chain: pretrain -> body part (RadiNet) -> target -> fast refresh."""
+    """--init auto follows the chain: pretrain -> body part (RadiNet) -> target -> fast refresh.
+
+    Each stage starts from the published model of the stage before it; when a
+    stage's models are all still candidates (a small validation split cannot
+    pass the promotion rule), from its newest candidate, so the fracture model
+    never starts from random weights while a RadiNet exists. A fast refresh
+    refreshes what predicts today, so it takes published models only.
+    """
     if config.init != "auto":
         return config.init
     order = {"pretrain": [],
@@ -74,6 +81,9 @@ def resolve_init(store, config: TrainConfig) -> str:
         cid = registry.champion_id(store, registry.scope(task, part))
         if cid:
             return f"model:{cid}"
+        newest = registry.latest(store, registry.scope(task, part)) if config.stage != "fast-refresh" else None
+        if newest is not None:
+            return f"model:{newest['id']}"
     if config.stage == "fast-refresh":
         raise InputError("A fast refresh needs a published fracture model; train one first (radinet train --stage target).")
     return "random"

@@ -41,6 +41,12 @@ def scope(task: str, body_part: str | None = ALL_PARTS) -> str:
     return task if part == ALL_PARTS else f"{task}:{part}"
 
 
+def latest(store, task_scope: str):
+    """The newest registered model of a task scope, published or not, or None."""
+    return store.execute("SELECT * FROM models WHERE task = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                         (task_scope,)).fetchone()
+
+
 def champion_for(store, task: str, body_part: str | None):
     """(published model row or None, scope used): the body part's own model, else the all-parts one."""
     specific = scope(task, body_part)

@@ -41,3 +41,28 @@ def test_body_part_model_is_preferred_and_all_parts_is_the_fallback(tmp_path):
         listed = {m["model_id"]: m for m in registry.list_models(store)}
         assert listed["wrist-1"]["published"] and listed["all-1"]["published"]
         assert listed["wrist-1"]["body_part"] == "wrist"
+
+
+def test_auto_init_follows_the_chain_and_never_skips_an_existing_radinet(tmp_path):
+    """--init auto: target starts from the published RadiNet, else from the newest RadiNet candidate."""
+    from trainer.config import TrainConfig
+    from trainer.fit import resolve_init
+
+    ws = Workspace.open(tmp_path / "ws")
+    with ws.connect() as store:
+        assert resolve_init(store, TrainConfig(stage="target")) == "random"
+        _register(store, "pre-1", "pretrain", "all")
+        registry.promote(store, "pre-1", "test", "tester")
+        assert resolve_init(store, TrainConfig(stage="body-part")) == "model:pre-1"
+        assert resolve_init(store, TrainConfig(stage="target")) == "model:pre-1"
+        _register(store, "radinet-1", "body_part", "all")  # a candidate only
+        assert resolve_init(store, TrainConfig(stage="target")) == "model:radinet-1"
+        _register(store, "radinet-2", "body_part", "all")
+        registry.promote(store, "radinet-1", "test", "tester")
+        assert resolve_init(store, TrainConfig(stage="target", body_part="wrist")) == "model:radinet-1"
+        with pytest.raises(Exception, match="fast refresh needs a published fracture model"):
+            resolve_init(store, TrainConfig(stage="fast-refresh"))
+        _register(store, "fx-all", "fracture", "all")
+        registry.promote(store, "fx-all", "test", "tester")
+        assert resolve_init(store, TrainConfig(stage="fast-refresh", body_part="wrist")) == "model:fx-all"
+        assert resolve_init(store, TrainConfig(stage="target", init="random")) == "random"
