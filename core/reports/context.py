@@ -5,19 +5,22 @@ or another finding ("effusion", "derrame") the report says whether it is
 negated, uncertain, historical (old, healed), post-operative or hypothetical
 ("rule out fracture") -- or none of these: affirmed.
 
-Built on negspacy's NegEx component (``negspacy.negation.Negex``) running on a
-blank spaCy pipeline, no model download: one Negex instance per context class,
-each with its own trigger lists from ``resources/phrases/<lang>_<kind>.txt``
-and its own span extension. negspacy does the phrase matching, the pseudo
-triggers, and the scope, which ends at the sentence boundary and at
-termination phrases ("but", "however", "pero", "sin embargo"). Our subclass
-adds two things NegEx has and negspacy lacks: where trigger phrases of
-different classes overlap the longest wins ("no se descarta" is uncertainty,
-not the negation "no"; "cannot be excluded" is not the negation "excluded"),
-and a termination phrase inside a trigger does not cut it ("no se observa"
-holds "se observa"). A class's scope also ends where another class's trigger
-starts ("no displaced fracture, possible nondisplaced fracture": the second
-mention is uncertain, not negated).
+Built on negspacy's NegEx component (``negspacy.negation.Negex``) on a blank
+spaCy pipeline, no model download: one Negex instance per context class, each
+with its own trigger lists from ``resources/phrases/<lang>_<kind>.txt`` and
+its own span extension. negspacy decides the scope: a pre-trigger governs the
+mentions after it, a post-trigger those before it, within a clause that ends
+at the sentence boundary or a termination phrase ("but", "however", "pero",
+"sin embargo"). What our subclass adds, by hand because negspacy treats each
+class alone: all classes' phrases are matched in ONE spaCy PhraseMatcher pass
+and overlaps are resolved across classes, the longest phrase winning as in
+NegEx ("no se descarta" is uncertainty, not the negation "no"; "cannot be
+excluded" is not the negation "excluded"); a termination phrase inside a
+longer trigger does not cut it ("no se observa" holds "se observa"); and a
+class's scope also ends where another class's pre-trigger starts ("no
+displaced fracture, possible nondisplaced fracture": the second mention is
+uncertain, not negated). A phrase in both a _pre and a _post list governs
+both ways ("consolidada").
 
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from core.reports.cleaning import split_sentences
 from core.reports.normalise import LANGUAGES, normalise_words
 from core.reports.phrases import TARGET_CATEGORIES, read_phrases
+from core.reports.spacy_import import import_spacy
 
 # Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
 CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "healed",
@@ -153,6 +157,7 @@ def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, lis
 
 
 def _make_context_component():
+    import_spacy()
     from negspacy.negation import Negex
 
     class ContextNegex(Negex):
@@ -207,7 +212,7 @@ class _Pipeline:
 def pipeline(language: str) -> _Pipeline:
     """The blank spaCy pipeline of one language: one PhraseMatcher for targets and
     triggers, one ContextNegex per context class."""
-    import spacy
+    spacy = import_spacy()
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Span
 
@@ -254,11 +259,12 @@ def sentence_context(words: tuple[str, ...], language: str):
     sentences ("No acute fracture.") thousands of times. Sentences without a
     target word skip the pipeline altogether.
     """
+    if not _target_first_words(language).intersection(words):
+        return (), ()
+    import_spacy()
     from spacy.tokens import Doc, Span
     from spacy.util import filter_spans
 
-    if not _target_first_words(language).intersection(words):
-        return (), ()
     pipe = pipeline(language)
     doc = Doc(pipe.nlp.vocab, words=list(words))
     doc.user_data["sentence_starts"] = [0]

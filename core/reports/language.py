@@ -23,6 +23,9 @@ AUTO = "auto"
 
 @functools.lru_cache(maxsize=1)
 def _exclusive_stop_words() -> tuple[frozenset[str], frozenset[str]]:
+    from core.reports.spacy_import import import_spacy
+
+    import_spacy()
     from spacy.lang.en.stop_words import STOP_WORDS as EN
     from spacy.lang.es.stop_words import STOP_WORDS as ES
 

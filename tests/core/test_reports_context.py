@@ -156,3 +156,15 @@ def test_spanish_normalisation_meets_raw_and_stemmed_text():
 ])
 def test_language_detection(text, language):
     assert detect_language(text) == language
+
+
+def test_report_analysis_does_not_import_torch():
+    """thinc imports torch when installed; `radinet reports` must not pay for it (core.reports.spacy_import)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from core.reports.context import analyse; analyse('No fracture.', 'en'); "
+            "from core.reports.language import detect_language; detect_language('Sin fracturas.'); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
