@@ -58,7 +58,12 @@ class TrainingThread(QThread):
         messages, stop = ctx.Queue(), ctx.Event()
         child = ctx.Process(target=run_training, name="radinet-training", daemon=True,
                             args=(self.train_fn, self.config_fields, str(self.workspace.path), messages, stop))
-        child.start()
+        try:
+            child.start()
+        except (OSError, RuntimeError) as err:   # no process could be made: say so instead of dying silently
+            self.failed.emit(f"The training process could not be started ({err.__class__.__name__}: "
+                             f"{str(err).strip().splitlines()[0]}).")
+            return
         ended = False
         try:
             while not ended:
