@@ -11,15 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from core.inference.predictor import probabilities  # noqa: F401 - one sigmoid/softmax for trainer and predictor
 from trainer.losses import LossSpec, pooled_logits, weighted_loss
 from trainer.run_data import SplitData
-
-
-def probabilities(logits: np.ndarray) -> np.ndarray:
-    if logits.shape[1] == 1:
-        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
 
 
 @torch.no_grad()

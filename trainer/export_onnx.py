@@ -14,18 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core.inference.predictor import probabilities  # noqa: F401 - re-exported for older imports
+
 PROBABILITY_TOLERANCE = 1e-4
 CAM_CORRELATION_MIN = 0.99
 OPSET = 17
-
-
-def probabilities(logits: np.ndarray) -> np.ndarray:
-    """Sigmoid for one output (binary task), softmax for several."""
-    logits = np.asarray(logits, dtype=np.float64)
-    if logits.shape[1] == 1:
-        return 1.0 / (1.0 + np.exp(-logits))
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
 
 
 def onnx_bytes(model, size: int) -> bytes:

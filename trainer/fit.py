@@ -278,7 +278,9 @@ class Run:
         self.key = run_key(c, self.data.split_hash, len(train))
         start_epoch = self.try_resume()
         if start_epoch:
-            yield self.ev("log", epoch=start_epoch, message=f"resumed an interrupted run after epoch {start_epoch}")
+            # The workstation's dock recognises this prefix ("resumed after epoch") and offers a fresh start.
+            yield self.ev("log", epoch=start_epoch, message=f"resumed after epoch {start_epoch} (an interrupted run "
+                                                            f"with the same settings; --no-resume starts afresh)")
         # A learnt backbone is protected from a random head for the warm-up; a random one has nothing to protect.
         warmup = 0 if (self.fast or self.init == "random") else min(c.warmup_epochs, c.epochs - 1)
         module, module_frozen = None, None

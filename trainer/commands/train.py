@@ -99,21 +99,26 @@ def print_event(event, stream=sys.stderr) -> None:
 
 
 def _train_once(config, ws, rank: int) -> dict | None:
+    import contextlib
     import threading
 
+    from core.store.activity import training_marker
     from trainer.loop import train
 
     stop = threading.Event()
     result = None
-    try:
-        for event in train(config, ws, stop):
-            if rank == 0:
-                print_event(event)
-            if event.kind == "done":
-                result = event.result
-    except KeyboardInterrupt:
-        stop.set()
-        raise
+    # The workstation sees that a training run is going on (and does not start a second one).
+    marker = training_marker(ws.path, config.stage, "command line") if rank == 0 else contextlib.nullcontext()
+    with marker:
+        try:
+            for event in train(config, ws, stop):
+                if rank == 0:
+                    print_event(event)
+                if event.kind == "done":
+                    result = event.result
+        except KeyboardInterrupt:
+            stop.set()
+            raise
     return result
 
 
