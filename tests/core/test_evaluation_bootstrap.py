@@ -24,7 +24,7 @@ def _data(n: int, seed: int = 0, signal: float = 0.35):
 
 def test_vectorised_figures_equal_sklearn_on_the_same_resamples():
     y, p = _data(150, seed=3)
-    counts = resample_counts(y, 40, np.random.default_rng(0))
+    counts = resample_counts(y, 20, np.random.default_rng(0))
     figures = weighted_binary_figures(y, p, counts, threshold=0.5)
     for row in range(len(counts)):
         idx = np.repeat(np.arange(len(y)), counts[row])  # the resample written out
@@ -40,7 +40,7 @@ def test_vectorised_multiclass_figures_equal_sklearn():
     y = rng.integers(0, 4, 120)
     probs = rng.random((120, 4))
     probs[np.arange(120), y] += 0.4
-    counts = resample_counts(y, 20, np.random.default_rng(1))
+    counts = resample_counts(y, 12, np.random.default_rng(1))
     figures = weighted_multiclass_figures(y, probs, counts)
     for row in range(len(counts)):
         idx = np.repeat(np.arange(len(y)), counts[row])
@@ -161,7 +161,7 @@ labelled = st.integers(min_value=4, max_value=60).flatmap(
                         st.lists(st.floats(0, 1, allow_nan=False), min_size=n, max_size=n)))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(labelled)
 def test_property_paired_difference_is_antisymmetric(data):
     y, a, b = (np.array(v) for v in data)
@@ -172,7 +172,7 @@ def test_property_paired_difference_is_antisymmetric(data):
     assert ab["lo"] <= ab["hi"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(labelled)
 def test_property_auc_and_its_ci_depend_only_on_the_ranking(data):
     y, p, _ = (np.array(v) for v in data)

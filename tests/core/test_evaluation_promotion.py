@@ -104,7 +104,7 @@ def test_mismatched_predictions_are_refused():
         decide(np.array([0, 1]), np.array([0.2, 0.8]), np.array([[0.2, 0.8]]))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(0, 45), st.integers(0, 45), st.integers(0, 10_000))
 def test_property_never_promoted_below_the_floor(n_pos, n_neg, seed):
     y, p = _split(n_pos, n_neg, signal=0.9, seed=seed)
