@@ -29,9 +29,10 @@ from sklearn.feature_extraction.text import CountVectorizer
 from core.reports.context import ReportAnalysis, analyse
 
 NGRAM_RANGE = (1, 3)
-# Mention features are repeated so that L2 regularisation, which shrinks each
-# weight towards 0, does not drown a dozen context columns among 10^5 n-grams.
-# 3 was chosen on synthetic reports (bench/bench_reports.py); 1 leaves them nearly unused.
+# Mention features are counted 3 times so that L2 regularisation, which shrinks
+# each weight towards 0, lets a dozen context columns weigh against 10^5 n-grams
+# (the same as a 3x larger feature scale). 3 is a judgement, NOT tuned: compare
+# 1 and 3 with bench/bench_reports.py before changing it.
 MENTION_REPEAT = 3
 
 
