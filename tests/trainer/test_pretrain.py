@@ -49,7 +49,8 @@ def pretrained(demo_arrays):
     model = _model()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     events = list(pretrain_features(model, arrays, epochs=EPOCHS, lr=2e-3, batch_size=16,
-                                    device=torch.device("cpu"), stop=threading.Event(), seed=0))
+                                    device=torch.device("cpu"), stop=threading.Event(), seed=0,
+                                    objective="masked"))
     return model, before, events
 
 
