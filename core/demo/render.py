@@ -279,7 +279,7 @@ def _film(plan: ViewPlan, with_fracture: bool, processed: bool) -> np.ndarray:
         _tube_into(coarse, soft, replace(b, density=b.density * 2.2))
     base = soft * (cm * np.float32(MU_SOFT))
     base += bone_map * (cm * np.float32(MU_BONE))
-    detail, broad = 1.0, 1.0
+    detail, broad, scale = 1.0, 1.0, 0.0
     if processed and plan.processing is not None:
         gain, compression, scale = plan.processing
         base = cv2.addWeighted(base, 1 + gain, reader_background(base, scale), -(gain + compression), 0.0)
@@ -295,17 +295,44 @@ def _film(plan: ViewPlan, with_fracture: bool, processed: bool) -> np.ndarray:
         fine = _Canvas(plan, fov)
         broken = [b for b in anatomy.bones if b.key == plan.fracture.bone]
         line = replace(plan.fracture.line, width=plan.fracture.line.width / fine.scale)
+        change = np.zeros((fine.h, fine.w), np.float32)
         for bone in broken:
             # How far a shifted or angulated distal fragment can stray from the intact bone.
             stray = (line.shift + 1.0) * bone.radius + \
                 (1 - line.t) * bone.length * math.sin(math.radians(abs(line.angulation_deg)))
-            intact = np.zeros((fine.h, fine.w), np.float32)
+            fractured = np.zeros_like(change)
+            _tube_into(fine, fractured, bone, child=child, fracture=line, extra_margin=stray, texel=texel)
+            intact = np.zeros_like(change)
             _tube_into(fine, intact, bone, child=child, extra_margin=stray, texel=texel)
-            broken_map = np.zeros_like(intact)
-            _tube_into(fine, broken_map, bone, child=child, fracture=line, extra_margin=stray, texel=texel)
-            broken_map -= intact
-            total += broken_map * (cm * np.float32(MU_BONE * detail))
+            siblings = [b for b in anatomy.bones if bone.group and b.group == bone.group and b is not bone]
+            if siblings:
+                # The film holds the union of the bone's parts: fracture that union, or the
+                # place a displaced fragment left would lose the overlapping parts too.
+                others = np.zeros_like(change)
+                for sibling in siblings:
+                    _tube_into(fine, others, sibling, child=child, texel=texel, combine="max")
+                np.maximum(fractured, others, out=fractured)
+                np.maximum(intact, others, out=intact)
+            fractured -= intact
+            change += fractured
+        change *= cm * np.float32(MU_BONE)
+        total += change * np.float32(detail)
+        if detail != 1.0:
+            # The processing's background also follows bone that moved, or the place a
+            # displaced fragment left would keep the intact bone's background (a dark halo).
+            # Zero beyond the Gaussian's reach, so the change stays around the fracture.
+            total -= _upsampled_background(change, scale) * np.float32(detail - broad)
     return total
+
+
+def _upsampled_background(change: np.ndarray, scale: float) -> np.ndarray:
+    """``reader_background`` of a full-size map (the same Gaussian, at a quarter of the size)."""
+    h, w = change.shape
+    small = cv2.resize(change, (max(w // 4, 1), max(h // 4, 1)), interpolation=cv2.INTER_AREA)
+    sigma = max(h, w) * scale / 4
+    reach = 2 * int(math.ceil(2.5 * sigma)) + 1   # kernel cut at 2.5 sigma: keeps the change near the fracture
+    small = cv2.GaussianBlur(small, (reach, reach), sigma)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _add_marker(plan: ViewPlan, signal: np.ndarray) -> None:
