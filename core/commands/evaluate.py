@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.commands.common import ProgressPrinter, add_json_argument, add_workspace_argument, emit, open_workspace
 
-HELP = "measure a fracture model on labelled studies: AUC, accuracy, sensitivity, ... with 95 % CIs"
+HELP = "measure a fracture model on labelled studies: AUC, accuracy, sensitivity, ... with 95 %% CIs"
 
 
 def add_arguments(parser) -> None:
