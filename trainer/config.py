@@ -52,7 +52,7 @@ class TrainConfig:
     promotion_margin: float = -0.02
     bootstrap_resamples: int = 1000
     # pretrain stage
-    pretrain_objective: str = "masked"
+    pretrain_objective: str = "autoencoder"  # trainer.pretrain.DEFAULT_OBJECTIVE; objectives within noise (issue 11 note)
 
 
 @dataclass
