@@ -162,6 +162,11 @@ class Run:
             torch.set_num_threads(c.threads or max(1, (os.cpu_count() or 1) // self.world))
             torch.set_flush_denormal(True)  # denormal floats late in training are very slow on x86 CPUs
         torch.manual_seed(c.seed)
+        if self.rank == 0:
+            # Model files a killed publish left behind (unregistered, older than this run) are removed.
+            from core.store.model_gc import startup_check
+
+            startup_check(self.ws)
         self.store = self.ws.connect()
         try:
             self.data: RunData = yield from prepare(self.ws, self.store, c, self.stop, self.ev, Stopped())

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
 
 import numpy as np
@@ -161,3 +162,28 @@ def test_default_learning_rate_depends_on_the_initialisation():
     from trainer.config import default_lr
 
     assert default_lr("random", "target") > default_lr("model:x", "target") > default_lr("imagenet:/w.pth", "target")
+
+
+def test_an_image_that_cannot_be_decoded_is_skipped_and_counted(tmp_path):
+    """Issue 14 item 1 (training side): one damaged file no longer stops training; the reason names no file."""
+    from core.store.workspace import Workspace
+    from tests.trainer.synthetic import build_synthetic_workspace
+    from trainer.config import TrainConfig
+    from trainer.loop import train
+
+    ws = Workspace.open(tmp_path / "ws")
+    build_synthetic_workspace(ws, n_studies=24, seed=3, views=1)
+    from trainer.splits import split_of
+
+    with ws.connect() as store:
+        train_studies = {s["id"] for s in store.studies() if split_of(s["patient_key"]) == "train"}
+        victim = next(i["source_path"] for i in store.images() if i["study_id"] in train_studies)
+    with open(victim, "r+b") as fh:
+        fh.truncate(40)  # a PNG cut short
+    config = TrainConfig(stage="target", init="random", image_size=32, epochs=1, batch_size=4, promote=False,
+                         export_onnx=False, crop="border", min_val_studies_per_class=1, bootstrap_resamples=50)
+    events = list(train(config, ws, threading.Event()))
+    result = events[-1].result
+    assert result["model_id"] and result["skipped_images"] == 1
+    logs = [e.message for e in events if e.kind == "log" and "skipped" in e.message]
+    assert logs and os.path.basename(victim) not in logs[0] and str(tmp_path) not in logs[0]
