@@ -41,8 +41,10 @@ def test_evaluate_json_has_exact_keys_and_same_folds_baseline(tmp_path, capsys):
     assert code == 0
     result = json.loads(out)
     keys = {"n", "positives", "accuracy", "precision", "recall", "f1", "auc", "confusion"}
-    assert set(result) == keys | {"baseline"}
-    assert set(result["baseline"]) == keys
+    # Issue 13 added CIs, the languages, per-fold thresholds, the target precision and the confident errors.
+    assert set(result) == keys | {"baseline", "ci", "languages", "thresholds", "target_precision",
+                                  "confident_errors"}
+    assert keys <= set(result["baseline"])
     assert result["n"] == result["baseline"]["n"] == 150
     (tn, fp), (fn, tp) = result["confusion"]
     assert tn + fp + fn + tp == 150 and fn + tp == result["positives"]
@@ -137,7 +139,7 @@ def test_unknown_language_is_refused(tmp_path, capsys):
     path = write_reports(tmp_path / "r.csv", n=20)
     code, _, err = run_cli(capsys, "evaluate", "--csv", str(path), "--text-column", "report",
                            "--label-column", "fracture", "--languages", "xx")
-    assert_one_line_error(code, err, "no negation phrase lists for xx", "en")
+    assert_one_line_error(code, err, "the language 'xx' is not one RadiNet Studio reads reports in", "en, es")
 
 
 def test_reports_command_never_imports_torch_or_qt(tmp_path):
