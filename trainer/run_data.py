@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.errors import DiskFullError, InputError
+from core.errors import InputError
 from trainer.config import TASK_OF_STAGE, TrainConfig
-from trainer.data import Sample, collect, model_ready_arrays
+from trainer.data import Sample, collect, model_ready_arrays_checked
 
 CHUNK = 32
 
@@ -72,40 +72,12 @@ def preprocessing_of(config: TrainConfig) -> dict:
 
 
 def _arrays(workspace, samples: list[Sample], prep: dict, skipped: list[dict]) -> tuple[np.ndarray, list[int]]:
-    """Arrays of the samples that decode, and their indices; a failing chunk is retried image by image."""
-    kw = dict(crop=prep["crop"], denoise=prep["denoise"])
-    try:
-        return model_ready_arrays(workspace, samples, prep["size"], prep["clahe"], **kw), list(range(len(samples)))
-    except (InterruptedError, MemoryError, DiskFullError):
-        raise  # a full disk or a stop is not a damaged image
-    except Exception:  # noqa: BLE001 - one damaged image must not stop the chunk: retry one by one
-        pass
-    kept, parts = [], []
-    for i, sample in enumerate(samples):
-        try:
-            parts.append(model_ready_arrays(workspace, [sample], prep["size"], prep["clahe"], **kw))
-            kept.append(i)
-        except (InterruptedError, MemoryError, DiskFullError):
-            raise
-        except OSError as err:
-            if getattr(err, "errno", None) == 28:  # ENOSPC: the disk is full, not the image damaged
-                raise
-            skipped.append({"image_id": sample.image_id, "reason": _reason(err, sample.source_path)})
-        except Exception as err:  # noqa: BLE001 - decoding errors of any kind skip this image only
-            skipped.append({"image_id": sample.image_id, "reason": _reason(err, sample.source_path)})
-    size = prep["size"]
-    return (np.concatenate(parts) if parts else np.zeros((0, size, size), np.float16)), kept
-
-
-def _reason(err: Exception, source_path: str) -> str:
-    """The error's first line without the file's path or name (file names can carry patient names)."""
-    import os
-
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    for name in (source_path, os.path.basename(source_path)):
-        if name:
-            text = text.replace(name, "image file")
-    return text[:300]
+    """Arrays of the samples that decode and their indices; the others are added to ``skipped`` with
+    their reason (trainer.data.model_ready_arrays_checked: no file names, a full disk still stops)."""
+    arrays, kept, failed = model_ready_arrays_checked(workspace, samples, prep["size"], prep["clahe"],
+                                                      crop=prep["crop"], denoise=prep["denoise"])
+    skipped.extend({"image_id": samples[i].image_id, "reason": reason} for i, reason in failed)
+    return arrays, kept
 
 
 def prepare(workspace, store, config: TrainConfig, stop, make_event, stopped_exc) -> Iterator:
