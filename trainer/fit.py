@@ -394,7 +394,7 @@ class Run:
         decision = {"model_id": None, "promoted": False, "reason": "not decided"}
         if self.rank == 0:
             decision = publish(self.ws, self.store, self.model, c, sidecar, self.data["val"], val or {}, self.author,
-                               self.device, self.rank)
+                               self.device)
             if self.task != "pretrain":
                 checkpoints.clear_resume(self.ws.models_dir, self.key)
         result = {**decision, "stage": c.stage, "task": self.task, "body_part": c.body_part,

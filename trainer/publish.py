@@ -17,6 +17,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from core.evaluation.promotion import Decision
 from core.store import registry
 from trainer import checkpoints
 from trainer.config import TrainConfig
@@ -65,7 +66,7 @@ def decide(task: str, val_metrics: dict, champion_p, config: TrainConfig):
 
 
 def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: SplitData, val_metrics: dict,
-            author: str, device, rank: int = 0) -> dict:
+            author: str, device) -> dict:
     """Write, export, register and (when the rule allows) publish. Returns the decision fields."""
     task = sidecar["task"]
     model_scope = registry.scope(task, config.body_part)
@@ -73,7 +74,7 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
     model_id = new_model_id(config)
     champion = None
     if task == "pretrain":
-        decision = _Decision(True, "self-supervised features (no labels to judge them by; the stages built on "
+        decision = Decision(True, "self-supervised features (no labels to judge them by; the stages built on "
                                    "them are judged instead)", {})
     else:
         champion, used_scope = registry.champion_for(store, task, config.body_part)
@@ -81,7 +82,7 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
                            if champion is not None else (None, None))
         decision = decide(task, val_metrics, champion_p, config)
         if champion is not None and champion_p is None:
-            decision = _Decision(decision.promote, f"{decision.reason} (not compared with {champion['id']}: {why})",
+            decision = Decision(decision.promote, f"{decision.reason} (not compared with {champion['id']}: {why})",
                                  decision.details)
     sidecar["promotion"] = {"promote": bool(decision.promote), "reason": decision.reason, **(decision.details or {})}
     model.cpu()
@@ -119,11 +120,6 @@ def promote_by_hand(workspace, store, model_id: str, reason: str, author: str) -
     registry.promote(store, model_id, reason, author)
     return {"promoted": model_id, "task": sidecar["task"], "scope": row["task"], "onnx": onnx,
             "promotion": sidecar.get("promotion")}
-
-
-class _Decision:
-    def __init__(self, promote: bool, reason: str, details: dict):
-        self.promote, self.reason, self.details = promote, reason, details
 
 
 def base_sidecar(config: TrainConfig, task: str, classes: list[str], preprocessing: dict, parent_id, init: str,
