@@ -24,14 +24,17 @@ from core.store.reading import ReadingSession
 from core.store.worklist import load_rows, next_unread, refresh_row
 from gui.key_guard import KeyGuard
 from gui.settings import Settings
-from gui.viewer.study_view import StudyView
+from gui.viewer.header_loader import HeaderLoader
+from gui.viewer.study_view import LAYOUTS, StudyView
 from gui.widgets.dialogs import RESEARCH_NOTICE, SettingsDialog, show_about
+from gui.widgets.first_run_hint import FirstRunHint
 from gui.widgets.side_panel import SidePanel
 from gui.widgets.training_dock import TrainingDock
 from gui.widgets.worklist_view import WorklistPanel
 from gui.workers.decode import StudyLoader
 from gui.workers.job import JobThread
 from gui.workers.predict import PredictionThread
+from gui.workers.triage import TriageThread
 
 DEMO_STUDIES = 30
 CHANGE_POLL_MS = 1000      # how soon labels written by the command line show in the worklist
@@ -83,11 +86,20 @@ class MainWindow(QMainWindow):
 
         self.loader = StudyLoader(parent=self)
         self.loader.loaded.connect(self._on_loaded)
+        self.header_loader = HeaderLoader(parent=self)      # corner overlay + measurement spacing, off the GUI thread
+        self.header_loader.loaded.connect(self._on_headers)
+        self.tag_browser = None
+        self.export_thread: JobThread | None = None
         self.predictor_thread = PredictionThread(workspace, predictor_factory=predictor_factory, parent=self)
         self.predictor_thread.model_changed.connect(self._on_model_changed)
         self.predictor_thread.predicted.connect(self._on_predicted)
         self.predictor_thread.failed.connect(self._on_prediction_failed)
         self.predictor_thread.start(priority=self.predictor_thread.Priority.LowPriority)
+        # Triage: every study the published model has not predicted, newest first (the AI column fills in).
+        self.triage = TriageThread(workspace, predictor_factory=predictor_factory, parent=self)
+        self.triage.triaged.connect(self._on_triaged)
+        self.triage.progress.connect(self._on_triage_progress)
+        self.triage.start(priority=self.triage.Priority.LowestPriority)
 
         self.reload_worklist()
         last = self._last_study() if restore_position else None
@@ -97,6 +109,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.open_first_study)
         elif auto_demo:
             QTimer.singleShot(0, self.create_demo_workspace)
+        self._update_first_run_hint()
 
     # ------------------------------------------------------------ construction
     def _build_widgets(self, train_fn) -> None:
@@ -119,6 +132,11 @@ class MainWindow(QMainWindow):
         bl.addWidget(self.banner_cancel)
         self.banner.hide()
         outer.addWidget(self.banner)
+        self.first_run = FirstRunHint(self.demo_studies)      # an empty workspace: import, or open the demo
+        self.first_run.import_requested.connect(self.open_import_dialog)
+        self.first_run.demo_requested.connect(self.create_demo_workspace)
+        self.first_run.hide()
+        outer.addWidget(self.first_run)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.worklist = WorklistPanel()
@@ -145,6 +163,7 @@ class MainWindow(QMainWindow):
         self.worklist.table.clicked.connect(lambda _index: self.focus_image())
         self.worklist.search.returnPressed.connect(self._on_search_enter)
         self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
+        self.study_view.measured.connect(self._status)
         self.side_panel.label_requested.connect(self.label_current)
         self.side_panel.confirm_requested.connect(self.confirm_current)
         self.side_panel.grade_requested.connect(self.grade_current)
@@ -168,6 +187,10 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Import…", "Ctrl+I", self.open_import_dialog)
         self._action(file_menu, "Create &demo workspace", None, self.create_demo_workspace)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Export labels (CSV)…", None, lambda: self.export_labels(False))
+        self._action(file_menu, "Export labels, de-&identified (CSV)…", None, lambda: self.export_labels(True))
+        file_menu.addSeparator()
         self._action(file_menu, "&Settings…", "Ctrl+,", self.open_settings)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
@@ -205,12 +228,106 @@ class MainWindow(QMainWindow):
         self._action(view, "Actual size (1:1)", "=", self.study_view.actual_size)
         self._action(view, "Reset view", "Backspace", self.study_view.reset)
         view.addSeparator()
+        self._build_reading_tool_actions(view)
+        view.addSeparator()
         self.heatmap_action = self._action(view, "Heatmap overlay", "H", self.toggle_heatmap, checkable=True)
         self._action(view, "Training dock", "Ctrl+T", self._toggle_training_dock)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "About RadiNet Studio", None, lambda: show_about(self))
+
+    def _build_reading_tool_actions(self, view) -> None:
+        """Layouts, synchronisation, the patient overlay, measuring and the tag browser (issue 12, section 4)."""
+        from PySide6.QtGui import QActionGroup
+
+        group = QActionGroup(self)
+        names = {"auto": "Layout: all views (PA + lateral side by side)", "1x1": "Layout: 1×1", "1x2": "Layout: 1×2",
+                 "2x2": "Layout: 2×2"}
+        self.layout_actions = {}
+        for mode in LAYOUTS:
+            action = self._action(view, names[mode], None, lambda _=False, m=mode: self.set_layout(m), checkable=True)
+            group.addAction(action)
+            self.layout_actions[mode] = action
+        self.layout_actions["auto"].setChecked(True)
+        self.sync_action = self._action(view, "Synchronise window/level and zoom", None,
+                                        lambda checked: self.study_view.set_sync(checked), checkable=True)
+        self.sync_action.setChecked(True)
+        # Ctrl+I is Import; Ctrl+Shift+I toggles the image information (Weasis and OHIF call it annotations).
+        self.overlay_action = self._action(view, "Patient and study overlay", "Ctrl+Shift+I",
+                                           lambda checked: self.study_view.set_overlay_visible(checked),
+                                           checkable=True)
+        self.overlay_action.setChecked(True)
+        view.addSeparator()
+        self.length_action = self._action(view, "Measure length", "M", lambda c: self.set_tool("length" if c else None),
+                                          checkable=True)
+        self.angle_action = self._action(view, "Measure angle", "A", lambda c: self.set_tool("angle" if c else None),
+                                         checkable=True)
+        self._action(view, "Clear measurements", None, self.study_view.clear_measurements)
+        self._action(view, "DICOM tags of the image…", "Ctrl+Shift+T", self.open_tag_browser)
+
+    def set_layout(self, mode: str) -> None:
+        self.study_view.set_layout(mode)
+        self.layout_actions[mode].setChecked(True)
+
+    def set_tool(self, tool: str | None) -> None:
+        """length | angle | None (back to pan): left clicks on the image place the tool's points."""
+        self.study_view.set_tool(tool)
+        self.length_action.setChecked(tool == "length")
+        self.angle_action.setChecked(tool == "angle")
+        if tool:
+            spacing = ""
+            panes = self.study_view.targets()
+            if panes and panes[0].spacing() is not None:
+                spacing = f" Calibration: {panes[0].spacing().description}."
+            self._status(f"Measuring {tool}: click {'2' if tool == 'length' else '3 (arm, vertex, arm)'} points "
+                         f"on the image; {'M' if tool == 'length' else 'A'} again stops.{spacing}")
+
+    def open_tag_browser(self):
+        """The header of the active view (the first one when none is picked), read on a worker thread."""
+        from gui.widgets.tag_browser import TagBrowser
+
+        image_id = self.study_view.active_image_id()
+        if image_id is None and self.study_view.image_ids:
+            image_id = self.study_view.image_ids[0]
+        row = next((r for r in self.current_rows if r["id"] == image_id), None)
+        if row is None:
+            self._status("Open a study first: the tag browser shows the header of its active view.")
+            return None
+        index = self.study_view.image_ids.index(image_id)
+        if self.tag_browser is not None:
+            self.tag_browser.close()
+        self.tag_browser = TagBrowser(row["source_path"], f"view {index + 1} ({row['view'] or 'view'})", self)
+        self.key_guard.guard(self.tag_browser)
+        self.tag_browser.show()
+        return self.tag_browser
+
+    def export_labels(self, deidentify: bool = False, path: str | None = None):
+        """File > Export labels: core.interop.labels.export_labels, the code behind `radinet export labels`."""
+        from gui.widgets.label_export import ask_export_path, export_summary, start_label_export
+
+        if self.export_thread is not None and self.export_thread.isRunning():
+            return self.export_thread
+        path = path or ask_export_path(self, deidentify)
+        if not path:
+            return None
+        self._status("Exporting labels…")
+        self.export_thread = start_label_export(self.workspace, path, deidentify, self)
+        self.export_thread.succeeded.connect(lambda report: self._status(export_summary(report)))
+        self.export_thread.failed.connect(lambda message: self._status(message, error=True))
+        return self.export_thread
+
+    def _on_headers(self, study_id: int, headers: dict) -> None:
+        if study_id == self.current_study and not self._closed:
+            self.study_view.set_headers(headers)
+
+    def _update_first_run_hint(self) -> None:
+        empty = not self.worklist.all_rows
+        building = self.demo_thread is not None and self.demo_thread.isRunning()
+        self.first_run.setVisible(empty)
+        self.first_run.set_busy(building)
+        if empty and not building:
+            self.study_view.set_message("This workspace is empty: import a folder, or open the demo.")
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -224,9 +341,10 @@ class MainWindow(QMainWindow):
         self.workspace_label = QLabel(f"Workspace: {self.workspace.path.name}")
         self.workspace_label.setToolTip(str(self.workspace.path))   # the full path; the bar keeps room for messages
         self.reader_label = QLabel(f"Reader: {self.session.author}")
+        self.triage_label = QLabel("")
         sb.addWidget(self.saved_label, 1)
         sb.addWidget(self.cursor_label)
-        for w in (self.reader_label, self.model_label, self.device_label, self.workspace_label, self.notice_label):
+        for w in (self.triage_label, self.reader_label, self.model_label, self.device_label, self.workspace_label, self.notice_label):
             sb.addPermanentWidget(w)
 
     # ---------------------------------------------------------------- worklist
@@ -241,6 +359,8 @@ class MainWindow(QMainWindow):
             if pred:
                 row.probability, row.tier = pred["probability"], pred["tier"]
         self.worklist.set_rows(rows, keep_study=self.current_study)
+        if hasattr(self, "first_run"):
+            self.first_run.setVisible(not rows)
 
     # ---------------------------------------------------------- change events
     def _poll_changes(self) -> None:
@@ -338,6 +458,7 @@ class MainWindow(QMainWindow):
         self._show_reading_state()
         self.side_panel.show_report(self.store.report(study_id), blinded=self._blinded())
         self._show_prediction()
+        self.header_loader.request(study_id, self.current_rows, self.store.study(study_id))
         if not self.loader.request(study_id, [r["source_path"] for r in self.current_rows]):
             self.study_view.set_message("Loading…")
         # Decode the next study while this one is read.
@@ -404,8 +525,7 @@ class MainWindow(QMainWindow):
             cached = self.loader.cache.get(self.current_study) if self.current_study is not None else None
             if cached:
                 self.predictor_thread.request(self.current_study, cached[0], first=True)
-            self.predictor_thread.request_many([r.study_id for r in self.worklist.ordered_rows()
-                                                if r.study_id != self.current_study])
+        self.triage.restart()      # the other studies: newest first, in the background
         self._show_prediction()
         self.model_state_known.emit()
 
@@ -418,6 +538,25 @@ class MainWindow(QMainWindow):
         if study_id == self.current_study:
             self._show_prediction()
             self.prediction_shown.emit(study_id)
+
+    def _on_triaged(self, study_id: int, model_id: str, probability: float) -> None:
+        """The triage worker predicted a study: its worklist row shows the probability (sortable)."""
+        if self._closed or self.model_info is None or model_id != self.model_info.get("model_id"):
+            return
+        from gui.services import tier_of
+
+        for row in self.worklist.all_rows:
+            if row.study_id == study_id and study_id not in self.predictions:
+                row.probability = probability
+                row.tier = tier_of(probability, self.model_info.get("operating_points") or {})
+                self._refresh_row(study_id, labels=False)
+                break
+
+    def _on_triage_progress(self, done: int, total: int, model_id: str) -> None:
+        if self._closed:
+            return
+        self.triage_label.setText(f"Triage: {done}/{total}" if total and done < total else "")
+        self.triage_label.setToolTip(f"Studies predicted in the background by {model_id}" if model_id else "")
 
     def _on_prediction_failed(self, study_id: int, message: str) -> None:
         """study_id 0: the model itself failed (status bar); otherwise the study's panel says why."""
@@ -534,6 +673,7 @@ class MainWindow(QMainWindow):
             self.worklist.set_order_seed(name)
         blinded = self._blinded()
         self.blinded_action.setChecked(blinded)
+        self.study_view.set_blinded(blinded)       # no patient overlay in a reader study, whatever the toggle
         from gui.widgets.worklist_view import AI_COLUMN, DIFFICULTY_COLUMN, LABEL_COLUMN
 
         for col in (LABEL_COLUMN, AI_COLUMN, DIFFICULTY_COLUMN):
@@ -562,6 +702,7 @@ class MainWindow(QMainWindow):
         self.demo_thread.succeeded.connect(lambda _r: self._on_demo_done(True, ""))
         self.demo_thread.failed.connect(lambda msg: self._on_demo_done(False, msg))
         self._show_banner(f"Creating a demo workspace ({n} synthetic studies)…")
+        self.first_run.set_busy(True)
         self.study_view.set_message("Creating the demo workspace…")
         self.demo_thread.start()
 
@@ -572,6 +713,7 @@ class MainWindow(QMainWindow):
 
     def _on_demo_done(self, ok: bool, message: str) -> None:
         self.banner.hide()
+        self.first_run.set_busy(False)
         if not ok:
             self.study_view.set_message(message)
             QMessageBox.warning(self, "Demo workspace", message)
@@ -579,15 +721,14 @@ class MainWindow(QMainWindow):
             self._status("Demo workspace created.")
             self.reload_worklist()
             self.open_first_study()
-            if self.model_info is not None:
-                self.predictor_thread.request_many([r.study_id for r in self.worklist.ordered_rows()])
+            self.triage.restart()
         self.demo_finished.emit(ok)
 
     def open_import_dialog(self):
         from gui.widgets.import_dialog import ImportDialog
 
         dialog = ImportDialog(self.workspace, self)
-        dialog.imported.connect(lambda _r: self.reload_worklist())
+        dialog.imported.connect(lambda _r: (self.reload_worklist(), self.triage.restart()))
         dialog.open()
         return dialog
 
@@ -616,7 +757,9 @@ class MainWindow(QMainWindow):
             "E / D  easy / difficult\nC  comment\nSpace  next unread study\nUp / Down  previous / next study\n"
             "Left / Right  previous / next view\nCtrl+Z  undo\n1–5  window presets (DICOM, auto, bone, soft tissue, "
             "wide)\nRight-drag  window/level\nWheel  zoom, left-drag  pan, 0 fit, = 1:1\nI invert, R rotate, X flip, "
-            "Backspace reset\nH  heatmap\nCtrl+B  blinded reading\nCtrl+T  training dock"))
+            "Backspace reset\nH  heatmap\nCtrl+B  blinded reading\nCtrl+T  training dock\n"
+            "M / A  measure length / angle (again: stop)\nCtrl+Shift+I  patient overlay\n"
+            "Ctrl+Shift+T  DICOM tags\nView menu  layouts 1×1 / 1×2 / 2×2, synchronised window/level and zoom"))
 
     # ------------------------------------------------------- remembered place
     def _position_key(self) -> str:
@@ -655,7 +798,7 @@ class MainWindow(QMainWindow):
         if self.current_study is not None:
             self.settings.set(self._position_key(), self.current_study)
         for signal in (self.predictor_thread.predicted, self.predictor_thread.model_changed,
-                       self.predictor_thread.failed, self.loader.loaded):
+                       self.predictor_thread.failed, self.loader.loaded, self.triage.triaged, self.triage.progress):
             try:
                 signal.disconnect()
             except (RuntimeError, TypeError):
@@ -665,6 +808,12 @@ class MainWindow(QMainWindow):
             self.demo_thread.cancel()
             self.demo_thread.wait()
         self.predictor_thread.stop()
+        self.triage.stop()
         self.predictor_thread.wait()
+        self.triage.wait()
         self.loader.shutdown()
+        self.header_loader.shutdown()
+        for thread in (self.export_thread, self.tag_browser.thread if self.tag_browser is not None else None):
+            if thread is not None:
+                thread.wait()
         self.store.close()
