@@ -22,7 +22,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--screenshot", metavar="PNG", default=None,
                         help="open the first study, save a screenshot of the window to PNG and exit")
     parser.add_argument("--size", metavar="WxH", default="1600x950", help="window size for --screenshot")
-    parser.add_argument("--no-demo", action="store_true", help="do not create a demo workspace when it is empty")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="with --screenshot: do not create a demo workspace when it is empty (without "
+                             "--screenshot an empty workspace shows a first-run hint: import a folder, or open the demo)")
 
 
 def _prewarm() -> None:
@@ -51,7 +53,8 @@ def run(args) -> int:
     settings = Settings()
     path = args.workspace or settings.get("workspace") or None
     workspace = Workspace.open(path)
-    window = MainWindow(workspace, settings=settings, auto_demo=not args.no_demo,
+    # An empty workspace asks the reader (import, or the demo); only a screenshot run builds the demo unasked.
+    window = MainWindow(workspace, settings=settings, auto_demo=bool(args.screenshot) and not args.no_demo,
                         restore_position=not args.screenshot)
     if args.screenshot:
         w, h = (int(v) for v in args.size.lower().split("x"))

@@ -3,15 +3,21 @@
 Wheel zooms about the cursor, left-drag pans, right-drag changes window
 (horizontal) and level (vertical). The windowed 8-bit image is recomputed only
 when window/level/invert/rotation change; zoom and pan only repaint.
+
+With a measuring tool on (length or angle), left clicks place its points
+instead of panning. The corners show the patient/study overlay when the
+study view allows it (never in blinded reading); patient data is painted,
+never logged.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.viewer.measurement import Measurement
 from gui.viewer.rendering import colour_heatmap
 from gui.viewer.view_state import ViewState, orient
 
@@ -34,6 +40,9 @@ class ImageView(QWidget):
     activated = Signal()                  # clicked: becomes the active pane
     cursor_info = Signal(str)             # "x 120  y 340  value 1834"
     state_changed = Signal()              # window/level or geometry changed (status bar refresh)
+    window_changed = Signal()             # the reader dragged window/level here (synchronised views follow)
+    zoom_changed = Signal()               # the reader zoomed here (synchronised views follow)
+    measured = Signal(str)                # a measurement was completed: its text and calibration
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -51,10 +60,16 @@ class ImageView(QWidget):
         self._frame: QImage | None = None
         self._overlay: QImage | None = None
         self._drag = None
+        self.header = None                # core.imaging.view_header.ViewHeader: corner text and spacing
+        self.overlay_visible = True
+        self.tool: str | None = None      # None (pan) | length | angle
+        self._pending: Measurement | None = None
+        self._hover: QPointF | None = None
 
     # ------------------------------------------------------------------ API
     def set_image(self, state: ViewState | None, title: str = "", message: str = "") -> None:
         self.state, self.title, self.message = state, title, message
+        self._pending = None
         self.heatmap = None
         self._overlay = None
         self.refresh()
@@ -70,6 +85,14 @@ class ImageView(QWidget):
         self._overlay = None
         self.update()
         self.state_changed.emit()
+
+    def set_tool(self, tool: str | None) -> None:
+        self.tool, self._pending = tool, None
+        self.setCursor(Qt.CursorShape.CrossCursor if tool else Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def spacing(self):
+        return self.header.spacing if self.header is not None else None
 
     def _overlay_image(self) -> QImage | None:
         if self.heatmap is None or self.state is None:
@@ -104,21 +127,96 @@ class ImageView(QWidget):
         f = QFont(self.font())
         f.setPointSizeF(max(8.0, f.pointSizeF()))
         p.setFont(f)
+        line = QFontMetrics(f).height()
         if self.title:
             p.drawText(8, 18, self.title)
+        if self.overlay_visible and self.header is not None and self.state is not None:
+            self._paint_corners(p, line)
         if self.state is not None:
+            self._paint_measurements(p)
             zoom = self.state.scale(self.width(), self.height())
             text = f"W {self.state.width:.0f}  L {self.state.center:.0f}  {self.state.preset_name}  {zoom * 100:.0f} %"
             # MONOCHROME1 is shown inverted by default (bone white); only a change from that is news.
             if self.state.invert != self.state.initial_invert:
                 text += "  inverted"
             p.drawText(8, self.height() - 8, text)
+            if self.tool or self.state.measurements:
+                p.drawText(8, self.height() - 8 - line, QFontMetrics(f).elidedText(
+                    "Measured in " + self._spacing_text(), Qt.TextElideMode.ElideRight, self.width() - 16))
         if self.message:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
         if self.active:
             p.setPen(QPen(QColor(64, 156, 255), 2))
             p.drawRect(self.rect().adjusted(1, 1, -1, -1))
         p.end()
+
+    def _spacing_text(self) -> str:
+        spacing = self.spacing()
+        return spacing.description if spacing is not None else "uncalibrated (px): no calibration read yet"
+
+    def _paint_corners(self, p: QPainter, line: int) -> None:
+        corners = self.header.corners
+        for i, text in enumerate(corners.top_left):
+            p.drawText(8, 18 + line * (i + 1), text)
+        fm = p.fontMetrics()
+        for i, text in enumerate(corners.top_right):
+            p.drawText(self.width() - 8 - fm.horizontalAdvance(text), 18 + line * i, text)
+        if corners.marker:
+            big = QFont(p.font())
+            big.setPointSizeF(p.font().pointSizeF() * 2.2)
+            big.setBold(True)
+            p.save()
+            p.setFont(big)
+            width = QFontMetrics(big).horizontalAdvance(corners.marker)
+            p.drawText(self.width() - 10 - width, 18 + line * len(corners.top_right) + QFontMetrics(big).ascent(),
+                       corners.marker)
+            p.restore()
+
+    def _screen(self, point) -> QPointF:
+        x, y = self.state.image_to_screen(point[0], point[1], self.width(), self.height())
+        return QPointF(x, y)
+
+    def _paint_measurements(self, p: QPainter) -> None:
+        items = list(self.state.measurements) + ([self._pending] if self._pending is not None else [])
+        if not items:
+            return
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        colour = QColor(255, 214, 0)
+        for m in items:
+            pts = [self._screen(pt) for pt in m.points]
+            if m is self._pending and self._hover is not None:
+                pts.append(self._hover)
+            p.setPen(QPen(colour, 2))
+            for a, b in zip(pts, pts[1:]):
+                p.drawLine(a, b)
+            for pt in pts:
+                p.drawEllipse(pt, 3, 3)
+            text = m.text(self.spacing()) if m.complete else ""
+            if text and pts:
+                anchor = pts[1] if m.kind == "angle" else pts[-1]
+                p.setPen(QColor(0, 0, 0))
+                p.drawText(anchor + QPointF(9, -7), text)       # a shadow keeps it legible on white bone
+                p.setPen(colour)
+                p.drawText(anchor + QPointF(8, -8), text)
+        p.restore()
+
+    def _place_point(self, pos: QPointF) -> None:
+        if self._pending is None:
+            self._pending = Measurement(self.tool)
+        self._pending.points.append(self.state.screen_to_image(pos.x(), pos.y(), self.width(), self.height()))
+        if self._pending.complete:
+            done, self._pending = self._pending, None
+            self.state.measurements.append(done)
+            self.measured.emit(f"{'Length' if done.kind == 'length' else 'Angle'} {done.text(self.spacing())}"
+                               f" — {self._spacing_text()}")
+        self.update()
+
+    def clear_measurements(self) -> None:
+        if self.state is not None:
+            self.state.measurements.clear()
+        self._pending = None
+        self.update()
 
     # --------------------------------------------------------------- mouse
     def wheelEvent(self, event) -> None:
@@ -135,15 +233,22 @@ class ImageView(QWidget):
         self.state.pan_by(pos.x() - (after.x() + fx * after.width()), pos.y() - (after.y() + fy * after.height()))
         self.update()
         self.state_changed.emit()
+        self.zoom_changed.emit()
 
     def mousePressEvent(self, event) -> None:
         self.activated.emit()
+        if self.tool and self.state is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._place_point(event.position())
+            return
         self._drag = (event.button(), event.position())
 
     def mouseReleaseEvent(self, event) -> None:
         self._drag = None
 
     def mouseDoubleClickEvent(self, event) -> None:
+        if self.tool and self.state is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._place_point(event.position())      # two quick clicks are two points, not "fit"
+            return
         if self.state is not None:
             self.state.fit()
             self.update()
@@ -152,6 +257,9 @@ class ImageView(QWidget):
         pos: QPointF = event.position()
         if self.state is None:
             return
+        if self._pending is not None:
+            self._hover = pos
+            self.update()
         if self._drag is not None:
             button, last = self._drag
             dx, dy = pos.x() - last.x(), pos.y() - last.y()
@@ -162,6 +270,7 @@ class ImageView(QWidget):
             elif button == Qt.MouseButton.RightButton:
                 self.state.adjust_window(d_center=-dy, d_width=dx)
                 self.refresh()
+                self.window_changed.emit()
         hit = self.state.screen_to_pixel(pos.x(), pos.y(), self.width(), self.height())
         if hit is None:
             self.cursor_info.emit("")

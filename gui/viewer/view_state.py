@@ -49,6 +49,7 @@ class ViewState:
     flip_h: bool = False
     preset_name: str = ""
     source: object = None                # core RadiographImage: its DisplayMapper does the VOI stage
+    measurements: list = field(default_factory=list)   # gui.viewer.measurement.Measurement, in image coordinates
     _initial_invert: bool = False
 
     def __post_init__(self) -> None:
@@ -144,6 +145,48 @@ class ViewState:
             u = cols - u          # continuous coordinates: pixel k spans [k, k+1)
         r0, c0 = self.values.shape
         return _unrotate(int(v), int(u), self.rotation, r0, c0)
+
+    def _origin(self, pane_w: int, pane_h: int) -> tuple[float, float, float]:
+        s = self.scale(pane_w, pane_h)
+        rows, cols = self.displayed_shape()
+        return (pane_w - cols * s) / 2 + self.pan[0], (pane_h - rows * s) / 2 + self.pan[1], s
+
+    def screen_to_image(self, x: float, y: float, pane_w: int, pane_h: int) -> tuple[float, float]:
+        """Pane coordinates -> continuous (row, col) on ``values`` (pixel k spans [k, k+1)); not clipped.
+
+        Measurements are kept in these coordinates so that zoom, pan, rotation
+        and flip never change what was measured.
+        """
+        ox, oy, s = self._origin(pane_w, pane_h)
+        u, v = (x - ox) / s, (y - oy) / s
+        rows, cols = self.values.shape
+        if self.flip_h:
+            u = self.displayed_shape()[1] - u
+        rot = self.rotation % 4
+        if rot == 0:
+            return v, u
+        if rot == 1:
+            return rows - u, v
+        if rot == 2:
+            return rows - v, cols - u
+        return u, cols - v
+
+    def image_to_screen(self, row: float, col: float, pane_w: int, pane_h: int) -> tuple[float, float]:
+        """Continuous (row, col) on ``values`` -> pane coordinates (the inverse of :meth:`screen_to_image`)."""
+        rows, cols = self.values.shape
+        rot = self.rotation % 4
+        if rot == 0:
+            v, u = row, col
+        elif rot == 1:
+            v, u = col, rows - row
+        elif rot == 2:
+            v, u = rows - row, cols - col
+        else:
+            v, u = cols - col, row
+        if self.flip_h:
+            u = self.displayed_shape()[1] - u
+        ox, oy, s = self._origin(pane_w, pane_h)
+        return ox + u * s, oy + v * s
 
     def pixel_value(self, row: int, col: int) -> float:
         return float(self.values[row, col])
