@@ -158,6 +158,12 @@ class MainWindow(QMainWindow):
         self.training_dock.hide()
         self.training_dock.model_published.connect(lambda _result: self.predictor_thread.reload_model())
         self.training_dock.running_changed.connect(self._on_training_running)
+        from gui.widgets.models_panel import ModelsPanel
+
+        self.models_panel = ModelsPanel(self.workspace, author=self.session.author, parent=self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.models_panel)
+        self.models_panel.hide()
+        self.models_panel.models_changed.connect(lambda: self.predictor_thread.reload_model())
 
         self.worklist.study_selected.connect(self.open_study)
         self.worklist.table.clicked.connect(lambda _index: self.focus_image())
@@ -232,6 +238,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self.heatmap_action = self._action(view, "Heatmap overlay", "H", self.toggle_heatmap, checkable=True)
         self._action(view, "Training dock", "Ctrl+T", self._toggle_training_dock)
+        self._action(view, "Models…", "Ctrl+M", self.show_models_panel)
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
@@ -373,6 +380,8 @@ class MainWindow(QMainWindow):
             return
         if change.kind == "models" and change.external:
             self.predictor_thread.reload_model()
+            if self.models_panel.isVisible():
+                self.models_panel.refresh()
             return
         if change.kind not in ("labels", "difficulty", "studies"):
             return
@@ -746,6 +755,12 @@ class MainWindow(QMainWindow):
     def _toggle_training_dock(self) -> None:
         self.training_dock.setVisible(not self.training_dock.isVisible())
 
+    def show_models_panel(self) -> None:
+        self.models_panel.author = self.session.author
+        self.models_panel.show()
+        self.models_panel.raise_()
+        self.models_panel.refresh()
+
     def _on_training_running(self, running: bool) -> None:
         if running:
             self.training_dock.show()
@@ -804,6 +819,7 @@ class MainWindow(QMainWindow):
             except (RuntimeError, TypeError):
                 pass
         self.training_dock.shutdown()
+        self.models_panel.shutdown()
         if self.demo_thread is not None:
             self.demo_thread.cancel()
             self.demo_thread.wait()
