@@ -185,7 +185,7 @@ class SidePanel(QWidget):
             b.setChecked(label is not None and label.source == "radiologist" and label.value == value and not blinded)
         self.confirm_button.setEnabled(label is not None and label.source != "radiologist" and not blinded)
         for g, b in self.grade_buttons.items():
-            b.setChecked(grade == g)
+            b.setChecked(grade == g and not blinded)     # an earlier grade would tell a reader-study reader too much
 
     def show_report(self, text: str | None, blinded: bool = False) -> None:
         # A reader study must not see the report's conclusion either.
