@@ -156,10 +156,12 @@ class ImageView(QWidget):
 
     def _paint_corners(self, p: QPainter, line: int) -> None:
         corners = self.header.corners
-        for i, text in enumerate(corners.top_left):
-            p.drawText(8, 18 + line * (i + 1), text)
         fm = p.fontMetrics()
+        half = max(40, (self.width() - 24) // 2)      # each side keeps to its half: narrow panes elide, never overlap
+        for i, text in enumerate(corners.top_left):
+            p.drawText(8, 18 + line * (i + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight, half))
         for i, text in enumerate(corners.top_right):
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, half)
             p.drawText(self.width() - 8 - fm.horizontalAdvance(text), 18 + line * i, text)
         if corners.marker:
             big = QFont(p.font())

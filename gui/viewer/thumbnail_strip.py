@@ -1,7 +1,7 @@
 """A strip of small pictures of the study's views; a click brings that view on screen and makes it active.
 
 Thumbnails are windowed from a strided sample of the already-decoded values
-(about 96 px tall), so building them costs a few ms on the GUI thread and no
+(about 64 px tall), so building them costs a few ms on the GUI thread and no
 file is read here. The buttons take no keyboard focus: the reading keys stay
 with the image.
 """
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from gui.viewer.rendering import window_to_uint8
 
-THUMB_PX = 96
+THUMB_PX = 64
 
 
 def thumbnail_pixels(state, size: int = THUMB_PX) -> np.ndarray:
