@@ -22,7 +22,7 @@ from trainer.splits import split_hash, split_of
 
 FRACTURE_CLASSES = ["negative", "positive"]
 # Bump when core.imaging.preprocess changes what a model-ready array is.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,61 @@ def crop_body_region(img8: np.ndarray, margin: float = 0.04, min_keep: float = 0
     h, w = img8.shape[:2]
     if h < 16 or w < 16:
         return img8, (0, h, 0, w)
+    # Collimation bands are bright, large and touch the edges: Otsu would take them for
+    # the body and keep the whole film. Strip them first and look for the body inside.
+    _, (cy0, cy1, cx0, cx1) = strip_collimation(img8)
+    _, box = _body_box(img8[cy0:cy1, cx0:cx1], margin, min_keep, (h, w))
+    y0, y1, x0, x1 = box[0] + cy0, box[1] + cy0, box[2] + cx0, box[3] + cx0
+    return img8[y0:y1, x0:x1], (int(y0), int(y1), int(x0), int(x1))
+
+
+def strip_collimation(img8: np.ndarray, bright_fraction: float = 0.85, max_side: float = 0.3,
+                      ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Remove the collimator's shadow along the edges of an 8-bit display image.
+
+    Outside the collimated field the detector is unexposed, so on a displayed
+    (MONOCHROME2) radiograph the edges show bright bands, brighter than bone
+    in the middle of the field. A border row (column) is collimated when at
+    least ``bright_fraction`` of its pixels are at or above the 99th percentile
+    of the image's central half (and at least mid-grey); rows/columns are
+    stripped from each side while they are, at most ``max_side`` of a side.
+    Returns (cropped, (y0, y1, x0, x1)); the whole image when there is none.
+    """
+    h, w = img8.shape[:2]
+    if h < 16 or w < 16:
+        return img8, (0, h, 0, w)
+    centre = img8[h // 4:3 * h // 4, w // 4:3 * w // 4]
+    bright = img8 >= max(float(np.percentile(centre, 99)), 128.0)
+    y0, y1, x0, x1 = 0, h, 0, w
+    # Bands meet at the corners, so rows are judged over the columns still kept and
+    # vice versa, until nothing changes.
+    for _ in range(4):
+        before = (y0, y1, x0, x1)
+        rows = bright[y0:y1, x0:x1].mean(axis=1) >= bright_fraction
+        cols = bright[y0:y1, x0:x1].mean(axis=0) >= bright_fraction
+        top, bottom = _run_length(rows), _run_length(rows[::-1])
+        left, right = _run_length(cols), _run_length(cols[::-1])
+        if max(top, bottom) <= max_side * h and max(left, right) <= max_side * w:
+            y0, y1, x0, x1 = y0 + top, y1 - bottom, x0 + left, x1 - right
+        if (y0, y1, x0, x1) == before or y1 - y0 < 16 or x1 - x0 < 16:
+            break
+    if y1 - y0 < 16 or x1 - x0 < 16:
+        return img8, (0, h, 0, w)
+    return img8[y0:y1, x0:x1], (y0, y1, x0, x1)
+
+
+def _run_length(flags: np.ndarray) -> int:
+    """How many leading entries of ``flags`` are True."""
+    off = np.flatnonzero(~flags)
+    return int(off[0]) if off.size else int(flags.size)
+
+
+def _body_box(img8: np.ndarray, margin: float, min_keep: float, full_shape: tuple[int, int],
+              ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The body's bounding box inside the collimated field (see crop_body_region)."""
+    h, w = img8.shape[:2]
+    if h < 16 or w < 16:
+        return img8, (0, h, 0, w)
     small = cv2.GaussianBlur(np.ascontiguousarray(img8, dtype=np.uint8), (0, 0), max(1.0, min(h, w) / 200))
     _, mask = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -112,10 +167,10 @@ def crop_body_region(img8: np.ndarray, margin: float = 0.04, min_keep: float = 0
     x1 = max(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] for i in big)
     my, mx = int(margin * h), int(margin * w)
     y0, y1, x0, x1 = max(0, y0 - my), min(h, y1 + my), max(0, x0 - mx), min(w, x1 + mx)
-    # Keep at least min_keep of each side, centred on the box.
-    for lo, hi, full in ((0, 1, h), (2, 3, w)):
+    # Keep at least min_keep of each side of the whole film, centred on the box.
+    for lo, hi, full, whole in ((0, 1, h, full_shape[0]), (2, 3, w, full_shape[1])):
         box = [y0, y1, x0, x1]
-        need = int(np.ceil(min_keep * full))
+        need = min(full, int(np.ceil(min_keep * whole)))
         if box[hi] - box[lo] < need:
             centre = (box[lo] + box[hi]) // 2
             start = min(max(0, centre - need // 2), full - need)
