@@ -462,6 +462,8 @@ class MainWindow(QMainWindow):
                 self.focus_image()
         self.current_study = study_id
         self.current_rows = self.store.images(study_id)
+        row = next((r for r in self.worklist.all_rows if r.study_id == study_id), None)
+        self.training_dock.set_body_part(row.body_part if row else None)   # the chain's target step
         self.heatmap_user_choice = None
         self.session.study_opened(study_id)
         self._show_reading_state()

@@ -45,9 +45,9 @@ class ModelOverview:
     @property
     def figure(self) -> str:
         """e.g. 'AUC 0.82 (95 % CI 0.71-0.90)'."""
-        if self.value is None:
-            return "no validation figure"
         name = {"auc": "AUC", "accuracy": "accuracy"}.get(self.metric or "", self.metric or "")
+        if self.value is None:
+            return f"{name} not computable on its validation studies" if self.metric else "no validation figure"
         ci = f" (95 % CI {self.ci[0]:.2f}–{self.ci[1]:.2f})" if self.ci else " (no CI)"
         return f"{name} {self.value:.3f}{ci}"
 
@@ -68,8 +68,9 @@ class ModelOverview:
 def _figure(sidecar: dict) -> tuple[str | None, float | None, list | None, dict]:
     promotion = sidecar.get("promotion") or {}
     val = (sidecar.get("metrics") or {}).get("val") or {}
-    if promotion.get("metric") in ("auc", "accuracy") and promotion.get("value") is not None:
-        return promotion["metric"], promotion["value"], promotion.get("ci"), val
+    if promotion.get("metric") in ("auc", "accuracy"):
+        # The figure the promotion rule judged, even when it was not computable (one class in the split).
+        return promotion["metric"], promotion.get("value"), promotion.get("ci"), val
     for metric in ("auc", "accuracy"):
         if val.get(metric) is not None:
             return metric, val[metric], val.get(f"{metric}_ci"), val

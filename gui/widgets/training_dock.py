@@ -15,14 +15,17 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
+    QCheckBox, QComboBox, QDockWidget, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
     QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from gui.widgets.curve import CurveWidget
 from gui.workers.train import TrainingThread
 
-STAGES = (("target", "Target (fracture)"), ("body-part", "Body part (RadiNet)"), ("fast-refresh", "Fast refresh"))
+STAGES = (("chain", "Next step of the chain"), ("target", "Target (fracture)"), ("body-part", "Body part (RadiNet)"),
+          ("fast-refresh", "Fast refresh"), ("pretrain", "Pretrain (self-supervised)"))
+# The chain (core.store.chain): pretrain if missing -> RadiNet -> the open study's target -> fast refresh.
+CHAIN_CONTINUES_AFTER = ("pretrain", "body-part")     # these steps lead straight on to the next one
 ERROR_COLOUR = "#ef9a9a"
 RESUMED_PREFIX = "resumed after epoch"     # trainer.loop's log message when it continues an interrupted run
 
@@ -51,8 +54,11 @@ class TrainingDock(QDockWidget):
         self.train_in_process: bool | None = None   # None: the real trainer in a process, a test's train_fn here
         self.thread: TrainingThread | None = None
         self.labels_since_training = 0
+        self.body_part: str | None = None          # the open study's, for the chain's target step
+        self._chain_step = None                     # the core.store.chain.ChainStep running, if any
         self._failure: str | None = None          # why the last run trained nothing
         self._restart_fresh = False               # "Start afresh" pressed: start again once stopped
+        self._last_result_model: str | None = None  # the model the last run saved, if any
         self._last_fields: dict = {}
         self._started_at = 0.0
         self._first_event = False
@@ -74,6 +80,14 @@ class TrainingDock(QDockWidget):
         self.auto_box.setSuffix(" new labels")
         self.auto_box.setValue(int(self.settings.get("auto_after", 0)))
         form.addRow("Stage", self.stage_box)
+        self.chain_label = QLabel("")
+        self.chain_label.setWordWrap(True)
+        self.chain_label.setTextFormat(Qt.TextFormat.RichText)
+        form.addRow("", self.chain_label)
+        self.chain_through = QCheckBox("Go on through the chain up to the fracture model")
+        self.chain_through.setToolTip("After pretraining and RadiNet, start the next step without waiting")
+        form.addRow("", self.chain_through)
+        self.stage_box.currentIndexChanged.connect(lambda _i: self.show_chain())
         form.addRow("Epochs", self.epochs_box)
         form.addRow("Start automatically after", self.auto_box)
         layout.addLayout(form)
@@ -138,9 +152,56 @@ class TrainingDock(QDockWidget):
         fields.setdefault("threads", max(1, (os.cpu_count() or 2) - 1))
         return fields
 
+    # ------------------------------------------------------------------ chain
+    def set_body_part(self, body_part: str | None) -> None:
+        """The open study's body part: the chain's target step trains that body part's model."""
+        from core.store.chain import next_step  # noqa: F401 - fail here, not at start, if missing
+
+        known = {"shoulder", "humerus", "elbow", "forearm", "wrist", "hand", "finger"}
+        part = (body_part or "").strip().lower()
+        self.body_part = part if part in known else None
+        if self.isVisible():
+            self.show_chain()
+
+    def chain_step(self):
+        """What 'Next step of the chain' trains now (a registry read of a few rows)."""
+        from core.store.chain import next_step
+
+        with self.workspace.connect() as store:
+            return next_step(store, self.body_part)
+
+    def show_chain(self) -> None:
+        if self.stage_box.currentData() != "chain" or self.is_running():
+            self.chain_label.setText("")
+            return
+        try:
+            step = self.chain_step()
+        except Exception as err:  # noqa: BLE001 - the dock still works with a stage chosen by hand
+            self.chain_label.setText(f"The chain cannot be read: {err}")
+            return
+        self.chain_label.setText(f"Next: <b>{html.escape(step.title)}</b>, from {self._parent_text(step)}. "
+                                 f"{html.escape(step.why)}")
+
+    @staticmethod
+    def _parent_text(step) -> str:
+        if step.parent_id is None:
+            return "random weights"
+        return f"{html.escape(step.parent_id)} ({'published' if step.parent_published else 'a candidate'})"
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.show_chain()
+
     def start(self, extra: dict | None = None) -> bool:
         if self.is_running():
             return False
+        extra = dict(extra or {})
+        self._chain_step = None
+        if extra.get("stage", self.stage_box.currentData()) == "chain":
+            step = self.chain_step()
+            self._chain_step = step
+            # init stays "auto": the trainer resolves the same parent (core.store.chain mirrors it).
+            extra.update({"stage": step.stage, "body_part": step.body_part, "init": "auto"})
         from core.store.activity import running_training
 
         other = running_training(self.workspace.path, exclude_pid=None)
@@ -152,9 +213,10 @@ class TrainingDock(QDockWidget):
                              "still running in this workspace. Wait for it to finish, then start here.", error=True)
             self.show()
             return False
-        fields = {**self.config_fields(), **(extra or {})}
+        fields = {**self.config_fields(), **extra}
         self._last_fields = dict(fields)
         self._failure = None
+        self._last_result_model = None
         self._restart_fresh = False
         self.resume_notice.hide()
         self.fresh_button.hide()
@@ -165,6 +227,10 @@ class TrainingDock(QDockWidget):
         self._first_event = False
         self._set_status("Starting: loading the training libraries…")
         self._waiting_timer.start()
+        if self._chain_step is not None:
+            step = self._chain_step
+            self.chain_label.setText(f"Running: <b>{html.escape(step.title)}</b>, from {self._parent_text(step)}.")
+            self._log(f"Chain step: {step.title}, from {step.parent_id or 'random weights'}. {step.why}")
         self._log(f"Start: stage {fields['stage']}, {fields['epochs']} epoch(s)"
                   + ("" if fields.get("resume", True) else ", from the start (no resume)"))
         self.thread = TrainingThread(self.workspace, fields, train_fn=self.train_fn, parent=self,
@@ -263,6 +329,7 @@ class TrainingDock(QDockWidget):
 
     def _on_done(self, ev) -> None:
         result = ev.result or {}
+        self._last_result_model = result.get("model_id")
         auc = (result.get("val") or {}).get("auc")
         if auc is not None:
             self.curve.set_promoted_auc(auc)     # the best epoch's, which the promotion decision used
@@ -303,6 +370,14 @@ class TrainingDock(QDockWidget):
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self.running_changed.emit(False)
+        step, self._chain_step = self._chain_step, None
+        trained = not (stopped or self._failure) and self._last_result_model is not None
+        if (step is not None and trained and step.stage in CHAIN_CONTINUES_AFTER and self.chain_through.isChecked()
+                and not self._restart_fresh):
+            self._log(f"Chain: {step.title} done; going on with the next step.")
+            self.start({**self._last_fields, "stage": "chain"})
+            return
+        self.show_chain()
         if self._restart_fresh:
             self._restart_fresh = False
             self._log("Starting afresh: the interrupted run is not resumed.")
