@@ -125,13 +125,19 @@ def _ensure_transfer_syntax(ds) -> str | None:
 # GDCM aborts the whole process (an uncaught C++ exception -> std::terminate)
 # on some damaged JPEG and JPEG 2000 streams, where the other plugins raise a
 # Python exception. So GDCM is used only for transfer syntaxes no other
-# installed plugin decodes (JPEG Lossless Process 14 with this install).
+# installed plugin decodes (JPEG Lossless Process 14 with this install), and
+# then only in a child process (core/dicom/isolated_decode.py).
 PLUGIN_PREFERENCE = ("pylibjpeg", "pyjpegls", "pillow", "pydicom", "numpy")
 UNSAFE_PLUGINS = ("gdcm",)
 
 
 def decoding_plugin(ts: str | None) -> str:
-    """The pydicom decoding plugin to use for ``ts`` ('' lets pydicom choose)."""
+    """The pydicom decoding plugin to use for ``ts``: '' for native data (pydicom's own reader, no plugin).
+
+    Always a named plugin for compressed data: given a name, pydicom tries no
+    other plugin when that one fails, so a failing safe plugin can never fall
+    through to GDCM in this process. '' for a compressed syntax nothing here decodes.
+    """
     if not ts or not is_compressed(ts):
         return ""
     from pydicom.pixels import get_decoder
@@ -146,25 +152,42 @@ def decoding_plugin(ts: str | None) -> str:
     return available[0] if available else ""
 
 
+def _decoder_failure(path: str, ts: str | None, text: str) -> DicomError:
+    """A decoder's exception text (all of it: pydicom puts each plugin's reason on its own line) as one sentence."""
+    if "12-bit" in text or "precision" in text and "not support" in text:
+        return UnsupportedDicomError(
+            path, f"compressed with 12-bit {transfer_syntax_name(ts)}, which this installation cannot decode")
+    if is_compressed(ts):
+        return CorruptDicomError(path, f"the {compression_family(ts)} data is truncated or damaged and cannot be decoded")
+    first_line = text.strip().splitlines()[0][:120].rstrip(".") if text.strip() else "no reason given"
+    return CorruptDicomError(path, f"the pixel data cannot be decoded ({first_line})")
+
+
 def decode_frame(opened: OpenedDataset, frame: int, ts: str | None) -> np.ndarray:
-    """pydicom decode of one frame (YBR converted to RGB by pydicom); errors made readable."""
+    """pydicom decode of one frame (YBR converted to RGB by pydicom); errors made readable.
+
+    GDCM decodes run in the isolated child process; every other plugin (and
+    native data) decodes here, where it is fast.
+    """
+    path = opened.path
+    plugin = decoding_plugin(ts)
+    if is_compressed(ts) and not plugin:
+        raise UnsupportedDicomError(path, f"compressed with {transfer_syntax_name(ts)}, which this installation cannot decode")
+    if plugin in UNSAFE_PLUGINS:
+        from core.dicom.isolated_decode import DecoderFailed, decode_isolated
+
+        try:
+            return decode_isolated(path, frame, compression_family(ts), transfer_syntax_name(ts))
+        except DecoderFailed as err:
+            raise _decoder_failure(path, ts, str(err)) from None
     from pydicom.pixels import pixel_array
 
-    path = opened.path
-    family = compression_family(ts)
     try:
-        return pixel_array(opened.dataset, index=frame, decoding_plugin=decoding_plugin(ts))
+        return pixel_array(opened.dataset, index=frame, decoding_plugin=plugin)
     except MemoryError:
         raise ImageTooLargeError(path, "there is not enough memory to decode this image") from None
     except Exception as err:  # noqa: BLE001 - every decoder failure becomes one sentence
-        text = str(err)
-        if "12-bit" in text or "precision" in text and "not support" in text:
-            raise UnsupportedDicomError(
-                path, f"compressed with 12-bit {transfer_syntax_name(ts)}, which this installation cannot decode"
-            ) from None
-        if is_compressed(ts):
-            raise CorruptDicomError(path, f"the {family} data is truncated or damaged and cannot be decoded") from None
-        raise CorruptDicomError(path, f"the pixel data cannot be decoded ({_short(err)})") from None
+        raise _decoder_failure(path, ts, str(err) or type(err).__name__) from None
 
 
 def _lut_from_item(item, ds, path: str, signed_input: bool) -> LookupTable:
