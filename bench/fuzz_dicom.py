@@ -52,7 +52,8 @@ print(ok, errors)
 
 def run_batches(total: int, seed: int) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-    counts = {"mutants": 0, "render_ok": 0, "refused": 0, "bugs": [], "crashes": [], "hangs": [], "peak_rss_mb": 0.0}
+    counts = {"mutants": 0, "render_ok": 0, "refused": 0, "bugs": [], "crashes": [], "hangs": [], "peak_rss_mb": 0.0,
+              "decoder_peak_rss_mb": 0.0, "decoder_restarts": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for batch in range(0, total, BATCH):
             n = min(BATCH, total - batch)
@@ -77,8 +78,10 @@ def run_batches(total: int, seed: int) -> dict:
                         counts["refused"] += 1
                     else:
                         counts["bugs"].append((o["name"], o["render"]))
-                if "peak_rss_mb" in o:
+                if "peak_rss_mb" in o:   # each process's own peak (tests/security/run_mutants.py)
                     counts["peak_rss_mb"] = max(counts["peak_rss_mb"], o["peak_rss_mb"])
+                    counts["decoder_peak_rss_mb"] = max(counts["decoder_peak_rss_mb"], o.get("decoder_peak_rss_mb", 0))
+                    counts["decoder_restarts"] += o.get("decoder_restarts", 0)
     return counts
 
 
@@ -139,7 +142,8 @@ def main() -> None:
     print(f"RadiNet decode + import probe: {ours['mutants']:,} mutants in {ours_s:.0f} s "
           f"({ours['mutants'] / max(ours_s, 1e-9):.0f}/s): {ours['render_ok']:,} rendered, {ours['refused']:,} refused, "
           f"{len(ours['bugs'])} other exceptions, {len(ours['crashes'])} crashes, {len(ours['hangs'])} hangs, "
-          f"peak RSS {ours['peak_rss_mb']:.0f} MB")
+          f"peak RSS {ours['peak_rss_mb']:.0f} MB; GDCM child: peak RSS {ours['decoder_peak_rss_mb']:.0f} MB, "
+          f"{ours['decoder_restarts']} deaths on damaged files (each one sentence, the run went on)")
     print(f"plain pydicom dcmread(force=True).pixel_array (baseline): {args.mutants:,} mutants in {base_s:.0f} s: "
           f"{ok:,} decoded, {errors:,} raised an exception of some type, exit status {status}")
     for name, what in ours["bugs"][:10]:
