@@ -240,6 +240,10 @@ class MainWindow(QMainWindow):
         self._action(view, "Training dock", "Ctrl+T", self._toggle_training_dock)
         self._action(view, "Models…", "Ctrl+M", self.show_models_panel)
 
+        reports = bar.addMenu("Re&ports")
+        self._action(reports, "Label unlabelled studies from reports…", None, self.label_from_reports)
+        self._action(reports, "Review report suggestions…", None, self.review_report_suggestions)
+
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "About RadiNet Studio", None, lambda: show_about(self))
@@ -757,6 +761,22 @@ class MainWindow(QMainWindow):
     def _toggle_training_dock(self) -> None:
         self.training_dock.setVisible(not self.training_dock.isVisible())
 
+    def _report_labelling(self):
+        if getattr(self, "report_labeller", None) is None:
+            from gui.widgets.review_queue import ReportLabelling
+
+            self.report_labeller = ReportLabelling(self.workspace, self.store, self.session, self._show_banner,
+                                                   self.banner.hide, parent=self)
+            self.report_labeller.labelled.connect(lambda action: self._after_label(action, "Accepted"))
+        return self.report_labeller
+
+    def label_from_reports(self) -> bool:
+        """Reports > Label unlabelled studies from reports… (the `radinet reports label` code, in a worker)."""
+        return self._report_labelling().start()
+
+    def review_report_suggestions(self):
+        return self._report_labelling().show_queue()
+
     def show_models_panel(self) -> None:
         self.models_panel.author = self.session.author
         self.models_panel.show()
@@ -822,6 +842,8 @@ class MainWindow(QMainWindow):
                 pass
         self.training_dock.shutdown()
         self.models_panel.shutdown()
+        if getattr(self, "report_labeller", None) is not None:
+            self.report_labeller.shutdown()
         if self.demo_thread is not None:
             self.demo_thread.cancel()
             self.demo_thread.wait()

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from gui.workers import model_jobs
 from gui.workers.job import JobThread
 
-COLUMNS = ("", "Model", "Scope", "Stage", "Parent", "Created", "Validation (95 % CI)", "Data seen", "Last decision")
+# The figure and the data come first: they are what a reader judges a model by.
+COLUMNS = ("", "Model", "Scope", "Validation (95 % CI)", "Data seen", "Stage", "Parent", "Created", "Last decision")
 ERROR_COLOUR = "#ef9a9a"
 SPLITS = (("val", "validation split"), ("test", "test split"), ("all", "all labelled studies"))
 
@@ -91,6 +92,8 @@ class ModelsPanel(QDockWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)   # model ids differ at the end
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
         split.addWidget(self.table)
@@ -171,16 +174,16 @@ class ModelsPanel(QDockWidget):
         self.models = list(models)
         self.table.setRowCount(len(self.models))
         for i, m in enumerate(self.models):
-            cells = ("★" if m.published else "", m.model_id, m.scope, m.stage, m.parent_id or "—",
-                     (m.created_at or "")[:16].replace("T", " "), m.figure, m.data_seen,
+            cells = ("★" if m.published else "", m.model_id, m.scope, m.figure, m.data_seen, m.stage,
+                     m.parent_id or "—", (m.created_at or "")[:16].replace("T", " "),
                      f"{m.last_event or ''}: {m.reason or ''}")
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
-        for col in (1, 6, 7, 8):
-            self.table.setColumnWidth(col, min(self.table.columnWidth(col), 260))
+        for col, widest in ((1, 230), (3, 250), (4, 300), (6, 230), (8, 300)):
+            self.table.setColumnWidth(col, min(self.table.columnWidth(col), widest))
         for i, m in enumerate(self.models):
             if m.model_id in keep:
                 self.table.selectRow(i)

@@ -74,10 +74,10 @@ def test_every_model_is_listed_with_parent_figure_and_data(qtbot, registered):
             for i in range(panel.table.rowCount())}
     assert set(rows) == {"radinet-1", "fracture-A", "fracture-B"}
     assert rows["fracture-A"][0] == "★" and rows["fracture-B"][0] == ""
-    assert rows["fracture-B"][4] == "radinet-1"
-    assert rows["fracture-B"][6] == "AUC 0.800 (95 % CI 0.60–0.95)"
-    assert "42 training images" in rows["fracture-B"][7] and "12 validation studies: 5 positive, 7 negative" in \
-        rows["fracture-B"][7] and "split abc123" in rows["fracture-B"][7]
+    assert rows["fracture-B"][6] == "radinet-1"
+    assert rows["fracture-B"][3] == "AUC 0.800 (95 % CI 0.60–0.95)"
+    assert "42 training images" in rows["fracture-B"][4] and "12 validation studies: 5 positive, 7 negative" in \
+        rows["fracture-B"][4] and "split abc123" in rows["fracture-B"][4]
     assert rows["fracture-B"][8].startswith("reject: validation AUC 0.80")
 
 

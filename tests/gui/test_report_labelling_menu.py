@@ -1,0 +1,149 @@
+"""Reports > Label unlabelled studies from reports… and the review queue: no label without an explicit accept."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+
+def _labels(workspace) -> list[tuple]:
+    with workspace.connect() as store:
+        return [tuple(r) for r in store.execute(
+            "SELECT study_id, value, source, author FROM labels ORDER BY id").fetchall()]
+
+
+def _unlabelled(workspace) -> list[int]:
+    with workspace.connect() as store:
+        current = store.current_labels("fracture")
+        return [s["id"] for s in store.studies() if s["id"] not in current]
+
+
+def _queue(workspace, studies, value="positive"):
+    """Put ``studies`` in the review queue as a labeller run would (status 'review', no label)."""
+    from core.reports.queue import add_suggestion
+
+    with workspace.connect() as store:
+        for i, study_id in enumerate(studies):
+            add_suggestion(store, study_id, value, 0.55 + 0.01 * i, "nlp-test", "review")
+
+
+def test_menu_runs_the_cli_labeller_after_asking_and_opens_the_review_queue(make_window, qtbot, workspace):
+    window = make_window()
+    runner = window._report_labelling()
+    asked, told = [], []
+    runner.confirm = lambda title, text: asked.append(text) or False
+    runner.inform = lambda title, text: told.append(text)
+    before = _labels(workspace)
+    assert not window.label_from_reports()                    # declined: nothing runs, nothing written
+    assert "radinet reports label" in asked[0] and _labels(workspace) == before
+
+    runner.confirm = lambda title, text: True
+    assert window.label_from_reports()
+    assert window.banner.isVisible() and window.banner_cancel.isVisible()
+    with qtbot.waitSignal(runner.finished, timeout=600_000) as blocker:
+        pass
+    summary = blocker.args[0]
+    assert summary is not None, runner.last_error
+    after = _labels(workspace)
+    new = after[len(before):]
+    # Only nlp labels, only on studies that had none, as many as the summary says.
+    assert all(source == "nlp" for _, _, source, _ in new)
+    assert len(new) == summary["labelled"]
+    assert {s for s, *_ in new} <= set(_unlabelled_before := {s for s in _unlabelled_ids(before, workspace)})
+    assert "Labelled now" in told[-1]
+    if summary["review_queue"]:
+        dialog = runner.dialog
+        qtbot.waitUntil(lambda: dialog.isVisible() and len(dialog.items) == summary["review_queue"], timeout=10_000)
+
+
+def _unlabelled_ids(label_rows, workspace):
+    with workspace.connect() as store:
+        labelled = {s for s, *_ in label_rows}
+        return [s["id"] for s in store.studies() if s["id"] not in labelled]
+
+
+def test_cancel_writes_no_label(make_window, qtbot, workspace):
+    window = make_window()
+    runner = window._report_labelling()
+    runner.confirm = lambda title, text: True
+    runner.inform = lambda title, text: None
+    before = _labels(workspace)
+    assert window.label_from_reports()
+    window.banner_cancel.click()                   # the banner's Cancel, as the reader would
+    with qtbot.waitSignal(runner.finished, timeout=600_000) as blocker:
+        pass
+    assert blocker.args[0] is None and "cancelled" in runner.last_error
+    assert _labels(workspace) == before
+
+
+@pytest.fixture
+def queued(workspace):
+    studies = _unlabelled(workspace)[:3]
+    assert len(studies) == 3
+    _queue(workspace, studies)
+    return studies
+
+
+def _dialog(window, qtbot):
+    dialog = window.review_report_suggestions()
+    qtbot.waitUntil(lambda: len(dialog.items) == 3, timeout=10_000)
+    return dialog
+
+
+def test_keys_in_the_review_queue_write_nothing(make_window, qtbot, workspace, queued):
+    window = make_window()
+    dialog = _dialog(window, qtbot)
+    before = _labels(workspace)
+    from PySide6.QtWidgets import QApplication
+
+    dialog.activateWindow()
+    keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F, Qt.Key.Key_N, Qt.Key.Key_U, Qt.Key.Key_Space,
+            Qt.Key.Key_E, Qt.Key.Key_D, Qt.Key.Key_Down, Qt.Key.Key_Up)
+    # Keys go to the dialog's focus widget after the reader clicked around; Accept and Reject never hold the
+    # focus (a focused button clicks on Space, the main window's "next study" key).
+    assert dialog.accept_button.focusPolicy() == dialog.reject_button.focusPolicy() == Qt.FocusPolicy.NoFocus
+    dialog.table.setFocus()
+    qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)     # a click does not take the focus
+    assert dialog.focusWidget() is dialog.table
+    for target in (dialog, dialog.table):
+        target.setFocus()
+        for key in keys:
+            qtbot.keyClick(dialog.focusWidget() or dialog, key)
+    qtbot.keyClicks(dialog.table, "fnu ")
+    assert _labels(workspace) == before
+    assert dialog.isVisible()                      # Enter did not close ("accept") the dialog either
+
+
+def test_accept_writes_exactly_one_radiologist_label_and_reject_none(make_window, qtbot, workspace, queued):
+    from core.store.review import review_items
+
+    window = make_window()
+    dialog = _dialog(window, qtbot)
+    before = _labels(workspace)
+    first = dialog.current()
+    qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
+    assert _labels(workspace) == before and dialog.decisions[first.study_id].startswith("rejected")
+    second = dialog.current()
+    assert second.study_id != first.study_id
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    new = _labels(workspace)[len(before):]
+    assert new == [(second.study_id, second.value, "radiologist", "dr.test")]
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)      # now on the third
+    assert len(_labels(workspace)) == len(before) + 2
+    with workspace.connect() as store:
+        waiting = {it.study_id for it in review_items(store)}
+    assert waiting == {first.study_id}             # rejected: still waiting for a radiologist
+    # The main window's undo takes the accepted label back.
+    window.undo()
+    with workspace.connect() as store:
+        assert store.current_label(queued[2]) is None or store.current_label(queued[2]).source != "radiologist"
+
+
+def test_accept_on_a_stale_screen_writes_nothing(make_window, qtbot, workspace, queued):
+    window = make_window()
+    dialog = _dialog(window, qtbot)
+    it = dialog.current()
+    window.session.label(it.study_id, "negative")          # labelled meanwhile in the main window
+    before = _labels(workspace)
+    assert dialog.accept_current() is None
+    assert _labels(workspace) == before and "meanwhile" in dialog.status.text()
