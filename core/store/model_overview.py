@@ -47,7 +47,7 @@ class ModelOverview:
         """e.g. 'AUC 0.82 (95 % CI 0.71-0.90)'."""
         name = {"auc": "AUC", "accuracy": "accuracy"}.get(self.metric or "", self.metric or "")
         if self.value is None:
-            return f"{name} not computable on its validation studies" if self.metric else "no validation figure"
+            return f"{name} not computable" if self.metric else "no validation figure"
         ci = f" (95 % CI {self.ci[0]:.2f}–{self.ci[1]:.2f})" if self.ci else " (no CI)"
         return f"{name} {self.value:.3f}{ci}"
 

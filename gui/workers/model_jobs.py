@@ -59,6 +59,13 @@ def _promote_in_child(workspace_path: str, model_id: str, reason: str, author: s
         return "error", f"The model could not be published: {err.__class__.__name__}: {err}"
 
 
+def _published(workspace, model_id: str) -> bool:
+    from core.store import registry
+
+    with workspace.connect() as store:
+        return registry.champion_id(store, registry.get(store, model_id)["task"]) == model_id
+
+
 def publish_by_hand(workspace, model_id: str, reason: str, author: str, stop: threading.Event | None = None) -> dict:
     """Publish ``model_id`` in a spawned child process; returns promote_by_hand's result."""
     import multiprocessing
@@ -70,6 +77,9 @@ def publish_by_hand(workspace, model_id: str, reason: str, author: str, stop: th
             pending.wait(CHILD_POLL_S)
             if stop is not None and stop.is_set() and not pending.ready():
                 pool.terminate()
+                # The kill may land after the registry's one-row publish event: say what is true now.
+                if _published(workspace, model_id):
+                    raise InputError(f"Cancel came too late: {model_id} had already been published.")
                 raise InputError("Publishing was cancelled; the published model is unchanged.")
         status, payload = pending.get()
     if status != "ok":

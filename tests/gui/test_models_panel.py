@@ -213,3 +213,17 @@ def test_compare_from_the_panel_runs_off_the_gui_thread_and_can_be_cancelled(qtb
     qtbot.waitUntil(lambda: panel.last_comparison is not None, timeout=20_000)
     assert "Difference A − B" in panel.details.toPlainText()
     assert panel.last_comparison["n_studies"] > 0
+
+
+def test_cancelled_publish_says_what_is_true(registered):
+    """A cancel before the child publishes leaves the published model; the sentence says so."""
+    import threading
+
+    from core.errors import InputError
+    from gui.workers import model_jobs
+
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(InputError, match="unchanged"):
+        model_jobs.publish_by_hand(registered, "fracture-B", "test", "dr.test", stop)
+    assert _champion(registered) == "fracture-A"
