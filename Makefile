@@ -42,7 +42,7 @@ test-tools:
 		|| echo "warning: could not install strace; the no-network test checks files only"; }
 
 run: install
-	$(VENV)/bin/radinet gui
+	$(VENV)/bin/radinet gui --demo-if-empty
 
 test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q

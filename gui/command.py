@@ -22,9 +22,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--screenshot", metavar="PNG", default=None,
                         help="open the first study, save a screenshot of the window to PNG and exit")
     parser.add_argument("--size", metavar="WxH", default="1600x950", help="window size for --screenshot")
+    parser.add_argument("--demo-if-empty", action="store_true",
+                        help="build and open a synthetic demo workspace when the workspace is empty (what `make run` "
+                             "does on a fresh machine); without it an empty workspace shows a first-run hint: import "
+                             "a folder, or open the demo")
     parser.add_argument("--no-demo", action="store_true",
-                        help="with --screenshot: do not create a demo workspace when it is empty (without "
-                             "--screenshot an empty workspace shows a first-run hint: import a folder, or open the demo)")
+                        help="with --screenshot: do not create a demo workspace when it is empty")
 
 
 def _prewarm() -> None:
@@ -53,8 +56,9 @@ def run(args) -> int:
     settings = Settings()
     path = args.workspace or settings.get("workspace") or None
     workspace = Workspace.open(path)
-    # An empty workspace asks the reader (import, or the demo); only a screenshot run builds the demo unasked.
-    window = MainWindow(workspace, settings=settings, auto_demo=bool(args.screenshot) and not args.no_demo,
+    # An empty workspace asks the reader (import, or the demo); a screenshot run and `make run` on a fresh
+    # machine (--demo-if-empty) build the demo unasked, so a newcomer sees a study at once.
+    window = MainWindow(workspace, settings=settings, auto_demo=bool(args.screenshot or args.demo_if_empty) and not args.no_demo,
                         restore_position=not args.screenshot)
     if args.screenshot:
         w, h = (int(v) for v in args.size.lower().split("x"))

@@ -87,7 +87,9 @@ def test_the_gui_command_builds_the_demo_unasked_only_for_a_screenshot(monkeypat
     command.add_arguments(parser)
     for argv, expected in ((["--workspace", str(tmp_path / "a")], False),
                            (["--workspace", str(tmp_path / "b"), "--screenshot", "x.png"], True),
-                           (["--workspace", str(tmp_path / "c"), "--screenshot", "x.png", "--no-demo"], False)):
+                           (["--workspace", str(tmp_path / "c"), "--screenshot", "x.png", "--no-demo"], False),
+                           # make run: a newcomer's fresh machine opens on the demo (README's first command)
+                           (["--workspace", str(tmp_path / "d"), "--demo-if-empty"], True)):
         with pytest.raises(Stop):
             command.run(parser.parse_args(argv))
         assert seen["auto_demo"] is expected
