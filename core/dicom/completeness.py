@@ -48,6 +48,24 @@ def check_declared_size(path: str, rows: int, columns: int, frames: int, samples
         )
 
 
+# PS3.5 G.3.1: an RLE replicate run is 2 bytes (a count byte n in -127..-1, and the byte to repeat) that
+# decode to at most 1 - n = 128 bytes; a literal run never expands. So RLE data decodes to at most 64 times
+# its own length, whatever the image holds.
+RLE_MAX_EXPANSION = 64
+RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+
+
+def check_rle_expansion(path: str, compressed_bytes: int, declared_bytes: int) -> None:
+    """RLE Lossless (1.2.840.10008.1.2.5): refuse a header declaring more than the data can decode to.
+
+    A 6 KB RLE file claiming 19999 x 19999 pixels otherwise made the decoder
+    allocate and fill about 850 MB before finding the data short.
+    """
+    if declared_bytes > RLE_MAX_EXPANSION * max(0, compressed_bytes):
+        raise CorruptDicomError(path, f"the RLE data is damaged: its {compressed_bytes:,} bytes cannot hold the "
+                                      f"{declared_bytes:,} bytes of the image its header declares")
+
+
 def check_native_pixel_data(path: str, file_size: int, value_tell: int, length: int,
                             expected_bytes: int | None) -> None:
     """Native (7FE0,0010): the declared length fits in the file and covers the image."""
@@ -93,7 +111,8 @@ def check_encapsulated_pixel_data(path: str, fh, file_size: int, value_tell: int
 
 def check_pixel_data_complete(path: str, file_size: int, value_tell: int, length: int, *,
                               rows: int | None, columns: int | None, frames: int, samples: int,
-                              bits_allocated: int | None, photometric: str | None) -> None:
+                              bits_allocated: int | None, photometric: str | None,
+                              transfer_syntax: str | None = None) -> None:
     """Refuse (CorruptDicomError, one sentence) pixel data that is cut short or missing pieces.
 
     An image declaring more than the pixel budget is refused first (ImageTooLargeError),
@@ -104,6 +123,9 @@ def check_pixel_data_complete(path: str, file_size: int, value_tell: int, length
     if length == UNDEFINED_LENGTH:
         with open(path, "rb") as fh:
             check_encapsulated_pixel_data(path, fh, file_size, value_tell, frames)
+        if str(transfer_syntax or "") == RLE_LOSSLESS and rows and columns and bits_allocated:
+            check_rle_expansion(path, file_size - value_tell,
+                                native_pixel_bytes(rows, columns, frames, samples, bits_allocated, photometric or ""))
         return
     expected = None
     if rows and columns and bits_allocated:

@@ -200,7 +200,8 @@ def read_header(path, check_pixel_data: bool = True) -> DicomHeader:
             check_pixel_data_complete(
                 path, opened.file_size, opened.pixel_value_tell, opened.pixel_length, rows=header.rows,
                 columns=header.columns, frames=header.number_of_frames, samples=header.samples_per_pixel,
-                bits_allocated=header.bits_allocated, photometric=header.photometric_interpretation)
+                bits_allocated=header.bits_allocated, photometric=header.photometric_interpretation,
+                transfer_syntax=header.transfer_syntax_uid)
         return header
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.dicom.completeness import PIXEL_BUDGET, check_declared_size, native_pixel_bytes
+from core.dicom.completeness import (
+    PIXEL_BUDGET, RLE_LOSSLESS, check_declared_size, check_rle_expansion, native_pixel_bytes,
+)
 from core.dicom.header import int_value, text_value, transfer_syntax_of
 from core.dicom.jpeg_extended import available as jpeg_extended_available
 from core.dicom.jpeg_extended import decode_jpeg_extended_frame, needs_imagecodecs
@@ -102,6 +104,17 @@ def check_native_length(opened: OpenedDataset, geometry: PixelGeometry, ts: str 
             f"the pixel data is truncated: {length:,} bytes present, "
             f"{geometry.native_bytes:,} needed for {geometry.rows} x {geometry.columns} pixels",
         )
+
+
+def check_compressed_expansion(opened: OpenedDataset, geometry: PixelGeometry, ts: str | None) -> None:
+    """Compressed data that cannot decode to the declared image is refused before a decoder allocates it.
+
+    Only RLE has a hard bound (PS3.5 G.3.1, core.dicom.completeness.check_rle_expansion); JPEG, JPEG-LS and
+    JPEG 2000 streams carry their own dimensions, which the decoders check against the header.
+    """
+    if str(ts or "") != RLE_LOSSLESS or opened.pixel_value_tell is None:
+        return
+    check_rle_expansion(opened.path, opened.file_size - opened.pixel_value_tell, geometry.native_bytes)
 
 
 def _ensure_transfer_syntax(ds) -> str | None:
@@ -264,6 +277,7 @@ def _image_from_dataset(opened: OpenedDataset, frame: int) -> RadiographImage:
     if ts and not twelve_bit_jpeg and not can_decode(ts):
         raise UnsupportedDicomError(path, f"compressed with {transfer_syntax_name(ts)}, which this installation cannot decode")
     check_native_length(opened, geometry, ts)
+    check_compressed_expansion(opened, geometry, ts)
 
     if twelve_bit_jpeg:
         with damaged_file_guard(path):
@@ -336,6 +350,6 @@ def _image_from_dataset(opened: OpenedDataset, frame: int) -> RadiographImage:
 
 
 __all__ = [
-    "PIXEL_BUDGET", "PIXEL_TAGS", "PixelGeometry", "check_frame", "check_native_length",
+    "PIXEL_BUDGET", "PIXEL_TAGS", "PixelGeometry", "check_compressed_expansion", "check_frame", "check_native_length",
     "check_pixel_budget", "decode_frame", "load_dicom_image", "pixel_geometry",
 ]

@@ -232,3 +232,52 @@ def test_a_damaged_transfer_syntax_uid_is_not_echoed_into_the_message():
     assert transfer_syntax_name("1.2\n840.10008.1.2.4.90") == "an invalid transfer syntax (its UID is damaged)"
     assert transfer_syntax_name("1.2.840.10008.1.2.4.90") == "JPEG 2000 Image Compression (Lossless Only)"
     assert transfer_syntax_name("1.2.3.4") == "an unknown transfer syntax (1.2.3.4)"
+
+
+def test_rle_declaring_more_than_its_data_can_hold_is_refused_before_allocating(tmp_path):
+    """A 6 KB RLE file claiming 19999 x 19999 pixels made pydicom's RLE decoder fill ~850 MB before failing."""
+    import pydicom
+
+    ds = pydicom.dcmread(_copy("MR_small_RLE.dcm", tmp_path))
+    ds.Rows, ds.Columns = 19999, 19999
+    path = tmp_path / "rle_lie.dcm"
+    ds.save_as(path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CorruptDicomError) as info:
+            load_image(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "cannot hold the 799,920,002 bytes" in _one_sentence(info.value, "rle_lie.dcm")
+    assert peak < 20 << 20
+    from core.importing.probe import probe_file
+
+    probe = probe_file(path)   # import refuses it too, with the same reason
+    assert probe.kind == "rejected" and "cannot hold the 799,920,002 bytes" in probe.error
+
+
+def test_the_rle_bound_is_the_standard_s_own():
+    """PS3.5 G.3.1: 2 bytes decode to at most 128, so 64 x the data is allowed and one byte more is not."""
+    from core.dicom.completeness import check_rle_expansion
+
+    check_rle_expansion("x.dcm", 1000, 64_000)
+    with pytest.raises(CorruptDicomError):
+        check_rle_expansion("x.dcm", 1000, 64_001)
+
+
+def test_rle_of_a_uniform_image_compresses_close_to_the_bound_and_still_decodes(tmp_path):
+    """The most compressible image there is (every pixel equal) must not be taken for a lying header."""
+    from pydicom.uid import RLELossless
+
+    pixels = np.full((512, 512), 1234, dtype=np.uint16)
+    path = write_dicom(tmp_path / "uniform.dcm", pixels)
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    ds.save_as(path)
+    compressed = len(ds.PixelData)
+    assert pixels.nbytes / compressed > 40   # near the 64:1 bound, so the check really is exercised
+    image = load_image(path)
+    assert image.values.shape == (512, 512) and float(image.values.min()) == float(image.values.max()) == 1234.0
