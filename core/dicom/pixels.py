@@ -18,7 +18,7 @@ from core.dicom.completeness import (
 from core.dicom.header import int_value, text_value, transfer_syntax_of
 from core.dicom.jpeg_extended import available as jpeg_extended_available
 from core.dicom.jpeg_extended import decode_jpeg_extended_frame, needs_imagecodecs
-from core.dicom.reading import PIXEL_TAGS, OpenedDataset, _short, damaged_file_guard, read_dataset
+from core.dicom.reading import PIXEL_TAGS, OpenedDataset, damaged_file_guard, read_dataset
 from core.dicom.transfer_syntax import (
     can_decode, compression_family, is_compressed, transfer_syntax_name,
 )
