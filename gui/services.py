@@ -38,54 +38,24 @@ class DisplayImage:
 
 
 def load_display_image(path: str) -> DisplayImage:
-    """Decode one file for display (worker thread only)."""
-    if _has_module("core.imaging.image"):
-        from core.imaging.image import load_image
+    """Decode one file for display (worker thread only), through core's one decode path
+    (core.imaging.image.load_image: budget checks, GDCM isolated in its own process)."""
+    from core.imaging.image import load_image
 
-        image = load_image(path)
-        return DisplayImage(
-            values=np.asarray(image.values, dtype=np.float32),
-            invert=bool(getattr(image, "invert", False)),
-            windows=[_as_window(w) for w in (getattr(image, "windows", None) or [])],
-            padding_value=getattr(image, "padding_value", None),
-            source=image,
-        )
-    return _fallback_load(path)
+    image = load_image(path)
+    return DisplayImage(
+        values=np.asarray(image.values, dtype=np.float32),
+        invert=bool(getattr(image, "invert", False)),
+        windows=[_as_window(w) for w in (getattr(image, "windows", None) or [])],
+        padding_value=getattr(image, "padding_value", None),
+        source=image,
+    )
 
 
 def _as_window(window) -> tuple[float, float]:
     if isinstance(window, (tuple, list)):
         return float(window[0]), float(window[1])
     return float(window.center), float(window.width)
-
-
-def _fallback_load(path: str) -> DisplayImage:
-    """Minimal pydicom/cv2 reader used only until core.imaging.image exists."""
-    import pydicom
-    from pydicom.pixels import apply_modality_lut
-
-    from core.errors import DicomError
-
-    if not str(path).lower().endswith((".png", ".jpg", ".jpeg")):
-        try:
-            ds = pydicom.dcmread(path)
-            values = apply_modality_lut(ds.pixel_array, ds).astype(np.float32)
-        except Exception as err:  # noqa: BLE001 - reported as a readable error
-            raise DicomError(path, f"cannot be decoded ({err.__class__.__name__})") from err
-        windows = []
-        if "WindowCenter" in ds and "WindowWidth" in ds:
-            c, w = ds.WindowCenter, ds.WindowWidth
-            c = c[0] if isinstance(c, pydicom.multival.MultiValue) else c
-            w = w[0] if isinstance(w, pydicom.multival.MultiValue) else w
-            windows = [(float(c), float(w))]
-        return DisplayImage(values, invert=ds.get("PhotometricInterpretation") == "MONOCHROME1", windows=windows,
-                            padding_value=ds.get("PixelPaddingValue"))
-    import cv2
-
-    array = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
-    if array is None:
-        raise DicomError(path, "cannot be read as an image")
-    return DisplayImage(array.astype(np.float32))
 
 
 # -------------------------------------------------------------- predictions
