@@ -98,6 +98,11 @@ class MainWindow(QMainWindow):
         # Triage: every study the published model has not predicted, newest first (the AI column fills in).
         self.triage = TriageThread(workspace, predictor_factory=predictor_factory, parent=self)
         self.triage.triaged.connect(self._on_triaged)
+        self._triaged_pending: dict[int, tuple[str, float]] = {}
+        self.triage_timer = QTimer(self)          # the worklist takes triage results in batches, not one by one
+        self.triage_timer.setInterval(500)
+        self.triage_timer.setSingleShot(True)
+        self.triage_timer.timeout.connect(self._apply_triaged)
         self.triage.progress.connect(self._on_triage_progress)
         self.triage.start(priority=self.triage.Priority.LowestPriority)
 
@@ -166,6 +171,9 @@ class MainWindow(QMainWindow):
         self.models_panel.models_changed.connect(lambda: self.predictor_thread.reload_model())
 
         self.worklist.study_selected.connect(self.open_study)
+        # Size the worklist's columns from the rows on screen only: Qt's default measures up to 1,000 rows on
+        # every change, ~290 ms per triaged study on a 1,000-study worklist (bench/bench_triage.py).
+        self.worklist.table.horizontalHeader().setResizeContentsPrecision(0)
         self.worklist.table.clicked.connect(lambda _index: self.focus_image())
         self.worklist.search.returnPressed.connect(self._on_search_enter)
         self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
@@ -556,16 +564,28 @@ class MainWindow(QMainWindow):
 
     def _on_triaged(self, study_id: int, model_id: str, probability: float) -> None:
         """The triage worker predicted a study: its worklist row shows the probability (sortable)."""
-        if self._closed or self.model_info is None or model_id != self.model_info.get("model_id"):
+        if self._closed:
+            return
+        self._triaged_pending[study_id] = (model_id, probability)
+        if not self.triage_timer.isActive():
+            self.triage_timer.start()
+
+    def _apply_triaged(self) -> None:
+        pending, self._triaged_pending = self._triaged_pending, {}
+        if self._closed or self.model_info is None or not pending:
             return
         from gui.services import tier_of
 
+        ops = self.model_info.get("operating_points") or {}
+        changed = False
         for row in self.worklist.all_rows:
-            if row.study_id == study_id and study_id not in self.predictions:
-                row.probability = probability
-                row.tier = tier_of(probability, self.model_info.get("operating_points") or {})
-                self._refresh_row(study_id, labels=False)
-                break
+            got = pending.get(row.study_id)
+            if got and got[0] == self.model_info.get("model_id") and row.study_id not in self.predictions:
+                row.probability, row.tier = got[1], tier_of(got[1], ops)
+                changed = True
+        if changed:        # one repaint for the batch
+            model = self.worklist.model
+            model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
 
     def _on_triage_progress(self, done: int, total: int, model_id: str) -> None:
         if self._closed:
@@ -832,6 +852,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.change_timer.stop()
+        self.triage_timer.stop()
         if self.current_study is not None:
             self.settings.set(self._position_key(), self.current_study)
         for signal in (self.predictor_thread.predicted, self.predictor_thread.model_changed,
