@@ -40,6 +40,9 @@ def connect(db_path: str | Path) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as err:
         conn.close()
+        if _is_storage_failure(err):  # a full disk is not a damaged workspace: say which
+            raise WorkspaceError(f"The workspace database {db_path} cannot be opened because nothing can be written "
+                                 f"to its disk (full, over its quota or failing); it was left unchanged.") from err
         raise WorkspaceError(f"The workspace database {db_path} is not a RadiNet workspace or is damaged: {err}.") from err
     except Exception:
         conn.close()
@@ -114,12 +117,29 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
     except sqlite3.OperationalError as err:
         _rollback(conn)
-        if "database or disk is full" in str(err):
+        if _primary_code(err) == _SQLITE_FULL or "database or disk is full" in str(err):
             raise DiskFullError("The disk is full; the change was not saved and nothing already saved was lost.") from err
+        if _is_storage_failure(err):
+            raise WorkspaceError("The workspace database could not be written (its disk is full, over its quota or "
+                                 "failing); the change was not saved and nothing already saved was lost.") from err
         raise
     except BaseException:
         _rollback(conn)
         raise
+
+
+# SQLite result codes (https://sqlite.org/rescode.html); Python reports the extended
+# code, whose low byte is the primary one. SQLITE_FULL comes only from ENOSPC; a write
+# refused with EDQUOT (quota), EFBIG (file-size limit, FAT32) or EIO is SQLITE_IOERR.
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13
+
+
+def _primary_code(err: sqlite3.Error) -> int:
+    return (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF
+
+
+def _is_storage_failure(err: sqlite3.Error) -> bool:
+    return _primary_code(err) in (_SQLITE_IOERR, _SQLITE_FULL)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
