@@ -98,12 +98,16 @@ def test_triage_starts_over_after_a_model_change(make_window, qtbot, workspace):
     assert len(second.order) == calls
 
 
-def test_a_study_that_cannot_be_decoded_is_reported_and_the_rest_go_on(make_window, qtbot, workspace):
+def test_a_study_that_cannot_be_decoded_is_reported_and_the_rest_go_on(make_window, qtbot, workspace, tmp_path):
+    # The copied workspace still points at the shared template's files: point this study at a bad copy instead.
+    bad = tmp_path / "damaged.dcm"
+    bad.write_bytes(b"not a dicom file")
     with workspace.connect() as store:
         victim = _newest_first(store)[0]
         for image in store.images(victim):
-            with open(image["source_path"], "wb") as f:
-                f.write(b"not a dicom file")
+            store.execute("UPDATE images SET source_path = ? WHERE id = ?", (str(bad) + f".{image['id']}", image["id"]))
+            (tmp_path / f"damaged.dcm.{image['id']}").write_bytes(b"not a dicom file")
+        store.conn.commit()
     failures = []
     window = make_window(predictor=RecordingPredictor(), restore_position=False)
     window.triage.failed.connect(lambda s, m: failures.append((s, m)))
