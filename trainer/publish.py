@@ -86,17 +86,24 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
                                  decision.details)
     sidecar["promotion"] = {"promote": bool(decision.promote), "reason": decision.reason, **(decision.details or {})}
     model.cpu()
-    sidecar = checkpoints.save_checkpoint(workspace.models_dir, model_id, model, sidecar)
-    if config.export_onnx:
-        from trainer.export_onnx import export
+    try:
+        sidecar = checkpoints.save_checkpoint(workspace.models_dir, model_id, model, sidecar)
+        if config.export_onnx:
+            from trainer.export_onnx import export
 
-        target = checkpoints.onnx_path(workspace.models_dir, model_id)
-        report = export(model, config.image_size, target, metadata=sidecar)  # the ONNX describes itself
-        sidecar["onnx_file"] = target.name
-        sidecar["onnx_parity"] = report
-        checkpoints.write_sidecar(workspace.models_dir, sidecar)
-    rel = os.path.relpath(checkpoints.weights_path(workspace.models_dir, model_id), workspace.path)
-    registry.register(store, sidecar, rel, author)
+            target = checkpoints.onnx_path(workspace.models_dir, model_id)
+            report = export(model, config.image_size, target, metadata=sidecar)  # the ONNX describes itself
+            sidecar["onnx_file"] = target.name
+            sidecar["onnx_parity"] = report
+            checkpoints.write_sidecar(workspace.models_dir, sidecar)
+        rel = os.path.relpath(checkpoints.weights_path(workspace.models_dir, model_id), workspace.path)
+        registry.register(store, sidecar, rel, author)
+    except BaseException:
+        # Not registered (register's transaction rolled back): no row will ever own these
+        # files. A full disk at the sidecar or the ONNX left a model-sized weights file
+        # that model_gc would only collect after its grace period; remove it now.
+        _remove_unregistered(workspace.models_dir, model_id)
+        raise
     promoted = bool(decision.promote and config.promote)
     reason = decision.reason if config.promote else f"publishing was not requested ({decision.reason})"
     if promoted:
@@ -106,6 +113,15 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
     return {"model_id": model_id, "scope": model_scope, "promoted": promoted, "reason": reason,
             "compared_with": champion["id"] if task != "pretrain" and champion is not None else None,
             "promotion": sidecar["promotion"]}
+
+
+def _remove_unregistered(models_dir, model_id: str) -> None:
+    for path in (checkpoints.weights_path(models_dir, model_id), checkpoints.sidecar_path(models_dir, model_id),
+                 checkpoints.onnx_path(models_dir, model_id)):
+        try:
+            path.unlink()
+        except OSError:   # not written yet, or gone; model_gc collects anything left
+            pass
 
 
 def promote_by_hand(workspace, store, model_id: str, reason: str, author: str) -> dict:
