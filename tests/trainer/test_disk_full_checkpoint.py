@@ -15,6 +15,7 @@ import builtins
 import hashlib
 import errno
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from tests.trainer.conftest import copy_workspace, run_train
 from tests.trainer.synthetic import build_synthetic_workspace
 
 SIZE = 32
+REPO = Path(__file__).resolve().parents[2]
 TASK, BODY_PART = "body_part", "all"
 
 
@@ -131,6 +133,10 @@ def test_a_full_disk_during_training_keeps_the_published_model(published, tmp_pa
     last = err.strip().splitlines()[-1]
     assert last.startswith("radinet train: The disk is full;") and "was not saved" in last, err
     assert "Traceback" not in err
+    _assert_published_model_kept(ws, before, models_before, champion_id)
+
+
+def _assert_published_model_kept(ws, before: dict, models_before: int, champion_id: str) -> None:
     assert not _temp_files(ws)
     # Nothing new in models/: no half-written and no unregistered weights, sidecar or ONNX.
     assert _model_files(ws) == before
@@ -147,3 +153,38 @@ def test_a_full_disk_during_training_keeps_the_published_model(published, tmp_pa
     session = new_session(onnx_file, providers=["CPUExecutionProvider"])
     logits, cam = session.run(["logits", "cam"], {"image": np.zeros((1, 1, SIZE, SIZE), np.float32)})
     assert logits.shape == (1, len(sidecar["classes"])) and np.isfinite(logits).all()
+
+
+# A real limit: the CLI in a child process may write no file over 5 MB (SIGXFSZ
+# ignored, so write() fails with EFBIG). The image cache and the database stay
+# far below it; the first checkpoint (resume state, ~45 MB of weights plus Adam
+# moments at any image size) cannot be written.
+CHILD = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+import main
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), resource.RLIM_INFINITY))
+sys.exit(main.main(sys.argv[2:]))
+"""
+
+
+def test_a_file_size_limit_stops_training_with_one_sentence(published, tmp_path):
+    pytest.importorskip("resource")
+    src, champion_id = published
+    ws = copy_workspace(src, tmp_path / "ws")
+    before = _model_files(ws)
+    with ws.connect() as store:
+        models_before = store.execute("SELECT COUNT(*) FROM models").fetchone()[0]
+
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(5_000_000), "train", "--workspace", str(ws.path),
+                           "--stage", "body-part", "--epochs", "1", "--image-size", str(SIZE), "--threads", "1",
+                           "--device", "cpu", "--no-resume"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    # EFBIG is not ENOSPC: core.errors words it as the file being too large, not the disk full.
+    assert last.startswith("radinet train: ") and "model file" in last and "too large" in last, last
+    _assert_published_model_kept(ws, before, models_before, champion_id)
