@@ -66,6 +66,8 @@ def describe_os_error(err: OSError, what: str) -> RadinetError:
 
     if err.errno == errno.ENOSPC:
         return DiskFullError(f"The disk is full; {what} was not saved and nothing already saved was changed.")
+    if err.errno == errno.EDQUOT:  # a clinic's network drive with a per-user quota
+        return DiskFullError(f"The disk quota is used up; {what} was not saved and nothing already saved was changed.")
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return WorkspaceError(f"Permission denied while {what}.")
     return WorkspaceError(f"Could not complete {what}: {err.strerror or err}.")

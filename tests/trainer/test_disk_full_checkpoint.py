@@ -118,11 +118,6 @@ def test_a_full_disk_during_training_keeps_the_published_model(published, tmp_pa
     else:
         # atomic_write's own module sees this open(); nothing else is affected.
         monkeypatch.setattr(model_files, "open", filling_open, raising=False)
-    # print_event's default stream is the sys.stderr of its first import (an earlier test's capture).
-    import trainer.commands.train as train_command
-
-    print_event = train_command.print_event
-    monkeypatch.setattr(train_command, "print_event", lambda event: print_event(event, sys.stderr))
 
     code = cli.main(["train", "--workspace", str(ws.path), "--stage", "body-part", "--epochs", "1",
                      "--image-size", str(SIZE), "--threads", "1", "--device", "cpu", "--no-resume"])

@@ -73,8 +73,9 @@ def config_from_args(args, seed: int | None = None):
         promote=not args.no_promote and (seed is None))
 
 
-def print_event(event, stream=sys.stderr) -> None:
-    """One line per epoch/log, a redrawn bar per batch on a terminal."""
+def print_event(event, stream=None) -> None:
+    """One line per epoch/log, a redrawn bar per batch on a terminal (stderr as it is at call time)."""
+    stream = stream if stream is not None else sys.stderr
     if event.kind == "batch":
         if stream.isatty():
             bar = "#" * int(30 * event.batch / max(event.batches, 1))
