@@ -117,8 +117,8 @@ class PredictionThread(QThread):
                                      "operating_points": dict(getattr(self.predictor, "operating_points", {}) or {})})
 
     def _predict(self, store, study_id: int, images: list | None) -> dict:
-        from core.store.heatmaps import heatmap_file, save_heatmap
         from gui.services import load_display_image, tier_of
+        from gui.workers.triage_pass import predict_and_record
 
         predictor = self.predictor
         model_id = predictor.model_id
@@ -132,20 +132,10 @@ class PredictionThread(QThread):
         usable = [(r, im) for r, im in zip(image_rows, images) if im is not None]
         if not usable:
             raise RuntimeError("none of its images could be decoded")
-        result = predictor.predict_study([im.source if im.source is not None else im for _, im in usable],
-                                         study_id=study_id, image_ids=[r["id"] for r, _ in usable])
-        rows, views = [], []
-        for (r, _), view in zip(usable, result.views):
-            path = None
-            if view.heatmap is not None:
-                path = save_heatmap(heatmap_file(self.workspace.heatmaps_dir, model_id, r["id"]), view.heatmap)
-            rows.append({"study_id": study_id, "image_id": r["id"], "model_id": model_id, "task": self.task,
-                         "probability": float(view.probability), "heatmap_path": str(path) if path else None})
-            views.append({"image_id": r["id"], "probability": float(view.probability), "heatmap": view.heatmap,
-                          "heatmap_note": None if view.heatmap is not None else "This model gives no heatmap."})
-        rows.append({"study_id": study_id, "image_id": None, "model_id": model_id, "task": self.task,
-                     "probability": float(result.probability), "heatmap_path": None})
-        store.add_predictions(rows)
+        result = predict_and_record(self.workspace, store, predictor, study_id, usable, self.task)
+        views = [{"image_id": r["id"], "probability": float(view.probability), "heatmap": view.heatmap,
+                  "heatmap_note": None if view.heatmap is not None else "This model gives no heatmap."}
+                 for (r, _), view in zip(usable, result.views)]
         return {"model_id": model_id, "probability": float(result.probability),
                 "tier": getattr(result, "tier", None) or tier_of(result.probability, ops), "views": views}
 

@@ -36,7 +36,6 @@ def predict_and_store(workspace, store, predictor, study_id: int, task: str = "f
     the caller reports it and goes on with the next study.
     """
     from core.errors import InputError
-    from core.store.heatmaps import heatmap_file, save_heatmap
     from gui.services import load_display_image
 
     model_id = predictor.model_id
@@ -51,6 +50,16 @@ def predict_and_store(workspace, store, predictor, study_id: int, task: str = "f
             skipped += 1
     if not usable:
         raise InputError("None of this study's images could be decoded, so it has no prediction.")
+    result = predict_and_record(workspace, store, predictor, study_id, usable, task)
+    return Triaged(study_id, model_id, float(result.probability), len(usable), skipped)
+
+
+def predict_and_record(workspace, store, predictor, study_id: int, usable: list, task: str):
+    """Predict a study from its decoded views ``[(image row, DisplayImage)]`` and record it: a heatmap
+    file and a row per view, then the study's row. The one recording path of triage and the reading view."""
+    from core.store.heatmaps import heatmap_file, save_heatmap
+
+    model_id = predictor.model_id
     result = predictor.predict_study([im.source if im.source is not None else im for _, im in usable],
                                      study_id=study_id, image_ids=[r["id"] for r, _ in usable])
     rows = []
@@ -64,4 +73,4 @@ def predict_and_store(workspace, store, predictor, study_id: int, task: str = "f
     rows.append({"study_id": study_id, "image_id": None, "model_id": model_id, "task": task,
                  "probability": float(result.probability), "heatmap_path": None})
     store.add_predictions(rows)
-    return Triaged(study_id, model_id, float(result.probability), len(usable), skipped)
+    return result
