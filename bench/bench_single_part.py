@@ -1,0 +1,73 @@
+"""One training setting on a single body part of the demo, judged on fresh studies (issue 11 diagnosis).
+
+Builds 500 forearm demo studies (seed 5), trains the fracture model from random weights through the
+trainer's own path (128 px, body crop, 14 epochs, no early stopping), and judges it through its ONNX
+on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,000 resamples) and n.
+
+    .venv/bin/python bench/bench_single_part.py NAME study|image [SEED]
+        env: AUG=0 (no augmentation), PP=N (plateau patience, default 3),
+             MILD=1 (rotation +-10 deg, scale 0.95-1.05 instead of the trainer's +-30 deg, 0.9-1.1),
+             BENCH_ROOT=/tmp/single-part (where the workspaces go)
+
+A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
+random start fit one body part at all, on a 2-core CPU, in about 10 minutes.
+"""
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main():
+    from core.demo.workspace import build_demo_workspace
+    from core.demo.generate import generate_demo_files
+    from core.imaging.image import load_image
+    from core.inference.predictor import Predictor
+    from core.store.workspace import Workspace
+    from trainer.experiments import judged
+    from trainer.loop import TrainConfig, train
+
+    if os.environ.get("MILD"):
+        import functools
+        import trainer.data as td
+        import trainer.fit as te
+        mild = functools.partial(td.augment, max_rotation_deg=10.0, scale=(0.95, 1.05))
+        td.augment = mild
+        if hasattr(te, "augment"):
+            te.augment = mild
+    name, study_level, seed = sys.argv[1], sys.argv[2] == "study", int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    root = Path(os.environ.get("BENCH_ROOT", "/tmp/single-part")) / name
+    ws = Workspace.open(root / "ws")
+    if ws.is_empty():
+        build_demo_workspace(ws, n_studies=500, seed=5, body_parts=("forearm",))
+    cfg = TrainConfig(stage="target", init="random", image_size=128, crop="body", epochs=14, batch_size=16, lr=1e-3,
+                      warmup_epochs=0, early_stopping_patience=14, seed=seed, study_level=study_level,
+                      augment=os.environ.get("AUG", "1") == "1", plateau_patience=int(os.environ.get("PP", "3")),
+                      min_val_studies_per_class=2, bootstrap_resamples=300)
+    t0 = time.time()
+    for ev in train(cfg, ws, threading.Event()):
+        if ev.kind == "epoch":
+            val = ev.val or {}
+            print(f"epoch {ev.epoch}: loss {ev.loss:.3f} lr {ev.lr} val_auc {val.get('auc')} "
+                  f"val_loss {val.get('loss')}", flush=True)
+        if ev.kind == "done":
+            result = ev.result
+    fresh = generate_demo_files(root / "fresh", n_studies=150, seed=6, body_parts=("forearm",))
+    predictor = Predictor(ws, model_id=result["model_id"])
+    truth, scores = [], []
+    for study in fresh:
+        scores.append(predictor.predict_study([load_image(str(p)) for p in study.image_paths]).probability)
+        truth.append(int(study.fracture))
+    figures = judged([{"y": y, "p": p} for y, p in zip(truth, scores)])
+    print(json.dumps({"name": name, "study_level": study_level, "augment": os.environ.get("AUG", "1"),
+                      "plateau_patience": os.environ.get("PP", "3"), "mild": os.environ.get("MILD"), "seed": seed,
+                      "fresh_auc": figures["auc"], "ci": figures["auc_ci"], "n": figures["n"],
+                      "test_auc": result["test"]["auc"], "seconds": round(time.time() - t0)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
