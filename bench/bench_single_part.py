@@ -7,6 +7,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
     .venv/bin/python bench/bench_single_part.py NAME study|image [SEED]
         env: AUG=0 (no augmentation), PP=N (plateau patience, default 3),
              MILD=1 (rotation +-10 deg, scale 0.95-1.05 instead of the trainer's +-30 deg, 0.9-1.1),
+             MILD=flat (no rotation or scaling: flips, contrast and brightness only),
              BENCH_ROOT=/tmp/single-part (where the workspaces go)
 
 A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
@@ -31,14 +32,14 @@ def main():
     from trainer.experiments import judged
     from trainer.loop import TrainConfig, train
 
-    if os.environ.get("MILD"):
+    geometry = {"1": dict(max_rotation_deg=10.0, scale=(0.95, 1.05)),     # milder rotation and scale
+                "flat": dict(max_rotation_deg=0.0, scale=(1.0, 1.0))}.get(os.environ.get("MILD", ""))
+    if geometry:  # the trainer's augmentation with other geometry; flips, contrast and brightness as before
         import functools
+
         import trainer.data as td
         import trainer.fit as te
-        mild = functools.partial(td.augment, max_rotation_deg=10.0, scale=(0.95, 1.05))
-        td.augment = mild
-        if hasattr(te, "augment"):
-            te.augment = mild
+        te.augment = functools.partial(td.augment, **geometry)
     name, study_level, seed = sys.argv[1], sys.argv[2] == "study", int(sys.argv[3]) if len(sys.argv) > 3 else 0
     root = Path(os.environ.get("BENCH_ROOT", "/tmp/single-part")) / name
     ws = Workspace.open(root / "ws")
