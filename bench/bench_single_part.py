@@ -8,6 +8,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
         env: AUG=0 (no augmentation), PP=N (plateau patience, default 3),
              MILD=1 (rotation +-10 deg, scale 0.95-1.05 instead of the trainer's +-30 deg, 0.9-1.1),
              MILD=flat (no rotation or scaling: flips, contrast and brightness only),
+             MILD=unclipped (the trainer's augmentation without clipping to [0, 1]),
              BENCH_ROOT=/tmp/single-part (where the workspaces go)
 
 A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
@@ -33,7 +34,8 @@ def main():
     from trainer.loop import TrainConfig, train
 
     geometry = {"1": dict(max_rotation_deg=10.0, scale=(0.95, 1.05)),     # milder rotation and scale
-                "flat": dict(max_rotation_deg=0.0, scale=(1.0, 1.0))}.get(os.environ.get("MILD", ""))
+                "flat": dict(max_rotation_deg=0.0, scale=(1.0, 1.0)),
+                "unclipped": dict(saturate=False)}.get(os.environ.get("MILD", ""))
     if geometry:  # the trainer's augmentation with other geometry; flips, contrast and brightness as before
         import functools
 

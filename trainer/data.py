@@ -260,8 +260,12 @@ def model_ready_arrays_checked(workspace, samples: list[Sample], size: int, clah
 
 # ----------------------------------------------------------------- augmentation
 def augment(x, generator, max_rotation_deg: float = 30.0, scale=(0.9, 1.1),
-            brightness: float = 0.1, contrast=(0.8, 1.2)):
+            brightness: float = 0.1, contrast=(0.8, 1.2), saturate: bool = True):
     """Random horizontal flip, rotation up to ±30°, scale, brightness/contrast on a batch.
+
+    ``saturate`` clips the result to [0, 1]. Bone is the brightest structure of a film, so a
+    raised brightness or contrast can clip a lucent line inside it to white
+    (bench/bench_single_part.py measures whether that is why the model cannot fit).
 
     x: (N, 1, H, W) float tensor in [0, 1]. One affine_grid/grid_sample call for
     the whole batch, so augmentation costs little next to the network.
@@ -284,4 +288,5 @@ def augment(x, generator, max_rotation_deg: float = 30.0, scale=(0.9, 1.1),
     c = u(*contrast).view(n, 1, 1, 1)
     b = u(-brightness, brightness).view(n, 1, 1, 1)
     mean = x.mean(dim=(2, 3), keepdim=True)
-    return ((x - mean) * c + mean + b).clamp_(0.0, 1.0)
+    x = (x - mean) * c + mean + b
+    return x.clamp_(0.0, 1.0) if saturate else x
