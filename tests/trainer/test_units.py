@@ -104,6 +104,23 @@ def test_augment_keeps_shape_and_range():
     assert not torch.allclose(x, y)
 
 
+def test_unsaturated_augment_keeps_a_lucent_line_in_bright_bone():
+    """Brightness/contrast jitter clipped to [0, 1] can whiten a fracture line inside bright bone;
+    saturate=False keeps it (the line is 0.07 darker than bone at 0.97)."""
+    import torch
+
+    from trainer.data import augment
+
+    x = torch.full((64, 1, 16, 16), 0.97)
+    x[:, :, 8, :] = 0.90
+    line_contrast = lambda y: (y[:, 0, 4, :].mean(1) - y[:, 0, 8, :].mean(1))  # noqa: E731
+    flat = dict(max_rotation_deg=0.0, scale=(1.0, 1.0))
+    clipped = line_contrast(augment(x.clone(), torch.Generator().manual_seed(0), **flat))
+    kept = line_contrast(augment(x.clone(), torch.Generator().manual_seed(0), saturate=False, **flat))
+    assert float(clipped.min()) < 0.01          # some samples lost the line to white
+    assert float(kept.min()) > 0.05             # none do without clipping (contrast >= 0.8 of 0.07)
+
+
 @pytest.mark.parametrize("architecture", ["resnet18", "densenet121"])
 def test_fast_refresh_split_is_exact(architecture):
     """Cached early layers + trained tail compute exactly the backbone (dense blocks split mid-way)."""
