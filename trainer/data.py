@@ -264,8 +264,9 @@ def augment(x, generator, max_rotation_deg: float = 30.0, scale=(0.9, 1.1),
     """Random horizontal flip, rotation up to ±30°, scale, brightness/contrast on a batch.
 
     ``saturate`` clips the result to [0, 1]. Bone is the brightest structure of a film, so a
-    raised brightness or contrast can clip a lucent line inside it to white
-    (bench/bench_single_part.py measures whether that is why the model cannot fit).
+    raised brightness or contrast can clip a lucent line inside it to white. Not clipping
+    gave no gain on one body part (bench/bench_single_part.py, forearm, seed 0: fresh AUC
+    0.536 (0.426-0.627) unclipped vs 0.569 (0.472-0.667) clipped, n=150), so clipping stays.
 
     x: (N, 1, H, W) float tensor in [0, 1]. One affine_grid/grid_sample call for
     the whole batch, so augmentation costs little next to the network.
