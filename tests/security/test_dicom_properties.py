@@ -114,16 +114,10 @@ def _traced(fn):
     return result, peak
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
-@given(h=headers())
-def test_every_header_decodes_or_is_refused_in_one_sentence_within_the_cap(tmp_path, h):
+def _decode_traced(path):
+    """Render's decode path on ``path``: (the image or the project's error, peak traced bytes)."""
     from core.imaging.display import to_display
     from core.imaging.image import load_image
-    from core.importing.probe import probe_file
-
-    path = tmp_path / "prop.dcm"
-    assume(write(path, h))
 
     def decode():
         try:
@@ -133,12 +127,28 @@ def test_every_header_decodes_or_is_refused_in_one_sentence_within_the_cap(tmp_p
         except RadinetError as err:
             return err
 
-    outcome, peak = _traced(decode)
+    return _traced(decode)
+
+
+def _assert_image_or_one_sentence(outcome, prefix: str) -> None:
     if isinstance(outcome, RadinetError):
         text = str(outcome)
-        assert text and "\n" not in text and text.startswith("prop.dcm")
+        assert text and "\n" not in text and text.startswith(prefix), text
     else:
         assert outcome.values.ndim == 2 and outcome.values.dtype == np.float32
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(h=headers())
+def test_every_header_decodes_or_is_refused_in_one_sentence_within_the_cap(tmp_path, h):
+    from core.importing.probe import probe_file
+
+    path = tmp_path / "prop.dcm"
+    assume(write(path, h))
+
+    outcome, peak = _decode_traced(path)
+    _assert_image_or_one_sentence(outcome, "prop.dcm")
     assert peak < ALLOCATION_CAP, f"{peak / 1e6:.0f} MB traced for {h}"
 
     probe, peak = _traced(lambda: probe_file(path))
@@ -190,8 +200,6 @@ def test_real_compressed_streams_under_lying_headers(tmp_path, name, bits_alloca
                                                      signed, photometric):
     import pydicom
 
-    from core.imaging.display import to_display
-    from core.imaging.image import load_image
     from tests.core.dicom_reference import bundled_file
 
     source = bundled_file(name)
@@ -203,18 +211,6 @@ def test_real_compressed_streams_under_lying_headers(tmp_path, name, bits_alloca
     path = tmp_path / "lying.dcm"
     ds.save_as(path)
 
-    def decode():
-        try:
-            image = load_image(path)
-            to_display(image)
-            return image
-        except RadinetError as err:
-            return err
-
-    outcome, peak = _traced(decode)
-    if isinstance(outcome, RadinetError):
-        text = str(outcome)
-        assert text and "\n" not in text and text.startswith("lying.dcm: "), text
-    else:
-        assert outcome.values.ndim == 2 and outcome.values.dtype == np.float32
+    outcome, peak = _decode_traced(path)
+    _assert_image_or_one_sentence(outcome, "lying.dcm: ")
     assert peak < ALLOCATION_CAP
