@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.worklist.search.returnPressed.connect(self._on_search_enter)
         self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
         self.study_view.measured.connect(self._status)
+        self.study_view.tool_stopped.connect(lambda: self.set_tool(None))
         self.side_panel.label_requested.connect(self.label_current)
         self.side_panel.confirm_requested.connect(self.confirm_current)
         self.side_panel.grade_requested.connect(self.grade_current)
@@ -815,7 +816,7 @@ class MainWindow(QMainWindow):
             "Left / Right  previous / next view\nCtrl+Z  undo\n1–5  window presets (DICOM, auto, bone, soft tissue, "
             "wide)\nRight-drag  window/level\nWheel  zoom, left-drag  pan, 0 fit, = 1:1\nI invert, R rotate, X flip, "
             "Backspace reset\nH  heatmap\nCtrl+B  blinded reading\nCtrl+T  training dock\n"
-            "M / A  measure length / angle (again: stop)\nCtrl+Shift+I  patient overlay\n"
+            "M / A  measure length / angle (again or Esc: stop)\nCtrl+Shift+I  patient overlay\n"
             "Ctrl+Shift+T  DICOM tags\nView menu  layouts 1×1 / 1×2 / 2×2, synchronised window/level and zoom"))
 
     # ------------------------------------------------------- remembered place

@@ -214,6 +214,13 @@ class ImageView(QWidget):
                                f" — {self._spacing_text()}")
         self.update()
 
+    def cancel_pending(self) -> bool:
+        """Drop a measurement whose points are not all placed yet; True when there was one."""
+        had = self._pending is not None
+        self._pending, self._hover = None, None
+        self.update()
+        return had
+
     def clear_measurements(self) -> None:
         if self.state is not None:
             self.state.measurements.clear()

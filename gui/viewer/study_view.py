@@ -38,6 +38,7 @@ class StudyView(QWidget):
     cursor_info = Signal(str)
     active_changed = Signal(int)
     measured = Signal(str)            # a completed measurement's text and the calibration it used
+    tool_stopped = Signal()           # Escape put the measuring tool away (the window unchecks its action)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -270,6 +271,20 @@ class StudyView(QWidget):
         self.tool = tool
         for pane in self.panes:
             pane.set_tool(tool)
+
+    def keyPressEvent(self, event) -> None:
+        """Escape while measuring: first drops the half-placed measurement, then puts the tool away.
+
+        Two steps, as in Weasis and OHIF: a stray first click is undone without
+        losing the tool; a second Escape goes back to panning.
+        """
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers() and self.tool:
+            if not any([pane.cancel_pending() for pane in self.panes]):
+                self.set_tool(None)
+                self.tool_stopped.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def clear_measurements(self) -> None:
         for image in self._images:

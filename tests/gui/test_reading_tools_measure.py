@@ -87,3 +87,25 @@ def test_clicks_pan_again_when_no_tool_is_on(qtbot, make_window):
     _click(pane, pane.width() / 2, pane.height() / 2)
     _click(pane, pane.width() / 2 + 30, pane.height() / 2)
     assert pane.state.measurements == []
+
+
+def test_escape_drops_a_half_placed_measurement_then_puts_the_tool_away(qtbot, make_window):
+    window = open_window(qtbot, make_window)
+    pane = window.study_view.visible_panes()[0]
+    before = label_rows(window.store)
+    key(qtbot, window, Qt.Key.Key_M)
+    cx, cy = pane.width() / 2, pane.height() / 2
+    _click(pane, cx, cy)                                          # a stray first point
+    assert pane.cancel_pending() is True                          # (the API the key uses) ...
+    _click(pane, cx, cy)                                          # ... and the stray point again, for the key
+    assert window.focusWidget() is window.study_view              # a click on a pane gives the image the keyboard
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Escape)
+    assert pane.cancel_pending() is False                         # first Escape dropped the point ...
+    assert pane.tool == "length" and window.length_action.isChecked()   # ... and kept the tool
+    _click(pane, cx - 40, cy)
+    _click(pane, cx + 40, cy)
+    assert len(pane.state.measurements) == 1                      # the dropped point did not become a third end
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_Escape)
+    assert pane.tool is None and not window.length_action.isChecked()  # second Escape: back to panning
+    assert len(pane.state.measurements) == 1                      # finished measurements stay
+    assert label_rows(window.store) == before                     # Escape never writes a label
