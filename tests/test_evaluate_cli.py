@@ -89,3 +89,25 @@ def test_registered_model_in_its_own_workspace(exported):
     rc, out, err = _cli("evaluate", "--workspace", str(ws.path), "--model", model_id, "--split", "all")
     assert rc == 0, err
     assert model_id in out and "AUC" in out and "95 % CI" in out
+
+
+def test_models_compare_scores_two_models_on_the_same_studies_as_evaluate_does(exported):
+    """`radinet models compare A B` (the models panel's comparison) agrees with `radinet evaluate` on each model."""
+    from tests.trainer.conftest import run_train
+
+    ws, model_a, _ = exported
+    model_b = run_train(ws, stage="target", init="random", epochs=1, warmup_epochs=0, promote=False,
+                        seed=1)[-1].result["model_id"]
+    rc, out, err = _cli("models", "compare", model_a, model_b, "--workspace", str(ws.path), "--split", "all", "--json")
+    assert rc == 0, err
+    result = json.loads(out)
+    for model, key in ((model_a, "auc_a"), (model_b, "auc_b")):
+        rc, out, err = _cli("evaluate", "--workspace", str(ws.path), "--model", model, "--split", "all", "--json")
+        assert rc == 0, err
+        study = json.loads(out)["study"]
+        assert result["n_studies"] == study["n"]
+        assert result[key] == pytest.approx(study["auc"], abs=1e-9)
+    assert result["diff"] == pytest.approx(result["auc_a"] - result["auc_b"])
+    assert result["diff_ci"][0] <= result["diff"] <= result["diff_ci"][1]
+    rc, _, err = _cli("models", "compare", model_a, "--workspace", str(ws.path))
+    assert rc != 0 and "Name the two models" in err

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from core.evaluation import compare
 from gui.workers import model_jobs
 from gui.workers.job import JobThread
 
@@ -46,7 +47,7 @@ class ModelsPanel(QDockWidget):
         self.workspace = workspace
         self.author = author
         self.publish_fn = publish_fn or model_jobs.publish_by_hand     # tests inject a stand-in
-        self.compare_fn = compare_fn or model_jobs.compare_models
+        self.compare_fn = compare_fn or compare.compare_models
         self.confirm = lambda title, text: _ask(self, title, text)     # tests replace it and read the text
         self.models: list = []
         self.job: JobThread | None = None
@@ -279,7 +280,7 @@ class ModelsPanel(QDockWidget):
 
     def _show_comparison(self, result: dict) -> None:
         self.last_comparison = result
-        text = model_jobs.describe_comparison(result)
+        text = compare.describe_comparison(result)
         self.details.setHtml("<b>Comparison on the same studies</b><br>" +
                              html.escape(text).replace("\n", "<br>"))
         self._set_status("Comparison finished.")

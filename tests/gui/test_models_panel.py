@@ -152,7 +152,7 @@ def _tables(workspace):
 def test_compare_scores_both_models_on_the_same_studies(registered):
     from core.evaluation.bootstrap import binary_with_ci
     from core.evaluation.metrics import study_level
-    from gui.workers.model_jobs import compare_models
+    from core.evaluation.compare import compare_models
 
     views, tables = _tables(registered)
     result = compare_models(registered, "fracture-A", "fracture-B", split="all",
@@ -170,7 +170,7 @@ def test_compare_scores_both_models_on_the_same_studies(registered):
 def test_compare_refuses_models_that_share_no_studies(registered):
     from core.errors import InputError
     from core.store import registry
-    from gui.workers.model_jobs import compare_models
+    from core.evaluation.compare import compare_models
 
     with registered.connect() as store:
         registry.register(store, _sidecar("fracture-wrist", body_part="wrist"), "models/w.safetensors", "test")
@@ -184,7 +184,7 @@ def test_compare_refuses_models_that_share_no_studies(registered):
 def test_compare_from_the_panel_runs_off_the_gui_thread_and_can_be_cancelled(qtbot, registered):
     import threading
 
-    from gui.workers.model_jobs import compare_models
+    from core.evaluation.compare import compare_models
 
     views, tables = _tables(registered)
     threads = set()

@@ -1,18 +1,21 @@
-"""radinet models list|promote ID|rollback|gc: the model registry."""
+"""radinet models list|promote ID|rollback|gc|compare A B: the model registry."""
 
 from __future__ import annotations
 
 from core.commands.common import add_json_argument, add_workspace_argument, emit, open_workspace
 
-HELP = ("list registered models, publish one (promote ID), withdraw the published one (rollback) "
-        "or remove unregistered model files (gc)")
+HELP = ("list registered models, publish one (promote ID), withdraw the published one (rollback), "
+        "remove unregistered model files (gc) or score two on the same studies (compare A B)")
 
 
 def add_arguments(parser) -> None:
     add_workspace_argument(parser)
     add_json_argument(parser)
-    parser.add_argument("action", choices=["list", "promote", "rollback", "gc"])
-    parser.add_argument("model_id", nargs="?", help="model to promote")
+    parser.add_argument("action", choices=["list", "promote", "rollback", "gc", "compare"])
+    parser.add_argument("model_id", nargs="?", help="model to promote (compare: model A)")
+    parser.add_argument("other_model_id", nargs="?", help="compare: model B")
+    parser.add_argument("--split", choices=["val", "test", "all"], default="val",
+                        help="compare: the labelled studies both models are scored on (default: the locked validation split)")
     parser.add_argument("--task", default="fracture",
                         help="task to roll back (fracture | body_part | fracture:wrist for a body part's own model)")
     parser.add_argument("--reason", default=None)
@@ -34,6 +37,14 @@ def run(args) -> int:
     from core.store import registry
 
     ws = open_workspace(args)
+    if args.action == "compare":
+        from core.evaluation.compare import compare_models, describe_comparison
+
+        if not (args.model_id and args.other_model_id):
+            raise InputError("Name the two models to compare, e.g. 'radinet models compare MODEL_A MODEL_B'.")
+        result = compare_models(ws, args.model_id, args.other_model_id, split=args.split)
+        emit(args, result, describe_comparison(result))
+        return 0
     if args.action == "gc":
         from core.store.model_gc import collect
 
