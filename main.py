@@ -63,8 +63,18 @@ def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, dict[str, st
     return parser, available
 
 
+# Private first argument: a packaged build has no Python to run ``-m core.dicom.decode_worker``, so
+# core/dicom/isolated_decode.py starts this same executable with it. Not a command: --help does not list it.
+DECODE_WORKER_ARG = "--decode-worker"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [DECODE_WORKER_ARG]:
+        # Before anything else is imported: the worker's stdout carries only its protocol messages.
+        from core.dicom.decode_worker import main as decode_worker_main
+
+        return decode_worker_main()
     if argv[:1] in (["--version"], ["-V"]):
         from core.interop.about import print_version
 

@@ -58,3 +58,19 @@ def test_help_lists_every_command():
     assert proc.returncode == 0
     for name in ("gui", "demo", "import", "render", "reports", "train", "predict"):
         assert name in proc.stdout
+
+
+def test_predict_with_a_published_model_does_not_import_torch_or_qt(tmp_path):
+    """predict runs the published ONNX model through onnxruntime; torch is for training only."""
+    from core.demo.workspace import build_demo_workspace
+    from core.store.workspace import Workspace
+    from tests.interop.conftest import publish_tiny_model
+
+    ws = Workspace.open(tmp_path / "w")
+    build_demo_workspace(ws, n_studies=2, seed=1)
+    publish_tiny_model(ws)
+    with ws.connect() as store:
+        accession = store.execute("SELECT accession FROM studies ORDER BY id LIMIT 1").fetchone()[0]
+    result = _probe(["predict", accession, "--workspace", str(ws.path), "--json"])
+    assert result["code"] == 0
+    assert result["heavy"] == []

@@ -46,6 +46,15 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _REFUSALS = {cls.__name__: cls for cls in (DicomError, CorruptDicomError, UnsupportedDicomError, ImageTooLargeError)}
 
 
+def worker_command() -> list[str]:
+    """The child's command line: this Python running the worker module, or in a packaged (PyInstaller)
+    build, whose sys.executable is the application itself and runs no ``-m``, the application with the
+    private first argument main.py hands to the worker."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--decode-worker"]
+    return [sys.executable, "-m", "core.dicom.decode_worker"]
+
+
 class _Child:
     """One running decode_worker process and its pipes."""
 
@@ -56,7 +65,7 @@ class _Child:
         # stderr to /dev/null: GDCM prints its C++ diagnostics there, which would reach the user's
         # console next to the one sentence that explains the failure.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.dicom.decode_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=env, close_fds=True,
         )
         ready = self.exchange(None, START_TIMEOUT_S)
@@ -127,10 +136,6 @@ def decode_isolated(path: str, frame: int, family: str, syntax_name: str) -> np.
     """
     global _child, restarts
     path = os.path.abspath(path)
-    if getattr(sys, "frozen", False):
-        # A packaged build's sys.executable is the application itself, which cannot run ``-m``.
-        raise UnsupportedDicomError(path, f"compressed with {syntax_name}, whose decoder must run as a separate "
-                                          f"process, which this packaged build cannot start")
     with _lock:
         reply = NOT_SENT
         for _attempt in range(2):   # a second attempt only when the child was gone before this request
