@@ -4,7 +4,9 @@ Suggestions (table ``nlp_suggestions``, schema migrations 2 and 3) are append-on
 each run of ``radinet reports label`` adds one row per study it decided about,
 with the sentence of the report that decided it (:func:`deciding_sentence`).
 The review queue is derived, never stored: studies whose newest suggestion is
-'review' and that no radiologist has labelled since.
+'review', that no radiologist has labelled since and whose newest suggestion no
+reader has rejected (table ``review_rejections``, schema migration 4; a newer
+suggestion from a later labeller run brings a rejected study back).
 """
 
 from __future__ import annotations
@@ -87,15 +89,17 @@ def suggestions(store, study_id: int, task: str = "fracture") -> list:
 
 
 def review_queue(store, task: str = "fracture") -> list[dict]:
-    """Studies waiting for a radiologist: newest suggestion 'review', no live radiologist label.
+    """Studies waiting for a radiologist: newest suggestion 'review', not rejected, no live radiologist label.
 
-    Ordered with the most doubtful first (probability nearest 0.5), then by study.
+    Each row names its suggestion (``suggestion_id``). Ordered with the most
+    doubtful first (probability nearest 0.5), then by study.
     """
     rows = store.execute(
-        """SELECT s.study_id, s.value, s.probability, s.labeller_version, s.created_at
+        """SELECT s.id AS suggestion_id, s.study_id, s.value, s.probability, s.labeller_version, s.created_at
            FROM nlp_suggestions s
            WHERE s.task = ? AND s.status = 'review'
              AND s.id = (SELECT MAX(id) FROM nlp_suggestions t WHERE t.study_id = s.study_id AND t.task = s.task)
+             AND NOT EXISTS (SELECT 1 FROM review_rejections j WHERE j.suggestion_id = s.id)
              AND NOT EXISTS (
                  SELECT 1 FROM labels l
                  WHERE l.study_id = s.study_id AND l.task = s.task AND l.source = 'radiologist'

@@ -6,14 +6,19 @@ database either before or after it, never half way. A database whose version
 is higher than ``len(MIGRATIONS)`` was written by a newer RadiNet Studio and is
 refused rather than guessed at.
 
-Append-only tables (labels, difficulty, comments, reports, audit, model_events)
-carry triggers that abort any UPDATE or DELETE: a label is never rewritten,
-a correction is a new row.
+Append-only tables (``APPEND_ONLY_TABLES``: labels, difficulty, comments,
+reports, audit, model_events, reading_answers, nlp_suggestions,
+review_rejections) carry triggers that abort any UPDATE or DELETE: a label is
+never rewritten, a correction is a new row.
 """
 
 from __future__ import annotations
 
-APPEND_ONLY_TABLES = ("labels", "difficulty", "comments", "reports", "audit", "model_events", "reading_answers")
+# The tables migration 1 made append-only. Frozen: migration 1 is released, and a table added to it here
+# would get triggers before the migration that creates the table has run.
+_MIGRATION_1_APPEND_ONLY = ("labels", "difficulty", "comments", "reports", "audit", "model_events", "reading_answers")
+# Every append-only table, whichever migration gave it its triggers.
+APPEND_ONLY_TABLES = (*_MIGRATION_1_APPEND_ONLY, "nlp_suggestions", "review_rejections")
 
 _NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
 
@@ -180,7 +185,7 @@ CREATE TABLE audit (
     detail       TEXT
 );
 
-{''.join(_append_only(t) for t in APPEND_ONLY_TABLES)}
+{''.join(_append_only(t) for t in _MIGRATION_1_APPEND_ONLY)}
 """
 
 # Report labeller (core/reports/queue.py): every decision of `radinet reports label`
@@ -215,7 +220,37 @@ ALTER TABLE nlp_suggestions ADD COLUMN sentence_end INTEGER;
 ALTER TABLE nlp_suggestions ADD COLUMN report_id INTEGER REFERENCES reports(id);
 """
 
+# Issue 12.
+# Measurements (length, angle) drawn in the viewer, so they survive closing the study and the application.
+# They are annotations, not labels: a reader may clear them, so no append-only trigger; every save and
+# clear is written to the audit table instead (core/store/measurements.py). ``points`` is a JSON list of
+# [row, col] continuous coordinates on the stored pixel matrix (pixel k spans [k, k+1)), the coordinates
+# the viewer measures in, so zoom, rotation and flip never change them.
+# Review-queue rejections: the reader dismissed a 'review' suggestion without labelling the study. A
+# reader's decision, kept like a label (append-only); the queue leaves out studies whose newest suggestion
+# has a rejection, so a newer suggestion from a later labeller run brings the study back.
+MIGRATION_4 = f"""
+CREATE TABLE measurements (
+    id          INTEGER PRIMARY KEY,
+    image_id    INTEGER NOT NULL REFERENCES images(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('length', 'angle')),
+    points      TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    created_at  TEXT NOT NULL DEFAULT {_NOW}
+);
+CREATE INDEX measurements_image ON measurements(image_id);
+
+CREATE TABLE review_rejections (
+    id             INTEGER PRIMARY KEY,
+    suggestion_id  INTEGER NOT NULL REFERENCES nlp_suggestions(id),
+    author         TEXT NOT NULL,
+    created_at     TEXT NOT NULL DEFAULT {_NOW}
+);
+CREATE INDEX review_rejections_suggestion ON review_rejections(suggestion_id);
+{_append_only("review_rejections")}
+"""
+
 # Index 0 holds migration 1. Append new migrations; never edit a released one.
-MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3]
+MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4]
 
 SCHEMA_VERSION = len(MIGRATIONS)

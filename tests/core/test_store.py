@@ -63,6 +63,39 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch
     assert "half_done" not in tables
 
 
+def test_every_append_only_table_has_both_triggers(ws):
+    conn = sqlite3.connect(ws.db_path)
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"measurements", "review_rejections"} <= tables
+    for table in schema.APPEND_ONLY_TABLES:
+        assert table in tables and {f"{table}_no_update", f"{table}_no_delete"} <= triggers, table
+    # Measurements are annotations a reader may clear: deletable on purpose.
+    assert not any(name.startswith("measurements_") for name in triggers)
+
+
+def test_a_schema_3_workspace_upgrades_to_4_keeping_its_rows(tmp_path, monkeypatch):
+    from core.reports.queue import add_suggestion, review_queue
+    from core.store.store import Store
+
+    db = tmp_path / "w.sqlite"
+    with monkeypatch.context() as m:                       # what the release before issue 12 wrote
+        m.setattr("core.store.database.MIGRATIONS", schema.MIGRATIONS[:3])
+        m.setattr("core.store.database.SCHEMA_VERSION", 3)
+        with Store.open(db) as old:
+            sid = _study(old)
+            label = old.add_label(sid, "fracture", "positive", "import", "csv")
+            add_suggestion(old, sid, "negative", 0.5, "v1", "review")
+            assert old.execute("PRAGMA user_version").fetchone()[0] == 3
+            assert not old.execute("SELECT 1 FROM sqlite_master WHERE name = 'measurements'").fetchone()
+    with Store.open(db) as store:
+        assert store.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 4
+        assert store.current_label(sid).id == label
+        assert [q["study_id"] for q in review_queue(store)] == [sid]
+        assert store.execute("SELECT COUNT(*) FROM measurements").fetchone()[0] == 0
+        assert store.execute("SELECT 1 FROM sqlite_master WHERE name = 'review_rejections_no_delete'").fetchone()
+
+
 def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
