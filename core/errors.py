@@ -61,13 +61,20 @@ class ModelFileError(RadinetError):
 
 
 def describe_os_error(err: OSError, what: str) -> RadinetError:
-    """Turn an OSError into the project's error with a readable sentence."""
+    """Turn an OSError into the project's error with a readable sentence.
+
+    ``what`` is what was being done, as a phrase that starts with a verb in -ing
+    ("writing the model file X"), so every sentence below reads correctly.
+    """
     import errno
 
     if err.errno == errno.ENOSPC:
-        return DiskFullError(f"The disk is full; {what} was not saved and nothing already saved was changed.")
+        return DiskFullError(f"The disk is full; {what} stopped and nothing already saved was changed.")
     if err.errno == errno.EDQUOT:  # a clinic's network drive with a per-user quota
-        return DiskFullError(f"The disk quota is used up; {what} was not saved and nothing already saved was changed.")
+        return DiskFullError(f"The disk quota is used up; {what} stopped and nothing already saved was changed.")
+    if err.errno == errno.EFBIG:  # a file-size limit (FAT32's 4 GiB, a ulimit) rather than a full disk
+        return DiskFullError(f"The file is larger than this disk or account allows; {what} stopped and nothing "
+                             "already saved was changed.")
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return WorkspaceError(f"Permission denied while {what}.")
     return WorkspaceError(f"Could not complete {what}: {err.strerror or err}.")

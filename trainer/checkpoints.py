@@ -94,10 +94,12 @@ def save_resume(models_dir: Path, run_key: str, model, optimizer, state: dict, b
             tensors[f"opt.{idx}.{name}"] = (value if torch.is_tensor(value) else torch.tensor(value)).detach().cpu().contiguous()
     data = save(tensors)
     wpath, jpath = resume_paths(models_dir, run_key)
-    atomic_write(wpath, data)
+    # The file is named by the run's internal key; the user is told what it is for.
+    what = "saving the point this training would resume from after a stop"
+    atomic_write(wpath, data, what)
     meta = {**state, "sha256": sha256_bytes(data), "param_groups": [
         {k: v for k, v in g.items() if k != "params"} for g in opt["param_groups"]]}
-    atomic_write(jpath, json.dumps(meta).encode())
+    atomic_write(jpath, json.dumps(meta).encode(), what)
 
 
 def load_resume(models_dir: Path, run_key: str):

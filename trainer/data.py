@@ -186,7 +186,7 @@ def _save_cached(path, arr: np.ndarray) -> None:
             tmp.unlink()
         except OSError:
             pass
-        raise describe_os_error(err, "the training image cache") from err
+        raise describe_os_error(err, "writing the training image cache") from err
 
 
 def _load_cached(path, size: int) -> np.ndarray | None:

@@ -19,7 +19,12 @@ from core.errors import ModelFileError, describe_os_error
 FORMAT = "radinet-model/1"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, what: str | None = None) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: a crash leaves the old file or the new.
+
+    ``what`` names the file for the user when the write fails (default: "the model file NAME");
+    files named by an internal key (a training's resume point) pass what they are instead.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -41,7 +46,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             tmp.unlink()
         except OSError:
             pass
-        raise describe_os_error(err, f"writing the model file {path.name}") from err
+        raise describe_os_error(err, what or f"writing the model file {path.name}") from err
 
 
 def sha256_bytes(data: bytes) -> str:
