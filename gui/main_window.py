@@ -41,6 +41,12 @@ CHANGE_POLL_MS = 1000      # how soon labels written by the command line show in
 ERROR_COLOUR = "#ef9a9a"
 
 
+def _clause(err: Exception) -> str:
+    """An error's sentence as a clause inside another sentence: no capital, no full stop."""
+    text = str(err).strip().rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
 class MainWindow(QMainWindow):
     first_image_shown = Signal(int)       # study_id: its pixels are on screen
     prediction_shown = Signal(int)        # study_id: its prediction is on screen
@@ -68,6 +74,10 @@ class MainWindow(QMainWindow):
         self.demo_studies = demo_studies
         self._first_image_done = False
         self._closed = False
+        # Asked before anything saved is deleted; tests answer it themselves.
+        self.confirm = lambda title, text: QMessageBox.question(
+            self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel) == QMessageBox.StandardButton.Yes
         self._close_pending = False      # closed during training: finish closing when the trainer stops
 
         self.setWindowTitle(f"RadiNet Studio — {workspace.path}  ({RESEARCH_NOTICE})")
@@ -178,6 +188,7 @@ class MainWindow(QMainWindow):
         self.worklist.search.returnPressed.connect(self._on_search_enter)
         self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
         self.study_view.measured.connect(self._status)
+        self.study_view.measurement_completed.connect(self._save_measurement)
         self.study_view.tool_stopped.connect(lambda: self.set_tool(None))
         self.side_panel.label_requested.connect(self.label_current)
         self.side_panel.confirm_requested.connect(self.confirm_current)
@@ -283,7 +294,7 @@ class MainWindow(QMainWindow):
                                           checkable=True)
         self.angle_action = self._action(view, "Measure angle", "A", lambda c: self.set_tool("angle" if c else None),
                                          checkable=True)
-        self._action(view, "Clear measurements", None, self.study_view.clear_measurements)
+        self._action(view, "Clear measurements", None, self.clear_measurements)
         self._action(view, "DICOM tags of the image…", "Ctrl+Shift+T", self.open_tag_browser)
 
     def set_layout(self, mode: str) -> None:
@@ -302,6 +313,38 @@ class MainWindow(QMainWindow):
                 spacing = f" Calibration: {panes[0].spacing().description}."
             self._status(f"Measuring {tool}: click {'2' if tool == 'length' else '3 (arm, vertex, arm)'} points "
                          f"on the image; {'M' if tool == 'length' else 'A'} again stops.{spacing}")
+
+    def _save_measurement(self, image_id: int, measurement) -> None:
+        """A finished length or angle is saved for its image at once (one small write, as a label is)."""
+        from core.errors import RadinetError
+        from core.store.measurements import save_measurement
+
+        try:
+            measurement.id = save_measurement(self.store, image_id, measurement.kind, measurement.points,
+                                              self.session.author)
+        except RadinetError as err:
+            self._status("The measurement was not saved and stays on screen only until the study is closed: "
+                         f"{_clause(err)}.", error=True)
+
+    def clear_measurements(self) -> None:
+        """View > Clear measurements: off the screen and out of the workspace, asking first if any were saved."""
+        from core.errors import RadinetError
+        from core.store.measurements import clear_measurements, measurements_for
+
+        image_ids = list(self.study_view.image_ids)
+        saved = sum(len(found) for found in measurements_for(self.store, image_ids).values())
+        if saved:
+            if not self.confirm("Clear measurements", f"Delete the {saved} saved measurement"
+                                f"{'' if saved == 1 else 's'} of this study for good?"):
+                return
+            try:
+                clear_measurements(self.store, image_ids, self.session.author)
+            except RadinetError as err:
+                self._status(f"The measurements were not cleared: {_clause(err)}.", error=True)
+                return
+        self.study_view.clear_measurements()
+        if saved:
+            self._status(f"Cleared {saved} saved measurement{'' if saved == 1 else 's'} of this study.")
 
     def open_tag_browser(self):
         """The header of the active view (the first one when none is picked), read on a worker thread."""
@@ -495,7 +538,11 @@ class MainWindow(QMainWindow):
     def _on_loaded(self, study_id: int, images: list, errors: list) -> None:
         if study_id != self.current_study or self._closed:
             return
-        self.study_view.set_study(self.current_rows, images, errors)
+        from core.store.measurements import measurements_for
+
+        # The workspace is the truth for measurements, not what a cached image still carries.
+        saved = measurements_for(self.store, [r["id"] for r in self.current_rows])
+        self.study_view.set_study(self.current_rows, images, errors, saved)
         if self._blinded() and self.current_rows:
             self.study_view.set_active(0)
         self._show_prediction()

@@ -46,7 +46,7 @@ def _checked_points(kind: str, points) -> list[list[float]]:
 def _not_saved(err: sqlite3.Error) -> WorkspaceError:
     # write() already turns a full disk or a failing disk into the project's errors; this is the rest
     # (a read-only workspace, a lock held past the busy timeout, an image that is no longer there).
-    return WorkspaceError(f"The workspace database could not save the change ({err}); nothing was changed.")
+    return WorkspaceError(f"The workspace database could not save the change, {err}; nothing was changed.")
 
 
 def save_measurement(store, image_id: int, kind: str, points: Sequence, author: str) -> int:

@@ -43,6 +43,7 @@ class ImageView(QWidget):
     window_changed = Signal()             # the reader dragged window/level here (synchronised views follow)
     zoom_changed = Signal()               # the reader zoomed here (synchronised views follow)
     measured = Signal(str)                # a measurement was completed: its text and calibration
+    completed = Signal(object)            # ... and the Measurement itself, to be saved for this pane's image
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -212,6 +213,7 @@ class ImageView(QWidget):
             self.state.measurements.append(done)
             self.measured.emit(f"{'Length' if done.kind == 'length' else 'Angle'} {done.text(self.spacing())}"
                                f" — {self._spacing_text()}")
+            self.completed.emit(done)
         self.update()
 
     def cancel_pending(self) -> bool:

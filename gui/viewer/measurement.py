@@ -18,6 +18,7 @@ POINTS_NEEDED = {"length": 2, "angle": 3}     # angle: first arm's end, the vert
 class Measurement:
     kind: str                                   # length | angle
     points: list = field(default_factory=list)  # [(row, col)] continuous image coordinates
+    id: int | None = None                       # its row in the workspace (core.store.measurements); None: not saved
 
     @property
     def complete(self) -> bool:

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from gui.viewer.image_view import ImageView
+from gui.viewer.measurement import Measurement
 from gui.viewer.thumbnail_strip import ThumbnailStrip
 from gui.viewer.view_state import ViewState
 
@@ -38,6 +39,7 @@ class StudyView(QWidget):
     cursor_info = Signal(str)
     active_changed = Signal(int)
     measured = Signal(str)            # a completed measurement's text and the calibration it used
+    measurement_completed = Signal(int, object)   # (image id, Measurement): the window saves it
     tool_stopped = Signal()           # Escape put the measuring tool away (the window unchecks its action)
 
     def __init__(self, parent=None):
@@ -103,6 +105,7 @@ class StudyView(QWidget):
             pane.window_changed.connect(lambda p=pane: self._sync_window(p))
             pane.zoom_changed.connect(lambda p=pane: self._sync_zoom(p))
             pane.measured.connect(self.measured)
+            pane.completed.connect(lambda m, i=index: self._completed(i, m))
             self.panes.append(pane)
         if self._shape != (rows, cols):
             for pane in self.panes:
@@ -112,6 +115,11 @@ class StudyView(QWidget):
             self._shape = (rows, cols)
         for j, pane in enumerate(self.panes):
             pane.setVisible(j < n)
+
+    def _completed(self, pane_index: int, measurement) -> None:
+        view = self.offset + pane_index
+        if view < len(self.image_ids):
+            self.measurement_completed.emit(self.image_ids[view], measurement)
 
     def _pane_clicked(self, pane_index: int) -> None:
         view = self.offset + pane_index
@@ -126,17 +134,25 @@ class StudyView(QWidget):
         self.panes[0].header = None
         self.thumbnails.hide()
 
-    def set_study(self, image_rows: list, images: list, errors: list) -> None:
-        """Show decoded ``images`` (DisplayImage or None) for the study's ``image_rows``."""
+    def set_study(self, image_rows: list, images: list, errors: list, saved: dict | None = None) -> None:
+        """Show decoded ``images`` (DisplayImage or None) for the study's ``image_rows``.
+
+        ``saved``: image_id -> the workspace's measurements of that image (anything with kind, points
+        and id, e.g. core.store.measurements.StoredMeasurement). Given, they replace whatever a cached
+        image still carries: the workspace is the truth. None keeps the images' own measurements.
+        """
         self.image_ids = [r["id"] for r in image_rows]
         self._rows, self._images, self._errors = list(image_rows), list(images), list(errors)
         self._heatmaps = {}
         self._headers = {k: v for k, v in self._headers.items() if k in self.image_ids}
         self.offset, self.active = 0, -1
-        for image in images:
+        for image_id, image in zip(self.image_ids, images):
             if image is not None and image.state is None:
                 image.state = ViewState(image.values, invert=image.invert, tag_windows=list(image.windows),
                                         padding_value=image.padding_value, source=image.source)
+            if image is not None and saved is not None:
+                image.state.measurements = [Measurement(m.kind, [tuple(p) for p in m.points], m.id)
+                                            for m in saved.get(image_id, [])]
         if not image_rows:
             self.set_message("This study has no images")
             return

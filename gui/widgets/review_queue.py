@@ -5,15 +5,16 @@
 ``ReviewQueueDialog`` lists the studies the labeller would not decide alone
 (most doubtful first) with the report sentence that decided its guess; the
 radiologist accepts a suggestion (written as their own label through the
-reading session, so Undo and the worklist follow), rejects it (nothing is
-written; the study keeps waiting for a label) or opens the study to read it.
+reading session, so Undo and the worklist follow), rejects it (a rejection
+row, no label: the study stays unlabelled in the worklist and leaves the
+queue until a later labeller run suggests again) or opens the study to read it.
 
 No key writes a label here: the dialog has no shortcuts, Enter does nothing
 (no default button), Accept and Reject never hold the keyboard focus (a
 focused button clicks on Space, the main window's "next study" key), and the
 main window's reading keys do not reach it (they are window shortcuts of the
-main window). Only a click on Accept, for the row it is on, writes -- exactly
-one label.
+main window). Only a click on Accept, for the row it is on, writes a label --
+exactly one; only a click on Reject writes a rejection.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class ReviewQueueDialog(QDialog):
         self.accept_button = QPushButton("Accept suggestion")
         self.accept_button.setToolTip("Write the suggested label as your own (Undo with Ctrl+Z in the main window)")
         self.reject_button = QPushButton("Reject")
-        self.reject_button.setToolTip("Write nothing: the study stays unlabelled and waiting for you")
+        self.reject_button.setToolTip("Dismiss this suggestion: no label is written; the study stays unlabelled in "
+                                      "the worklist and leaves this queue")
         self.open_button = QPushButton("Open study")
         self.close_button = QPushButton("Close")
         for b in (self.accept_button, self.reject_button, self.open_button, self.close_button):
@@ -106,7 +108,7 @@ class ReviewQueueDialog(QDialog):
         self.table.setColumnWidth(5, min(self.table.columnWidth(5), 420))
         self.info.setText(f"{len(self.items)} stud{'y' if len(self.items) == 1 else 'ies'} the report labeller was "
                           "not sure enough to label, most doubtful first. Accept writes the suggestion as your "
-                          "label; Reject writes nothing." if self.items else
+                          "label; Reject dismisses it without a label." if self.items else
                           "No report suggestions are waiting for review.")
         if self.items:
             self.table.selectRow(0)
@@ -157,12 +159,28 @@ class ReviewQueueDialog(QDialog):
         self.labelled.emit(action)
         return action
 
-    def reject_current(self) -> None:
+    def reject_current(self):
+        """Dismiss the selected suggestion: a rejection row, never a label; its row id, or None."""
+        from core.errors import RadinetError
+        from core.store.review import reject
+
         it = self.current()
         if it is None or it.study_id in self.decisions:
-            return
-        self._set_status("Rejected: no label written; the study stays unlabelled.")
+            return None
+        try:
+            row_id = reject(self.store, it, self.session.author)
+        except RadinetError as err:
+            self._set_status(str(err), error=True)
+            return None
+        if row_id is None:
+            self._set_status("Not saved: this study was labelled or re-suggested meanwhile. Reload the queue.",
+                             error=True)
+            self._mark(it, "changed meanwhile")
+            return None
+        self._set_status(f"Rejected by {self.session.author}: no label written; the study stays unlabelled in the "
+                         f"worklist and leaves this queue ({it.patient_key or it.study_id}).")
         self._mark(it, "rejected (no label)")
+        return row_id
 
     def _open_current(self) -> None:
         it = self.current()

@@ -132,7 +132,9 @@ def test_accept_writes_exactly_one_radiologist_label_and_reject_none(make_window
     assert len(_labels(workspace)) == len(before) + 2
     with workspace.connect() as store:
         waiting = {it.study_id for it in review_items(store)}
-    assert waiting == {first.study_id}             # rejected: still waiting for a radiologist
+        assert waiting == set()                    # rejected: out of the queue, as the accepted ones
+        assert store.current_label(first.study_id) is None or \
+            store.current_label(first.study_id).source != "radiologist"   # ... and still unlabelled by a reader
     # The main window's undo takes the accepted label back.
     window.undo()
     with workspace.connect() as store:
@@ -147,3 +149,39 @@ def test_accept_on_a_stale_screen_writes_nothing(make_window, qtbot, workspace, 
     before = _labels(workspace)
     assert dialog.accept_current() is None
     assert _labels(workspace) == before and "meanwhile" in dialog.status.text()
+
+
+def _rejections(workspace) -> list[tuple]:
+    with workspace.connect() as store:
+        return [tuple(r) for r in store.execute("SELECT suggestion_id, author FROM review_rejections ORDER BY id")]
+
+
+def test_reject_is_stored_and_the_study_does_not_come_back_when_the_queue_reopens(make_window, qtbot, workspace,
+                                                                                 queued):
+    window = make_window()
+    dialog = _dialog(window, qtbot)
+    assert dialog.reject_button.toolTip() == ("Dismiss this suggestion: no label is written; the study stays "
+                                              "unlabelled in the worklist and leaves this queue")
+    before = _labels(workspace)
+    first = dialog.current()
+    qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
+    assert _rejections(workspace) == [(first.suggestion_id, "dr.test")]
+    assert _labels(workspace) == before                                      # no label
+    assert "leaves this queue" in dialog.status.text()
+    assert first.study_id in [r.study_id for r in window.worklist.all_rows]  # still in the worklist
+    dialog.close()
+    dialog = window.review_report_suggestions()                              # opened again: two left
+    qtbot.waitUntil(lambda: len(dialog.items) == 2, timeout=10_000)
+    assert first.study_id not in {it.study_id for it in dialog.items}
+
+
+def test_reject_on_a_stale_screen_writes_nothing(make_window, qtbot, workspace, queued):
+    from core.reports.queue import add_suggestion
+
+    window = make_window()
+    dialog = _dialog(window, qtbot)
+    it = dialog.current()
+    with workspace.connect() as store:                                       # a later labeller run meanwhile
+        add_suggestion(store, it.study_id, it.value, it.probability, "nlp-test-2", "review")
+    assert dialog.reject_current() is None
+    assert _rejections(workspace) == [] and "meanwhile" in dialog.status.text()
