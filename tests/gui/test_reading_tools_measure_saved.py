@@ -25,7 +25,8 @@ def _measure_length(qtbot, window, pane) -> str:
 def _texts(window) -> dict[int, list[str]]:
     """image id -> the measurement texts its pane shows, for the views on screen."""
     view = window.study_view
-    return {view.image_ids[i]: [m.text(pane.spacing()) for m in pane.state.measurements] for i, pane in view.displayed()}
+    return {view.image_ids[i]: [m.text(pane.spacing()) for m in pane.state.measurements]
+            for i, pane in view.displayed()}
 
 
 def _reopen(qtbot, make_window, study_id: int):
