@@ -104,6 +104,25 @@ def test_augment_keeps_shape_and_range():
     assert not torch.allclose(x, y)
 
 
+def test_default_augment_interpolates_no_pixel():
+    """The default augmentation keeps a one-pixel line exactly one pixel wide (flip and intensity only):
+    the resampling of rotation and scaling smoothed such lines and the fracture model stopped learning."""
+    import torch
+
+    from trainer.data import augment
+
+    x = torch.zeros(32, 1, 16, 16)
+    x[:, :, :, 5] = 0.5                                  # a one-pixel vertical line
+    y = augment(x, torch.Generator().manual_seed(0), brightness=0.0, contrast=(1.0, 1.0))
+    columns = (y[:, 0] > 0.25).sum(1)                   # (N, W): line pixels per column
+    assert ((columns == 16).sum(1) == 1).all()          # every sample: exactly one full column ...
+    assert set(torch.nonzero(columns[:, :] == 16)[:, 1].tolist()) == {5, 10}   # ... the line or its mirror
+    assert (y.unique() == torch.tensor([0.0, 0.5])).all()   # no interpolated grey levels
+    rotated = augment(x, torch.Generator().manual_seed(0), max_rotation_deg=30.0, brightness=0.0,
+                      contrast=(1.0, 1.0))
+    assert rotated.unique().numel() > 2                 # asked for, rotation still resamples
+
+
 def test_unsaturated_augment_keeps_a_lucent_line_in_bright_bone():
     """Brightness/contrast jitter clipped to [0, 1] can whiten a fracture line inside bright bone;
     saturate=False keeps it (the line is 0.07 darker than bone at 0.97)."""
