@@ -14,6 +14,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
              N=500 (demo studies), EPOCHS=14, SIZE=128,
              REVEAL=1 (label the third of studies the demo withholds, from ground_truth.csv, as a
              radiologist would: every study then trains, as in the paper's labelled sets),
+             THREADS=N (CPU threads for training; default the trainer's),
              BENCH_ROOT=/tmp/single-part (where the workspaces go)
 
 A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
@@ -69,19 +70,14 @@ def main():
     if ws.is_empty():
         build_demo_workspace(ws, n_studies=n_studies, seed=5, body_parts=("forearm",))
     if os.environ.get("REVEAL") == "1":
-        from trainer.experiments import ground_truth
+        from trainer.experiments import label_withheld_studies
 
-        truth = ground_truth(ws)
-        with ws.connect() as store:
-            labels = store.current_labels("fracture")
-            for s in store.studies():
-                if s["id"] not in labels and s["study_uid"] in truth:
-                    value = "positive" if truth[s["study_uid"]]["fracture"] else "negative"
-                    store.add_label(s["id"], "fracture", value, "radiologist", "bench")
+        label_withheld_studies(ws)
     cfg = TrainConfig(stage="target", init="random", image_size=size, crop="body", epochs=epochs, batch_size=16, lr=1e-3,
                       warmup_epochs=0, early_stopping_patience=epochs, seed=seed, study_level=study_level,
                       augment=os.environ.get("AUG", "1") == "1", plateau_patience=int(os.environ.get("PP", "3")),
-                      min_val_studies_per_class=2, bootstrap_resamples=300)
+                      min_val_studies_per_class=2, bootstrap_resamples=300,
+                      threads=int(os.environ["THREADS"]) if os.environ.get("THREADS") else None)
     t0 = time.time()
     for ev in train(cfg, ws, threading.Event()):
         if ev.kind == "epoch":
