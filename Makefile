@@ -59,3 +59,14 @@ WHEELHOUSE ?= dist/wheelhouse
 .PHONY: wheelhouse
 wheelhouse: $(STAMP)
 	nice -n 10 bash installer/build_wheelhouse.sh $(WHEELHOUSE) $(PY)
+
+# One-folder desktop bundle (README "Install on an offline workstation"): dist/RadiNetStudio/radinet,
+# built from installer/radinet.spec. PyInstaller goes into .venv only when it is missing; the build is
+# CPU-heavy (47 minutes at nice 19 on 2 cores shared with a benchmark), hence nice; the bundle is
+# 5.1 GB, 3.9 GB of it PyTorch and its CUDA libraries. installer/smoke_bundle.sh DIST_DIR checks it.
+PYINSTALLER_REQ := pyinstaller>=6.10,<7
+.PHONY: bundle
+bundle: $(STAMP)
+	@$(PY) -c "import PyInstaller" 2>/dev/null || $(PY) -m pip install --quiet --disable-pip-version-check '$(PYINSTALLER_REQ)'
+	nice -n 19 $(PY) -m PyInstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller installer/radinet.spec
+	@du -sh dist/RadiNetStudio; du -shc dist/RadiNetStudio/_internal/{torch,torchvision,nvidia} 2>/dev/null | tail -1 | sed 's/total$$/of it torch (torch, torchvision, nvidia CUDA libraries)/'
