@@ -11,7 +11,8 @@ Chance is 0.5.
 History, so the floor means something: with the former augmentation (rotation up to 30 deg and
 scaling, both resampling the image) this setting scored 0.441 (0.355-0.530) and the training loss
 stayed at the constant prediction's; flips and intensity only (the default since) scored 0.774
-(0.691-0.851), n=150 (bench/bench_single_part.py, 418 s on 2 shared cores). 500 studies with a
+(0.691-0.851) with the study-level loss and 0.796 (0.712-0.873) with the image-level loss (the
+default since), n=150 (bench/bench_single_part.py, about 400 s on 2 cores). 500 studies with a
 third unlabelled were too few under either augmentation (0.46-0.64).
 """
 

@@ -43,9 +43,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
     level = parser.add_mutually_exclusive_group()
     level.add_argument("--study-level", dest="study_level", action="store_true", default=d.study_level,
-                       help="fracture loss on each study's pooled logit (default)")
+                       help="fracture loss on each study's pooled logit (multiple-instance)")
     level.add_argument("--image-level", dest="study_level", action="store_false",
-                       help="copy the study's label to each view instead")
+                       help="copy the study's label to each view (default: measured better on the demo)")
     parser.add_argument("--clahe", action="store_true", help="contrast-limited adaptive histogram equalisation")
     parser.add_argument("--weighted-sampling", action="store_true", help="oversample the rarer class")
     parser.add_argument("--no-augment", action="store_true")
