@@ -5,9 +5,10 @@
 # this machine's settings or workspaces is read) and Qt offscreen, and prints each step's time:
 # --version; demo (a small synthetic workspace); predict without a model (one sentence, exit 2), then
 # with a tiny published ONNX model (onnxruntime in the bundle); render of JPEG 2000 and JPEG-LS files and
-# of a JPEG Lossless file only GDCM decodes (the bundle starting itself as the decode child); the
-# workstation window's screenshot. PYTHON (default: this checkout's .venv) only finds pydicom's test
-# files and writes the tiny model; everything timed runs from the bundle.
+# of a JPEG Lossless file only GDCM decodes (the bundle starting itself as the decode child); one epoch
+# of training (torch in the bundle); the workstation window's screenshot. PYTHON (default: this
+# checkout's .venv) only finds pydicom's test files and writes the tiny model; everything timed runs
+# from the bundle.
 set -euo pipefail
 
 DIST=${1:?usage: smoke_bundle.sh DIST_DIR}
@@ -46,7 +47,8 @@ testdata() {
 step "radinet --version" 0 "$RADINET" --version
 grep -q "RadiNet Studio" "$LOG" || { echo "smoke: --version did not name the application" >&2; cat "$LOG" >&2; exit 1; }
 
-step "radinet demo (6 studies)" 0 "$RADINET" demo --workspace "$WS" --studies 6 --seed 1 --json
+# 40 studies: enough of both classes for the training step's split.
+step "radinet demo (40 studies)" 0 "$RADINET" demo --workspace "$WS" --studies 40 --seed 1 --json
 IMAGE=$(find "$WS" -name '*.dcm' | sort | head -n 1)
 [ -n "$IMAGE" ] || { echo "smoke: the demo wrote no DICOM file" >&2; exit 1; }
 
@@ -65,6 +67,11 @@ for name in MR_small_jp2klossless.dcm MR_small_jpeg_ls_lossless.dcm SC_rgb_jpeg_
     step "radinet render $name" 0 "$RADINET" render "$file" --out "$TMP/$name.png"
     [ -s "$TMP/$name.png" ] || { echo "smoke: render of $name wrote no PNG" >&2; exit 1; }
 done
+
+# torch in the bundle: one epoch of a small network, kept as a candidate (the tiny model stays published).
+step "radinet train (1 epoch, 64 px, cpu)" 0 "$RADINET" train --workspace "$WS" --stage target --init random \
+    --epochs 1 --image-size 64 --architecture resnet18 --device cpu --no-promote
+grep -q "kept as a candidate" "$LOG" || { echo "smoke: train did not end with a candidate model" >&2; cat "$LOG" >&2; exit 1; }
 
 step "radinet gui --screenshot" 0 "$RADINET" gui --workspace "$WS" --screenshot "$TMP/window.png"
 [ -s "$TMP/window.png" ] || { echo "smoke: the workstation wrote no screenshot" >&2; exit 1; }
