@@ -38,8 +38,11 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--seeds", type=int, default=1)
-    p.add_argument("--rows", default="wristnet,radinetrand_part,radinet_part,radinet_all")
+    p.add_argument("--rows", default="wristnet,radinetrand_part,radinet_part,radinet_all",
+                   help="comma-separated; also radinet_all_part (the all-parts fracture model fine-tuned on the part)")
     p.add_argument("--out", default=None, help="also write the HTML table here")
+    p.add_argument("--early-stopping-patience", type=int, default=None,
+                   help="every stage (default: the trainer's); the epochs value turns early stopping off")
     p.add_argument("--all-labelled", action="store_true", help="label the studies whose label the demo withholds")
     a = p.parse_args()
     from bench._workspace import bench_workspace
@@ -66,11 +69,14 @@ def main() -> None:
         runs.append(table2(ws, fresh, fresh_all, body_part=a.body_part, image_size=a.size, epochs=a.epochs,
                            body_epochs=a.body_epochs, pretrain_epochs=a.pretrain_epochs, batch_size=a.batch,
                            seed=seed, lr=a.lr, rows=tuple(a.rows.split(",")),
+                           **({} if a.early_stopping_patience is None
+                              else {"early_stopping_patience": a.early_stopping_patience}),
                            log=lambda m: print(m, file=sys.stderr, flush=True)))
     seconds = time.perf_counter() - t0
     print(f"{a.studies} demo studies (seed 5), {a.fresh_studies} fresh {a.body_part} studies (seed 1006); resnet18 "
           f"{a.size} px, target {a.epochs} epochs, body-part {a.body_epochs}, pretrain {a.pretrain_epochs}; "
-          f"{a.seeds} seed(s); {'all studies labelled' if a.all_labelled else 'a third unlabelled'}; {seconds:.0f} s in all")
+          f"{a.seeds} seed(s); {'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
+          f"patience {a.early_stopping_patience or 'default'}; {seconds:.0f} s in all")
     for i, first in enumerate(runs[0]):
         aucs = [run[i]["fresh"]["auc"] for run in runs if run[i]["fresh"]["auc"] is not None]
         f = first["fresh"]
