@@ -8,12 +8,15 @@ exceptions that nothing catches on some damaged streams (the assertion
 it runs in. Here that process is this child: the parent sees the pipe close
 and tells the user the file is damaged.
 
-Protocol on stdin/stdout, each message an 8-byte little-endian length and a
-pickle (both ends are this project's code; no file content is ever unpickled):
+Protocol on stdin/stdout. Each message is an 8-byte little-endian length and a
+JSON header, then, when the header describes an array (``{"dtype", "shape"}``),
+another length and the array's raw bytes. No pickle: the child decodes hostile
+files with native code, so what it sends back is read as data only -- plain
+numeric dtypes, a shape that matches the byte count -- and never executed.
 
 - child -> parent on start: ``("ready", pid)`` once the decoders are imported;
 - parent -> child: ``(path, frame)``;
-- child -> parent: ``("ok", ndarray)``, ``("refused", error class name, reason)``
+- child -> parent: ``("ok", ndarray)`` (the array after the header), ``("refused", error class name, reason)``
   for the project's own errors, or ``("failed", message)`` for a decoder's
   exception (the parent words it as it words in-process failures).
 
@@ -22,20 +25,31 @@ The child ends when its stdin closes (the parent exited or closed it).
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
 import signal
 import struct
 import sys
 
+import numpy as np
+
 HEADER = struct.Struct("<Q")
 PLUGIN = "gdcm"
+ARRAY_KINDS = "biuf"          # bool, signed and unsigned integers, floats: what a pixel array can be
 
 
-def write_message(stream, message) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(HEADER.pack(len(data)))
-    stream.write(data)
+def write_message(stream, message: tuple) -> None:
+    """``message``: a tuple of JSON values, whose last item may be a numpy array."""
+    array = message[-1] if message and isinstance(message[-1], np.ndarray) else None
+    fields = list(message[:-1] if array is not None else message)
+    spec = None if array is None else {"dtype": array.dtype.str, "shape": list(array.shape)}
+    head = json.dumps({"message": fields, "array": spec}).encode("utf-8")
+    stream.write(HEADER.pack(len(head)))
+    stream.write(head)
+    if array is not None:
+        body = np.ascontiguousarray(array).tobytes()
+        stream.write(HEADER.pack(len(body)))
+        stream.write(body)
     stream.flush()
 
 
@@ -51,13 +65,35 @@ def read_exactly(stream, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _read_block(stream) -> bytes | None:
+    size = read_exactly(stream, HEADER.size)
+    return None if size is None else read_exactly(stream, HEADER.unpack(size)[0])
+
+
 def read_message(stream):
-    """The next message, or None at end of stream."""
-    head = read_exactly(stream, HEADER.size)
+    """The next message as a tuple (an array last when one was sent), or None at end of stream.
+
+    Raises ValueError on anything that is not a well-formed message of plain numbers.
+    """
+    head = _read_block(stream)
     if head is None:
         return None
-    body = read_exactly(stream, HEADER.unpack(head)[0])
-    return None if body is None else pickle.loads(body)  # noqa: S301 - our own process's message
+    decoded = json.loads(head.decode("utf-8"))
+    fields, spec = decoded["message"], decoded.get("array")
+    if not isinstance(fields, list):
+        raise ValueError("malformed message")
+    if spec is None:
+        return tuple(fields)
+    dtype = np.dtype(str(spec["dtype"]))
+    shape = tuple(int(n) for n in spec["shape"])
+    if dtype.kind not in ARRAY_KINDS or dtype.hasobject or any(n < 0 for n in shape):
+        raise ValueError(f"an array of {dtype} cannot be pixel data")
+    body = _read_block(stream)
+    if body is None:
+        return None
+    if len(body) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise ValueError("the array's bytes do not match its shape")
+    return (*fields, np.frombuffer(body, dtype=dtype).reshape(shape).copy())
 
 
 def decode_with_gdcm(path: str, frame: int):

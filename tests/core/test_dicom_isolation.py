@@ -158,3 +158,53 @@ def test_no_decode_reaches_gdcm_in_this_process(tmp_path, monkeypatch):
             except DicomError:
                 pass
     assert calls == []
+
+
+def test_the_child_protocol_carries_arrays_as_data_never_as_pickles():
+    """What the decoding child sends back is read as numbers only: an object array, a byte count that does not
+    match the shape, or a broken header is refused, and no message can name code to run."""
+    import io
+    import json
+
+    from core.dicom.decode_worker import HEADER, read_message, write_message
+
+    frames = np.arange(2 * 3 * 4, dtype=">u2").reshape(2, 3, 4)       # big-endian: the byte order travels too
+    stream = io.BytesIO()
+    write_message(stream, ("ok", frames))
+    write_message(stream, ("refused", "CorruptDicomError", "the JPEG data is damaged"))
+    stream.seek(0)
+    kind, array = read_message(stream)
+    assert kind == "ok" and array.dtype == frames.dtype and np.array_equal(array, frames) and array.flags.writeable
+    assert read_message(stream) == ("refused", "CorruptDicomError", "the JPEG data is damaged")
+    assert read_message(stream) is None                                   # end of stream
+
+    def raw(header: dict, body: bytes | None = None) -> io.BytesIO:
+        head = json.dumps(header).encode()
+        data = HEADER.pack(len(head)) + head + (b"" if body is None else HEADER.pack(len(body)) + body)
+        return io.BytesIO(data)
+
+    with pytest.raises(ValueError, match="cannot be pixel data"):
+        read_message(raw({"message": ["ok"], "array": {"dtype": "|O", "shape": [1]}}, b"\0" * 8))
+    with pytest.raises(ValueError, match="do not match"):
+        read_message(raw({"message": ["ok"], "array": {"dtype": "<u2", "shape": [4, 4]}}, b"\0" * 30))
+    pickled = b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01."          # pickle.dumps(1)
+    with pytest.raises(ValueError):
+        read_message(io.BytesIO(HEADER.pack(len(pickled)) + pickled))
+
+
+def test_the_decoding_child_answers_without_pickle(monkeypatch):
+    """A file decoded in the child comes back with pickle unusable in this process."""
+    import pickle
+
+    from core.dicom import isolated_decode
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a reply from the decoding child was unpickled")
+
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "load", refuse)
+    path = _lossless_path()
+    values = isolated_decode.decode_isolated(path, 0, "jpeg", "JPEG Lossless")
+    import pydicom
+
+    assert values.shape[:2] == (pydicom.dcmread(path).Rows, pydicom.dcmread(path).Columns)
