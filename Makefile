@@ -62,7 +62,7 @@ wheelhouse: $(STAMP)
 
 # One-folder desktop bundle (README "Install on an offline workstation"): dist/RadiNetStudio/radinet,
 # built from installer/radinet.spec. PyInstaller goes into .venv only when it is missing; the build is
-# CPU-heavy (47 minutes at nice 19 on 2 cores shared with a benchmark), hence nice; the bundle is
+# CPU-heavy (17-47 minutes at nice 19 on 2 cores shared with a benchmark), hence nice; the bundle is
 # 5.1 GB, 3.9 GB of it PyTorch and its CUDA libraries. installer/smoke_bundle.sh DIST_DIR checks it.
 PYINSTALLER_REQ := pyinstaller>=6.10,<7
 .PHONY: bundle
