@@ -10,6 +10,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
              that resampling stops the fracture model learning), MILD=1 (rotation +-10 deg, scale 0.95-1.05),
              MILD=flat (no rotation or scaling: flips, contrast and brightness only; now the default),
              MILD=unclipped (the trainer's augmentation without clipping to [0, 1]),
+             MILD=flips (horizontal flips only: no brightness or contrast jitter),
              POOL=max|lse[:r] (pool the per-location logits instead of averaging the features),
              N=500 (demo studies), EPOCHS=14, SIZE=128,
              REVEAL=1 (label the third of studies the demo withholds, from ground_truth.csv, as a
@@ -41,6 +42,7 @@ def main():
 
     geometry = {"old": dict(max_rotation_deg=30.0, scale=(0.9, 1.1)),
                 "1": dict(max_rotation_deg=10.0, scale=(0.95, 1.05)),     # milder rotation and scale
+                "flips": dict(brightness=0.0, contrast=(1.0, 1.0)),        # flips only: no intensity jitter
                 "flat": dict(max_rotation_deg=0.0, scale=(1.0, 1.0)),
                 "unclipped": dict(saturate=False)}.get(os.environ.get("MILD", ""))
     if geometry:  # the trainer's augmentation with other geometry; flips, contrast and brightness as before

@@ -47,7 +47,7 @@ def run_train(ws, **kw):
 def chain(base_workspace):
     """RadiNet (body part) then the fracture model initialised from it."""
     body = run_train(base_workspace, stage="body-part")[-1].result
-    target = run_train(base_workspace, stage="target", epochs=4, lr=3e-4)[-1].result
+    target = run_train(base_workspace, stage="target", epochs=6, lr=3e-4)[-1].result
     return base_workspace, body, target
 
 
