@@ -79,13 +79,16 @@ def read_message(stream):
     if head is None:
         return None
     decoded = json.loads(head.decode("utf-8"))
-    fields, spec = decoded["message"], decoded.get("array")
-    if not isinstance(fields, list):
-        raise ValueError("malformed message")
-    if spec is None:
-        return tuple(fields)
-    dtype = np.dtype(str(spec["dtype"]))
-    shape = tuple(int(n) for n in spec["shape"])
+    try:
+        fields, spec = decoded["message"], decoded.get("array")
+        if not isinstance(fields, list):
+            raise TypeError
+        if spec is None:
+            return tuple(fields)
+        dtype = np.dtype(str(spec["dtype"]))
+        shape = tuple(int(n) for n in spec["shape"])
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError("malformed message") from None
     if dtype.kind not in ARRAY_KINDS or dtype.hasobject or any(n < 0 for n in shape):
         raise ValueError(f"an array of {dtype} cannot be pixel data")
     body = _read_block(stream)

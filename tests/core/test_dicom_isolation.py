@@ -187,6 +187,9 @@ def test_the_child_protocol_carries_arrays_as_data_never_as_pickles():
         read_message(raw({"message": ["ok"], "array": {"dtype": "|O", "shape": [1]}}, b"\0" * 8))
     with pytest.raises(ValueError, match="do not match"):
         read_message(raw({"message": ["ok"], "array": {"dtype": "<u2", "shape": [4, 4]}}, b"\0" * 30))
+    for malformed in ([1, 2], {"array": None}, {"message": "ok"}, {"message": ["ok"], "array": {"shape": [1]}}):
+        with pytest.raises(ValueError):
+            read_message(raw(malformed))
     pickled = b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01."          # pickle.dumps(1)
     with pytest.raises(ValueError):
         read_message(io.BytesIO(HEADER.pack(len(pickled)) + pickled))
