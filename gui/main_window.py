@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.header_loader.loaded.connect(self._on_headers)
         self.tag_browser = None
         self.export_thread: JobThread | None = None
+        self._export_busy = False
         self.predictor_thread = PredictionThread(workspace, predictor_factory=predictor_factory, parent=self)
         self.predictor_thread.model_changed.connect(self._on_model_changed)
         self.predictor_thread.predicted.connect(self._on_predicted)
@@ -367,18 +368,26 @@ class MainWindow(QMainWindow):
 
     def export_labels(self, deidentify: bool = False, path: str | None = None):
         """File > Export labels: core.interop.labels.export_labels, the code behind `radinet export labels`."""
-        from gui.widgets.label_export import ask_export_path, export_summary, start_label_export
+        from gui.widgets.label_export import ask_export_path, export_summary, label_export_job
 
-        if self.export_thread is not None and self.export_thread.isRunning():
+        if self._export_busy:
+            self._status("A label export is still running; start the next one when it has finished.")
             return self.export_thread
         path = path or ask_export_path(self, deidentify)
         if not path:
             return None
         self._status("Exporting labels…")
-        self.export_thread = start_label_export(self.workspace, path, deidentify, self)
-        self.export_thread.succeeded.connect(lambda report: self._status(export_summary(report)))
-        self.export_thread.failed.connect(lambda message: self._status(message, error=True))
-        return self.export_thread
+        thread = label_export_job(self.workspace, path, deidentify, self)
+
+        def finished(text: str, error: bool = False) -> None:
+            self._export_busy = False          # set here, not from isRunning(): the result is what counts
+            self._status(text, error=error)
+
+        thread.succeeded.connect(lambda report: finished(export_summary(report)))
+        thread.failed.connect(lambda message: finished(message, error=True))
+        self.export_thread, self._export_busy = thread, True
+        thread.start()                          # after the connects: a file name refused at once still reports
+        return thread
 
     def _on_headers(self, study_id: int, headers: dict) -> None:
         if study_id == self.current_study and not self._closed:

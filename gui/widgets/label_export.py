@@ -23,8 +23,9 @@ def ask_export_path(parent, deidentify: bool) -> str | None:
     return path if Path(path).suffix.lower() in (".csv", ".json") else path + ".csv"
 
 
-def start_label_export(workspace, out: str, deidentify: bool = False, parent=None) -> JobThread:
-    """Start the export; the thread's ``succeeded`` carries export_labels' report, ``failed`` its sentence."""
+def label_export_job(workspace, out: str, deidentify: bool = False, parent=None) -> JobThread:
+    """The export as a JobThread, not started: connect ``succeeded`` (export_labels' report) and ``failed``
+    (its sentence) first, then start it -- a bad file name fails at once, before a later connect would."""
 
     def run(_progress, _stop):
         from core.interop.labels import export_labels, format_for
@@ -34,9 +35,7 @@ def start_label_export(workspace, out: str, deidentify: bool = False, parent=Non
         with workspace.connect() as store:
             return export_labels(store, out, "fracture", Pseudonyms() if deidentify else None)
 
-    thread = JobThread(run, parent)
-    thread.start()
-    return thread
+    return JobThread(run, parent)
 
 
 def export_summary(report: dict) -> str:
