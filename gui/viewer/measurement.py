@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 from core.imaging.measure import angle, angle_text, length, length_text
 from core.imaging.spacing import UNCALIBRATED, Spacing
-
-POINTS_NEEDED = {"length": 2, "angle": 3}     # angle: first arm's end, the vertex, second arm's end
+from core.store.measurements import POINTS_NEEDED   # one table for the viewer and what the workspace accepts
 
 
 @dataclass

@@ -149,10 +149,7 @@ class ReviewQueueDialog(QDialog):
             return None
         action = accept(self.store, self.session, it)
         if action is None:
-            self._set_status("Not saved: this study was labelled or re-suggested meanwhile. Reload the queue.",
-                             error=True)
-            self._mark(it, "changed meanwhile")
-            return None
+            return self._changed_meanwhile(it)
         self._set_status(f"Saved {action.text} by {self.session.author} {action.at} "
                          f"({it.patient_key or it.study_id}).")
         self._mark(it, f"accepted: {action.text}")
@@ -173,14 +170,18 @@ class ReviewQueueDialog(QDialog):
             self._set_status(str(err), error=True)
             return None
         if row_id is None:
-            self._set_status("Not saved: this study was labelled or re-suggested meanwhile. Reload the queue.",
-                             error=True)
-            self._mark(it, "changed meanwhile")
-            return None
+            return self._changed_meanwhile(it)
         self._set_status(f"Rejected by {self.session.author}: no label written; the study stays unlabelled in the "
                          f"worklist and leaves this queue ({it.patient_key or it.study_id}).")
         self._mark(it, "rejected (no label)")
         return row_id
+
+    def _changed_meanwhile(self, it) -> None:
+        """An accept or reject refused because the suggestion is no longer the study's newest one waiting."""
+        self._set_status("Not saved: this study was labelled or re-suggested meanwhile. Reload the queue.",
+                         error=True)
+        self._mark(it, "changed meanwhile")
+        return None
 
     def _open_current(self) -> None:
         it = self.current()
