@@ -8,7 +8,9 @@ generator in a QThread, torchrun runs it on several processes (DDP; only
 rank 0 writes files and registry rows). Epochs: a warm-up with a learnt
 backbone frozen (its BatchNorm statistics too), then everything trains; Adam;
 the plateau (or cosine) schedule and early stopping on the validation loss,
-both pure functions in trainer.schedule; the best epoch's weights are kept.
+both pure functions in trainer.schedule, counting epochs only from the one
+whose validation loss leaves the constant prediction's (a random start sits
+there for a few epochs before it learns); the best epoch's weights are kept.
 The pretrain stage trains the backbone on reconstruction (trainer.pretrain).
 Importing this module imports torch.
 """
@@ -33,13 +35,14 @@ from trainer import checkpoints
 from trainer.config import TASK_OF_STAGE, ProgressEvent, TrainConfig, default_lr, validate
 from trainer.data import augment
 from trainer.epoch import batch_plan, run_epoch
-from trainer.evaluate import metrics_of, predict_logits, public, with_confidence_intervals
-from trainer.losses import loss_spec
+from trainer.evaluate import loss_on, metrics_of, predict_logits, public, with_confidence_intervals
+from trainer.losses import constant_logits, loss_spec
 from core.evaluation.metrics import operating_points
 from trainer.models import ARCHITECTURES, RadiNetModel, build_model, load_imagenet_state_dict
 from trainer.publish import base_sidecar, publish
 from trainer.run_data import RunData, prepare, preprocessing_of
-from trainer.schedule import PlateauState, cosine_warm_restarts_lr, plateau_step, should_stop_early
+from trainer.schedule import (PlateauState, cosine_warm_restarts_lr, left_constant_prediction, plateau_step,
+                              should_stop_early)
 
 
 class Stopped(Exception):
@@ -274,12 +277,14 @@ class Run:
         self.study_level = bool(c.study_level and self.task == "fracture")
         self.spec = loss_spec(self.task, train.targets, train.weights, max(len(self.data.classes), 2),
                               class_weights=c.class_weights, weighted_sampling=c.weighted_sampling)
+        self.constant_loss = self.constant_prediction_loss()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr, betas=(0.9, 0.999))
         self.plateau = PlateauState(lr=self.lr)
         use_amp = self.device.type == "cuda"
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
         self.epoch, self.best_loss, self.best_val, self.best_state, self.bad_epochs = 0, math.inf, None, None, 0
         self.history, self.stopped, self.images_per_second = [], False, []
+        self.onset_epoch = None  # the first epoch whose validation loss left the constant prediction's
         self.key = run_key(c, self.data.split_hash, len(train))
         start_epoch = self.try_resume()
         if start_epoch:
@@ -319,13 +324,22 @@ class Run:
                 self.images_per_second.append(summary["seen"] * self.world / max(summary["seconds"], 1e-9))
             val = self.evaluate("val")
             val["train_loss"] = summary["train_loss"]
-            self.plateau = plateau_step(self.plateau, val["loss"], patience=c.plateau_patience)
-            if val["loss"] < self.best_loss - 1e-6:
-                self.best_loss, self.best_val, self.bad_epochs = val["loss"], val, 0
+            learning = self.onset_epoch is not None
+            if not learning and left_constant_prediction(val["loss"], self.constant_loss):
+                self.onset_epoch, learning = self.epoch, True
+                if self.epoch > 1:
+                    yield self.ev("log", epoch=self.epoch, message=(
+                        f"learning from the images since epoch {self.epoch}: validation loss {val['loss']:.3f}, "
+                        f"below the constant prediction's {self.constant_loss:.3f}"))
+            # Before the onset the rate is held and no epoch counts towards early stopping (trainer.schedule).
+            if learning:
+                self.plateau = plateau_step(self.plateau, val["loss"], patience=c.plateau_patience)
+            improved = val["loss"] < self.best_loss - 1e-6
+            if improved:
+                self.best_loss, self.best_val = val["loss"], val
                 self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
-            else:
-                self.bad_epochs += 1
-            self.history.append({"epoch": self.epoch, "lr": lr, "best": self.bad_epochs == 0,
+            self.bad_epochs = 0 if (improved or not learning) else self.bad_epochs + 1
+            self.history.append({"epoch": self.epoch, "lr": lr, "best": improved, "learning": learning,
                                  **{k: val.get(k) for k in ("loss", "auc", "accuracy", "train_loss")}})
             self.save_resume(epoch + 1)
             yield self.ev("epoch", epoch=self.epoch, batches=len(batches), loss=val["train_loss"], lr=lr,
@@ -333,15 +347,30 @@ class Run:
             if should_stop_early(self.bad_epochs, c.early_stopping_patience):
                 yield self.ev("log", epoch=self.epoch, message="early stopping: validation loss stopped improving")
                 break
+        if self.onset_epoch is None and self.epoch == c.epochs and not self.stopped:
+            yield self.ev("log", epoch=self.epoch, message=(
+                f"the validation loss never went below the constant prediction's ({self.constant_loss:.3f}): "
+                f"the model has not yet learnt from the images; more labelled studies or more epochs may help"))
         if self.best_state is not None:
             self.model.load_state_dict(self.best_state)
+
+    def constant_prediction_loss(self) -> float:
+        """Validation loss of the best image-blind prediction on the training split (trainer.losses)."""
+        train, val = self.data["train"], self.data["val"]
+        if len(val) == 0:
+            return math.inf
+        if self.study_level:
+            const = constant_logits(self.spec, train.study_targets(), train.study_weights(), self.model.num_outputs)
+        else:
+            const = constant_logits(self.spec, train.targets, train.weights, self.model.num_outputs)
+        return loss_on(self.spec, val, np.tile(const, (len(val), 1)), self.study_level)
 
     # ------------------------------------------------------------ resuming
     def save_resume(self, next_epoch: int) -> None:
         if self.rank != 0:
             return
         state = {"next_epoch": next_epoch, "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
-                 "best_val": self.best_val, "bad_epochs": self.bad_epochs, "history": self.history,
+                 "best_val": self.best_val, "bad_epochs": self.bad_epochs, "onset_epoch": self.onset_epoch, "history": self.history,
                  "init": self.init, "parent_id": self.parent_id, "lr": self.lr, "plateau": self.plateau.as_dict()}
         checkpoints.save_resume(self.ws.models_dir, self.key, self.model, self.optimizer, state, self.best_state)
 
@@ -367,6 +396,7 @@ class Run:
             return 0  # incompatible leftovers: start afresh
         self.best_loss = meta["best_loss"] if meta["best_loss"] is not None else math.inf
         self.best_val, self.bad_epochs, self.history = meta["best_val"], meta["bad_epochs"], meta["history"]
+        self.onset_epoch = meta.get("onset_epoch")
         self.best_state = best_t
         self.init, self.parent_id = meta.get("init", self.init), meta.get("parent_id", self.parent_id)
         self.lr = meta.get("lr", self.lr)
@@ -376,7 +406,8 @@ class Run:
     def finish(self) -> dict:
         c = self.c
         prep = preprocessing_of(c)
-        training = {"epochs_run": self.epoch, "images": len(self.data["train"]), "device": self.device.type,
+        training = {"epochs_run": self.epoch, "images": len(self.data["train"]),
+                    "learning_from_epoch": getattr(self, "onset_epoch", None), "device": self.device.type,
                     "processes": self.world, "images_per_second": self.images_per_second, "lr": self.lr,
                     "skipped_images": self.data.skipped}
         if self.task == "pretrain":

@@ -65,3 +65,24 @@ def weighted_loss(spec: LossSpec, logits: torch.Tensor, target: torch.Tensor, we
                               weight=torch.tensor(spec.class_weights, dtype=torch.float32, device=logits.device))
     weight = weight.float()
     return (raw * weight).sum() / weight.sum().clamp_min(1e-6)
+
+
+def constant_logits(spec: LossSpec, targets: np.ndarray, weights: np.ndarray, n_outputs: int) -> np.ndarray:
+    """The logits of the best prediction that ignores the image, under this loss, on (targets, weights).
+
+    A model that has learnt nothing from the pixels converges to it first (only the bias learns): the
+    weighted class frequencies, with the loss's class weights, as log-odds (fracture) or log-probabilities
+    (body part). Its validation loss is the line a learning model has to go below (trainer.schedule).
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    if spec.task == "fracture":
+        pos = float((weights * (targets == 1)).sum()) * spec.pos_weight
+        neg = float((weights * (targets == 0)).sum())
+        if pos <= 0 or neg <= 0:
+            return np.zeros(1, np.float32)
+        return np.array([np.log(pos / neg)], np.float32)
+    mass = np.bincount(targets, weights=weights, minlength=n_outputs)[:n_outputs]
+    cw = np.asarray(spec.class_weights, dtype=np.float64) if spec.class_weights else np.ones(n_outputs)
+    mass = mass * cw[:n_outputs]
+    q = mass / mass.sum() if mass.sum() > 0 else np.full(n_outputs, 1.0 / n_outputs)
+    return np.log(np.clip(q, 1e-12, None)).astype(np.float32)

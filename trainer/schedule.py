@@ -57,6 +57,19 @@ def cosine_warm_restarts_lr(base_lr: float, epoch: int, *, first_period: int = 4
     return min_lr + 0.5 * (base_lr - min_lr) * (1 + math.cos(math.pi * t))
 
 
+def left_constant_prediction(val_loss: float, constant_loss: float, margin: float = 0.01) -> bool:
+    """Whether the model has started to learn from the images: its validation loss is below the loss of
+    the best prediction that ignores them (trainer.losses.constant_logits) by more than ``margin`` (relative).
+
+    A random start on fine findings (a fracture line of a pixel or two) first sits at that constant
+    prediction for several epochs, then its loss falls (measured on the demo: onset at epochs 5-7). Epochs
+    before the onset are not "without improvement": counting them let the plateau schedule cut the rate
+    tenfold and early stopping end runs before they began to learn (issue 11 note), so the loop counts
+    neither until this is true. Once true it stays true for the run.
+    """
+    return val_loss < constant_loss * (1.0 - margin)
+
+
 def should_stop_early(epochs_without_improvement: int, patience: int) -> bool:
     """Stop when the validation loss has not improved for ``patience`` epochs in a row."""
     return epochs_without_improvement >= patience

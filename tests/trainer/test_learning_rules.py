@@ -187,3 +187,74 @@ def test_an_image_that_cannot_be_decoded_is_skipped_and_counted(tmp_path):
     assert result["model_id"] and result["skipped_images"] == 1
     logs = [e.message for e in events if e.kind == "log" and "skipped" in e.message]
     assert logs and os.path.basename(victim) not in logs[0] and str(tmp_path) not in logs[0]
+
+
+@pytest.mark.parametrize("task,pos_weight", [("fracture", 1.0), ("fracture", 4.0), ("body_part", None)])
+def test_constant_prediction_is_the_best_image_blind_one(task, pos_weight):
+    """No other constant logit vector has a lower loss on the same targets (a grid around it)."""
+    from trainer.losses import LossSpec, constant_logits
+
+    rng = np.random.default_rng(3)
+    n_out = 1 if task == "fracture" else 3
+    targets = rng.integers(0, 2 if task == "fracture" else 3, 200)
+    weights = rng.uniform(0.3, 1.0, 200).astype(np.float32)
+    spec = LossSpec(task, pos_weight=pos_weight) if task == "fracture" else LossSpec(task, class_weights=(1.0, 2.0, 0.5))
+    const = constant_logits(spec, targets, weights, n_out)
+
+    def loss(c):
+        logits = torch.from_numpy(np.tile(c.astype(np.float32), (200, 1)))
+        return float(weighted_loss(spec, logits, torch.from_numpy(targets), torch.from_numpy(weights)))
+
+    best = loss(const)
+    for step in rng.normal(scale=0.3, size=(40, n_out)):
+        assert best <= loss(const + step) + 1e-6
+
+
+def test_epochs_before_the_model_leaves_the_constant_prediction_count_for_nothing(tmp_path):
+    """The plateau schedule holds the rate and early stopping waits until the validation loss goes below
+    the constant prediction's: before, the learning test's run had its rate cut tenfold at epoch 5 and
+    never started to learn, and Table 2's RadiNet_all was stopped at epoch 6 before its onset."""
+    from core.store.workspace import Workspace
+    from tests.trainer.synthetic import build_synthetic_workspace
+    from trainer import fit as fit_module
+    from trainer.config import TrainConfig
+
+    ws = Workspace.open(tmp_path / "ws")
+    build_synthetic_workspace(ws, n_studies=30, seed=2, views=1)
+    config = TrainConfig(stage="target", init="random", image_size=48, epochs=7, batch_size=8, lr=1e-3,
+                         plateau_patience=1, early_stopping_patience=2, promote=False, export_onnx=False,
+                         resume=False, min_val_studies_per_class=1)
+
+    def run_with(val_losses):
+        run = fit_module.Run(config, ws, threading.Event())
+        run.store = ws.connect()
+        run.data = _consume(fit_module.prepare(ws, run.store, config, run.stop, run.ev, fit_module.Stopped()))
+        run.model, run.init, run.parent_id, run.lr = fit_module.build_model("resnet18", 1), "random", None, 1e-3
+        losses = iter(val_losses)
+        run.evaluate = lambda split, model=None: {"loss": next(losses) * run.constant_loss, "auc": 0.5, "n": 10}
+        events = list(run.epochs())
+        run.store.close()
+        return run, events
+
+    # Flat at the constant prediction (slightly above it) for four epochs, then learning, then flat again.
+    run, events = run_with([1.002, 1.001, 1.0015, 1.001, 0.9, 0.95, 0.95])
+    epochs = [e for e in events if e.kind == "epoch"]
+    assert [e.epoch for e in epochs] == [1, 2, 3, 4, 5, 6, 7], "early stopping counted the epochs before the onset"
+    assert [e.lr for e in epochs[:5]] == [1e-3] * 5, "the rate was cut before the model started to learn"
+    assert run.onset_epoch == 5 and [h["learning"] for h in run.history] == [False] * 4 + [True] * 3
+    assert any("learning from the images since epoch 5" in e.message for e in events if e.kind == "log")
+    assert run.plateau.lr == pytest.approx(1e-4)  # after the onset the schedule works as before (patience 1)
+    # Once learning, early stopping works as before: two epochs without improvement end the run.
+    run, events = run_with([0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95])
+    assert [e.epoch for e in events if e.kind == "epoch"] == [1, 2, 3]
+    # Never learning: every epoch runs, and the run says why the model is no better than a constant.
+    run, events = run_with([1.001] * 7)
+    assert len([e for e in events if e.kind == "epoch"]) == 7 and run.onset_epoch is None
+    assert any("never went below the constant prediction" in e.message for e in events if e.kind == "log")
+
+
+def test_onset_rule_is_pure():
+    from trainer.schedule import left_constant_prediction
+
+    assert not left_constant_prediction(0.753, 0.753) and not left_constant_prediction(0.748, 0.753)
+    assert left_constant_prediction(0.70, 0.753)
