@@ -9,8 +9,11 @@ build restarts it too, to pick up the new studies. The study the reader
 opens is predicted by gui/workers/predict.py first; this thread skips any
 study already predicted by the time it gets there.
 
-It runs at low priority and checks its flags between studies, so stopping
-or restarting takes at most one study's time.
+Each pass runs in its own lower-priority process (gui/workers/triage_process.py:
+in a thread of this process it delayed the reader's event loop); this
+thread starts it, turns its messages into signals and asks it to stop
+between two studies, so stopping or restarting takes at most one study's
+time. A workstation given a predictor (tests' fakes) runs the pass here.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QThread, Signal
-
-from gui.workers.triage_pass import predict_and_store
 
 
 class TriageThread(QThread):
@@ -57,51 +58,93 @@ class TriageThread(QThread):
             return self._stop or self._restart
 
     def run(self) -> None:
-        store = self.workspace.connect()
+        while True:
+            with self._cond:
+                while not self._stop and not self._restart:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                self._restart = False
+            if self.predictor_factory is not None:
+                self._pass_here()
+            else:
+                self._pass_in_child()
+
+    def _handle(self, message: tuple) -> bool:
+        """Turn one message of gui.workers.triage_process into signals; True at the end of the pass."""
+        kind = message[0]
+        if kind == "model":
+            # done first, model_id last: whoever sees the new model id sees its counts too
+            self.done, self.total, self.model_id = 0, int(message[2]), (message[1] or None)
+            self.progress.emit(0, self.total, message[1])
+        elif kind == "triaged":
+            self.triaged.emit(int(message[1]), str(message[2]), float(message[3]))
+        elif kind == "failed":
+            self.failed.emit(int(message[1]), str(message[2]))
+        elif kind == "progress":
+            self.done = int(message[1])
+            self.progress.emit(self.done, self.total, self.model_id or "")
+        return kind == "end"
+
+    def _pass_here(self) -> None:
+        """A pass in this thread, with the predictor the workstation was given (tests' fakes)."""
+        from gui.workers.triage_process import triage_pass
+
+        thread = self
+
+        class _Messages:
+            def put(self, message):
+                thread._handle(message)
+
+        class _Interrupted:
+            def is_set(self):
+                return thread._interrupted()
+
         try:
-            while True:
-                with self._cond:
-                    while not self._stop and not self._restart:
-                        self._cond.wait()
-                    if self._stop:
-                        return
-                    self._restart = False
-                self._one_pass(store)
-        finally:
-            store.close()
-
-    def _open_predictor(self):
-        if self.predictor_factory is not None:
-            return self.predictor_factory(self.workspace)
-        from gui.services import open_predictor
-
-        return open_predictor(self.workspace, self.task)
-
-    def _one_pass(self, store) -> None:
-        from core.store.triage import studies_to_predict
-
-        try:
-            predictor = self._open_predictor()
-        except Exception as err:  # noqa: BLE001 - the reading view says the same; here: no triage
+            predictor = self.predictor_factory(self.workspace)
+        except Exception as err:  # noqa: BLE001 - as the child process says it
             self.failed.emit(0, f"Triage paused: the published model could not be opened ({err}).")
             return
         if predictor is None:
-            self.model_id, self.done, self.total = None, 0, 0
-            self.progress.emit(0, 0, "")
+            self._handle(("model", "", 0))
             return
-        self.model_id = predictor.model_id
-        todo = studies_to_predict(store, predictor.model_id, self.task)
-        self.done, self.total = 0, len(todo)
-        self.progress.emit(0, self.total, self.model_id)
-        for study_id in todo:
-            if self._interrupted():
-                return
-            try:
-                result = predict_and_store(self.workspace, store, predictor, study_id, self.task)
-            except Exception as err:  # noqa: BLE001 - one bad study must not stop the others
-                self.failed.emit(study_id, f"No prediction for this study: {err}")
-            else:
-                if result is not None:
-                    self.triaged.emit(study_id, result.model_id, result.probability)
-            self.done += 1
-            self.progress.emit(self.done, self.total, self.model_id)
+        triage_pass(str(self.workspace.path), self.task, _Messages(), _Interrupted(), predictor=predictor)
+
+    def _pass_in_child(self) -> None:
+        """A pass in its own lower-priority process (gui.workers.triage_process says why)."""
+        import multiprocessing
+        import queue as queue_module
+
+        from gui.workers.triage_process import run_pass
+
+        # spawn, not fork: forking a process that runs Qt threads can copy a held lock into the child.
+        ctx = multiprocessing.get_context("spawn")
+        messages, stop = ctx.Queue(), ctx.Event()
+        child = ctx.Process(target=run_pass, name="radinet-triage", daemon=True,
+                            args=(str(self.workspace.path), self.task, messages, stop))
+        try:
+            child.start()
+        except Exception as err:  # noqa: BLE001 - no triage; reading works without it
+            self.failed.emit(0, f"Triage could not start its process ({err}); studies are predicted when opened.")
+            return
+        try:
+            while True:
+                if self._interrupted():
+                    stop.set()       # the child stops between two studies and says "end"
+                try:
+                    message = messages.get(timeout=0.2)
+                except queue_module.Empty:
+                    if not child.is_alive():
+                        if not stop.is_set():
+                            self.failed.emit(0, f"Triage ended unexpectedly (exit code {child.exitcode}); "
+                                                "studies are still predicted when opened.")
+                        return
+                    continue
+                if self._handle(message):
+                    return
+        finally:
+            child.join(timeout=10)
+            if child.is_alive():
+                child.terminate()
+                child.join(timeout=5)
+            messages.close()

@@ -1,0 +1,77 @@
+"""Triage's own process: one pass of the published model over the studies it has not predicted yet.
+
+In a thread of the workstation's process, triage shares the interpreter lock
+and, through onnxruntime's worker threads, the processor with the GUI thread:
+every decode, resize and forward delayed the event loop (bench/bench_triage.py
+measured p99 lateness well above the 50 ms goal). In its own process at a
+lower priority the operating system gives the reader's process the processor
+first, and the pass uses what is left. This module imports no Qt: it is what
+the child process runs; gui/workers/triage.py starts it and turns its
+messages into signals.
+
+Messages on the queue:
+    ("model", model_id or "", total)      the pass starts (total studies to predict; "" when none is published)
+    ("triaged", study_id, model_id, p)    a study was predicted and recorded
+    ("failed", study_id, sentence)        study_id 0: the model itself could not be opened
+    ("progress", done)                    after each study, whether it was predicted, skipped or failed
+    ("end", None)                         the pass is over (finished, stopped, or failed)
+"""
+
+from __future__ import annotations
+
+# The reader's process must win the processor on a 2-core PC (the training process uses the same).
+TRIAGE_NICENESS = 10
+
+
+def run_pass(workspace_path: str, task: str, queue, stop) -> None:
+    """Child process entry: predict and record every study the published ``task`` model has not predicted."""
+    import os
+
+    if hasattr(os, "nice"):
+        try:
+            os.nice(TRIAGE_NICENESS)
+        except OSError:
+            pass                     # not allowed here: triage at normal priority
+    try:
+        triage_pass(workspace_path, task, queue, stop)
+    except Exception as err:  # noqa: BLE001 - the workstation says it; the reader can still read
+        queue.put(("failed", 0, f"Triage stopped: {err}"))
+    finally:
+        queue.put(("end", None))
+
+
+def triage_pass(workspace_path: str, task: str, queue, stop, predictor=None) -> None:
+    """The pass itself (also run in-process by tests and by a workstation given a predictor)."""
+    from core.store.triage import studies_to_predict
+    from core.store.workspace import Workspace
+    from gui.workers.triage_pass import predict_and_store
+
+    workspace = Workspace.open(workspace_path, create=False)
+    if predictor is None:
+        from gui.services import open_predictor
+
+        try:
+            predictor = open_predictor(workspace, task)
+        except Exception as err:  # noqa: BLE001 - the reading view says the same; here: no triage
+            queue.put(("failed", 0, f"Triage paused: the published model could not be opened ({err})."))
+            return
+    if predictor is None:
+        queue.put(("model", "", 0))
+        return
+    store = workspace.connect()
+    try:
+        todo = studies_to_predict(store, predictor.model_id, task)
+        queue.put(("model", predictor.model_id, len(todo)))
+        for done, study_id in enumerate(todo, start=1):
+            if stop.is_set():
+                return
+            try:
+                result = predict_and_store(workspace, store, predictor, study_id, task)
+            except Exception as err:  # noqa: BLE001 - one bad study must not stop the others
+                queue.put(("failed", study_id, f"No prediction for this study: {err}"))
+            else:
+                if result is not None:
+                    queue.put(("triaged", study_id, result.model_id, result.probability))
+            queue.put(("progress", done))
+    finally:
+        store.close()
