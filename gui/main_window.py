@@ -182,9 +182,6 @@ class MainWindow(QMainWindow):
         self.models_panel.models_changed.connect(lambda: self.predictor_thread.reload_model())
 
         self.worklist.study_selected.connect(self.open_study)
-        # Size the worklist's columns from the rows on screen only: Qt's default measures up to 1,000 rows on
-        # every change, ~290 ms per triaged study on a 1,000-study worklist (bench/bench_triage.py).
-        self.worklist.table.horizontalHeader().setResizeContentsPrecision(0)
         self.worklist.table.clicked.connect(lambda _index: self.focus_image())
         self.worklist.search.returnPressed.connect(self._on_search_enter)
         self.study_view.cursor_info.connect(lambda text: self.cursor_label.setText(text))
@@ -448,6 +445,9 @@ class MainWindow(QMainWindow):
             if self.models_panel.isVisible():
                 self.models_panel.refresh()
             return
+        if change.kind == "measurements":
+            self._show_saved_measurements()
+            return
         if change.kind not in ("labels", "difficulty", "studies"):
             return
         if change.study_id is not None:
@@ -456,6 +456,14 @@ class MainWindow(QMainWindow):
             self.reload_worklist()
         if self.current_study is not None and change.study_id in (None, self.current_study):
             self._show_reading_state()
+
+    def _show_saved_measurements(self) -> None:
+        """The open study's measurements as the workspace has them now (another window saved or cleared some)."""
+        if self.current_study is None or not self.study_view.image_ids:
+            return
+        from core.store.measurements import measurements_for
+
+        self.study_view.set_saved_measurements(measurements_for(self.store, self.study_view.image_ids))
 
     def _refresh_row(self, study_id: int, labels: bool = True) -> None:
         """Update one worklist row in place after a label/grade/prediction (the order stays put while reading)."""

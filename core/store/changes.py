@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# Which table's new rows mean which kind of change. Every one is append-only or insert-only,
+# Which table's new rows mean which kind of change. All but measurements are append-only or insert-only,
 # so MAX(id) grows with each write and never needs a full scan.
 WATCHED_TABLES = {
     "labels": "labels",
@@ -31,12 +31,17 @@ WATCHED_TABLES = {
     "images": "studies",          # a new view of an existing study changes that study's row
     "model_events": "models",
     "reading_answers": "answers",
+    "measurements": "measurements",
 }
+# measurements is the one watched table rows leave (View > Clear measurements deletes them), so its mark
+# counts the rows too: a clear in another window lowers the count while MAX(id) may stay the same.
+MARK_OF_TABLE = {"measurements": "MAX(id) || ':' || COUNT(*)"}
 
 
 @dataclass(frozen=True)
 class Change:
     kind: str                     # labels | difficulty | comments | predictions | studies | models | answers
+                                  # | measurements
     study_id: int | None = None   # None: somewhere in the workspace
     external: bool = False        # written by another connection (another process, a worker, the CLI)
 
@@ -94,5 +99,5 @@ class ChangeFeed:
         return self.store.execute("PRAGMA data_version").fetchone()[0]
 
     def _table_marks(self) -> dict[str, int | None]:
-        sql = " UNION ALL ".join(f"SELECT '{t}', MAX(id) FROM {t}" for t in WATCHED_TABLES)
+        sql = " UNION ALL ".join(f"SELECT '{t}', {MARK_OF_TABLE.get(t, 'MAX(id)')} FROM {t}" for t in WATCHED_TABLES)
         return dict(self.store.execute(sql).fetchall())

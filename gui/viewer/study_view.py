@@ -302,6 +302,16 @@ class StudyView(QWidget):
             return
         super().keyPressEvent(event)
 
+    def set_saved_measurements(self, saved: dict) -> None:
+        """Replace the study's measurements with the workspace's (``saved`` as in :meth:`set_study`):
+        another window or reader saved or cleared some while this study was open."""
+        for image_id, image in zip(self.image_ids, self._images):
+            if image is not None and image.state is not None:
+                image.state.measurements[:] = [Measurement(m.kind, [tuple(p) for p in m.points], m.id)
+                                               for m in saved.get(image_id, [])]
+        for pane in self.panes:
+            pane.update()
+
     def clear_measurements(self) -> None:
         for image in self._images:
             if image is not None and image.state is not None:

@@ -119,3 +119,16 @@ def test_a_reopened_study_shows_the_workspace_measurements_not_the_cached_ones(q
     qtbot.waitUntil(lambda: window.current_study == study_id and bool(window.study_view.visible_panes()),
                     timeout=15_000)
     assert all(p.state.measurements == [] for p in window.study_view.visible_panes())   # ... the store wins
+
+
+def test_a_measurement_saved_or_cleared_in_another_window_appears_in_the_open_study(qtbot, make_window):
+    """Two windows on one workspace (two readers, or a second window): the change feed carries measurements."""
+    first = open_window(qtbot, make_window)
+    study_id = open_study_with_views(qtbot, first, 2)
+    second = _reopen(qtbot, make_window, study_id)
+    image = second.study_view.image_ids[1]
+    text = _measure_length(qtbot, second, second.study_view.panes[1])
+    qtbot.waitUntil(lambda: _texts(first).get(image) == [text], timeout=10_000)   # the feed polls every second
+    second.confirm = lambda title, question: True
+    second.clear_measurements()
+    qtbot.waitUntil(lambda: _texts(first).get(image) == [], timeout=10_000)

@@ -59,3 +59,15 @@ def test_blinded_summary_per_reader(workspace, tmp_path):
         n_a = sum(len(store.images(s)) for s in (s1, s2))
     assert readers["reader-a"]["answers"] == n_a
     assert json.loads(open(summary["file"], encoding="utf-8").read())["session"] == "study-X"
+
+
+def test_poll_reports_measurements_saved_and_cleared_by_another_connection(workspace):
+    from core.store.measurements import clear_measurements, save_measurement
+
+    with workspace.connect() as gui_store, workspace.connect() as other:
+        feed = ChangeFeed(gui_store)
+        image = other.images(other.studies()[0]["id"])[0]["id"]
+        save_measurement(other, image, "length", [(1.0, 2.0), (3.0, 4.0)], "dr.other")
+        assert [c.kind for c in feed.poll()] == ["measurements"]
+        clear_measurements(other, [image], "dr.other")      # rows leave: MAX(id) alone would not see it
+        assert "measurements" in [c.kind for c in feed.poll()]
