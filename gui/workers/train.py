@@ -12,12 +12,11 @@ a second window) can tell that a training run is in progress.
 
 from __future__ import annotations
 
-import multiprocessing
-import queue as queue_module
 import threading
 
 from PySide6.QtCore import QThread, Signal
 
+from gui.workers.child_process import ChildEnded, relay, start_child
 from gui.workers.train_process import run_training, thin_batches
 
 
@@ -53,47 +52,22 @@ class TrainingThread(QThread):
         self.event.emit(ev)
 
     def _run_process(self) -> None:
-        # spawn, not fork: forking a process that runs Qt threads can copy a held lock into the child.
-        ctx = multiprocessing.get_context("spawn")
-        messages, stop = ctx.Queue(), ctx.Event()
-        child = ctx.Process(target=run_training, name="radinet-training", daemon=True,
-                            args=(self.train_fn, self.config_fields, str(self.workspace.path), messages, stop))
         try:
-            child.start()
+            child, messages, stop = start_child(
+                run_training, (self.train_fn, self.config_fields, str(self.workspace.path)), "radinet-training")
         except (OSError, RuntimeError) as err:   # no process could be made: say so instead of dying silently
             self.failed.emit(f"The training process could not be started ({err.__class__.__name__}: "
                              f"{str(err).strip().splitlines()[0]}).")
             return
-        ended = False
         try:
-            while not ended:
-                if self.stop_event.is_set():
-                    stop.set()
-                try:
-                    kind, payload = messages.get(timeout=0.1)
-                except queue_module.Empty:
-                    if not child.is_alive():
-                        # Drain what it sent just before exiting, then report a crash if it never said "end".
-                        try:
-                            kind, payload = messages.get(timeout=0.5)
-                        except queue_module.Empty:
-                            self.failed.emit(f"The training process ended unexpectedly (exit code {child.exitcode}); "
-                                             "nothing was published.")
-                            return
-                    else:
-                        continue
+            for kind, payload in relay(child, messages, stop, self.stop_event.is_set):
                 if kind == "event":
                     self._emit(payload)
                 elif kind == "failed":
                     self.failed.emit(payload)
-                elif kind == "end":
-                    ended = True
-        finally:
-            child.join(timeout=10)
-            if child.is_alive():
-                child.terminate()
-                child.join(timeout=5)
-            messages.close()
+        except ChildEnded as ended:
+            self.failed.emit(f"The training process ended unexpectedly (exit code {ended.exitcode}); "
+                             "nothing was published.")
 
     def _run_here(self) -> None:
         from core.errors import RadinetError

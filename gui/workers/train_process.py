@@ -32,16 +32,11 @@ def thin_batches(events):
 
 def run_training(train_fn, config_fields: dict, workspace_path: str, queue, stop) -> None:
     """Child process entry: ``train_fn`` None means trainer.loop.train (torch is imported here only)."""
-    import os
-
     from core.errors import RadinetError
     from core.store.workspace import Workspace
+    from gui.workers.child_process import lower_priority
 
-    if hasattr(os, "nice"):
-        try:
-            os.nice(TRAINING_NICENESS)
-        except OSError:
-            pass                     # not allowed here: train at normal priority
+    lower_priority(TRAINING_NICENESS)
     try:
         workspace = Workspace.open(workspace_path, create=False)
         if train_fn is None:

@@ -112,39 +112,18 @@ class TriageThread(QThread):
 
     def _pass_in_child(self) -> None:
         """A pass in its own lower-priority process (gui.workers.triage_process says why)."""
-        import multiprocessing
-        import queue as queue_module
-
+        from gui.workers.child_process import ChildEnded, relay, start_child
         from gui.workers.triage_process import run_pass
 
-        # spawn, not fork: forking a process that runs Qt threads can copy a held lock into the child.
-        ctx = multiprocessing.get_context("spawn")
-        messages, stop = ctx.Queue(), ctx.Event()
-        child = ctx.Process(target=run_pass, name="radinet-triage", daemon=True,
-                            args=(str(self.workspace.path), self.task, messages, stop))
         try:
-            child.start()
-        except Exception as err:  # noqa: BLE001 - no triage; reading works without it
+            child, messages, stop = start_child(run_pass, (str(self.workspace.path), self.task), "radinet-triage")
+        except (OSError, RuntimeError) as err:  # no triage; reading works without it
             self.failed.emit(0, f"Triage could not start its process ({err}); studies are predicted when opened.")
             return
         try:
-            while True:
-                if self._interrupted():
-                    stop.set()       # the child stops between two studies and says "end"
-                try:
-                    message = messages.get(timeout=0.2)
-                except queue_module.Empty:
-                    if not child.is_alive():
-                        if not stop.is_set():
-                            self.failed.emit(0, f"Triage ended unexpectedly (exit code {child.exitcode}); "
-                                                "studies are still predicted when opened.")
-                        return
-                    continue
-                if self._handle(message):
-                    return
-        finally:
-            child.join(timeout=10)
-            if child.is_alive():
-                child.terminate()
-                child.join(timeout=5)
-            messages.close()
+            for message in relay(child, messages, stop, self._interrupted, poll_s=0.2):
+                self._handle(message)
+        except ChildEnded as ended:
+            if not stop.is_set():
+                self.failed.emit(0, f"Triage ended unexpectedly (exit code {ended.exitcode}); "
+                                    "studies are still predicted when opened.")

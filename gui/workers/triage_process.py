@@ -25,13 +25,9 @@ TRIAGE_NICENESS = 10
 
 def run_pass(workspace_path: str, task: str, queue, stop) -> None:
     """Child process entry: predict and record every study the published ``task`` model has not predicted."""
-    import os
+    from gui.workers.child_process import lower_priority
 
-    if hasattr(os, "nice"):
-        try:
-            os.nice(TRIAGE_NICENESS)
-        except OSError:
-            pass                     # not allowed here: triage at normal priority
+    lower_priority(TRIAGE_NICENESS)
     try:
         triage_pass(workspace_path, task, queue, stop)
     except Exception as err:  # noqa: BLE001 - the workstation says it; the reader can still read
