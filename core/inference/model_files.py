@@ -14,39 +14,15 @@ import json
 import os
 from pathlib import Path
 
-from core.errors import ModelFileError, describe_os_error
+from core.atomic_file import atomic_write as _atomic_write
+from core.errors import ModelFileError
 
 FORMAT = "radinet-model/1"
 
 
 def atomic_write(path: Path, data: bytes, what: str | None = None) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: a crash leaves the old file or the new.
-
-    ``what`` names the file for the user when the write fails (default: "the model file NAME");
-    files named by an internal key (a training's resume point) pass what they are instead.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        try:  # make the rename itself durable
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-        except OSError:
-            pass
-    except OSError as err:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise describe_os_error(err, what or f"writing the model file {path.name}") from err
+    """core.atomic_file.atomic_write, naming a model file by default ("writing the model file NAME")."""
+    _atomic_write(path, data, what or f"writing the model file {Path(path).name}")
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -3,7 +3,7 @@
 Layout: ``OUT/<Study Instance UID>/SR.dcm`` and ``SC_<n>.dcm``; with
 de-identification the folder is the study's pseudonym UID and the
 de-identified images ``IM_<n>.dcm`` are written too (a case to share).
-Each file is written completely or not at all (core.interop.atomic); a
+Each file is written completely or not at all (core.atomic_file); a
 study that cannot be exported is listed with its reason and the rest go on.
 Predictions come from the published model through core.inference's
 Predictor; without one, the SR carries the radiologist's label only and no
@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.errors import DicomError, RadinetError
-from core.interop.atomic import write_bytes_atomic
+from core.atomic_file import atomic_write
 from core.interop.pseudonyms import Pseudonyms
 
 Progress = Callable[[int, int, str], None]
@@ -185,5 +185,5 @@ def _export_study(store, study, out: Path, task, predictor, deidentifier, result
 
 
 def _write(path: Path, data: bytes) -> str:
-    write_bytes_atomic(path, data, f"writing {path.name}")
+    atomic_write(path, data, f"writing {path.name}")
     return str(path)

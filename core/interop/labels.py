@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from core.errors import InputError
-from core.interop.atomic import write_bytes_atomic
+from core.atomic_file import atomic_write
 from core.interop.pseudonyms import Pseudonyms
 from core.interop.spreadsheet import escape_cell
 
@@ -87,6 +87,6 @@ def format_for(path: str | Path) -> str:
 def export_labels(store, out: str | Path, task: str = "fracture", pseudonyms: Pseudonyms | None = None) -> dict:
     fmt = format_for(out)
     rows = label_rows(store, task, pseudonyms)
-    write_bytes_atomic(out, render_labels(rows, fmt), f"writing the label table {Path(out).name}")
+    atomic_write(out, render_labels(rows, fmt), f"writing the label table {Path(out).name}")
     return {"out": str(out), "format": fmt, "studies": len(rows),
             "labelled": sum(r["label"] is not None for r in rows), "deidentified": pseudonyms is not None}

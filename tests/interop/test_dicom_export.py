@@ -105,4 +105,4 @@ def test_missing_source_file_is_listed_and_the_rest_export(demo_ws, tmp_path):
     # The study with a missing view is still exported from its other views.
     assert (out / first["study_uid"] / "SR.dcm").is_file()
     assert len(list((out / first["study_uid"]).glob("SC_*.dcm"))) == len(list(path.parent.glob("*.dcm"))) - 1
-    assert not list(out.rglob("*.part"))
+    assert not list(out.rglob("*.part")) and not list(out.rglob("*.tmp"))

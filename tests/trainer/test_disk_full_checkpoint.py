@@ -1,6 +1,6 @@
 """Disk full while `radinet train` writes its checkpoints or publishes (issue 14, item 7).
 
-The disk fills at the real write: ``atomic_write`` (core.inference.model_files,
+The disk fills at the real write: ``atomic_write`` (core.atomic_file,
 used for resume state, weights, sidecar and ONNX) gets a file whose write()
 stores half the bytes and then fails with ENOSPC, as a full disk does; for the
 registry row, SQLite's own page limit makes the database report a full disk. What
@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import main as cli
+from core import atomic_file
 from core.inference import model_files
 from core.store import registry
 from core.store.workspace import Workspace
@@ -117,7 +118,7 @@ def test_a_full_disk_during_training_keeps_the_published_model(published, tmp_pa
         monkeypatch.setattr(registry, "register", register_on_a_full_disk)
     else:
         # atomic_write's own module sees this open(); nothing else is affected.
-        monkeypatch.setattr(model_files, "open", filling_open, raising=False)
+        monkeypatch.setattr(atomic_file, "open", filling_open, raising=False)
 
     code = cli.main(["train", "--workspace", str(ws.path), "--stage", "body-part", "--epochs", "1",
                      "--image-size", str(SIZE), "--threads", "1", "--device", "cpu", "--no-resume"])
