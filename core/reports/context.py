@@ -47,8 +47,9 @@ CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "
 CONTEXT_CLASSES = tuple(CLASS_CUES)
 AFFIRMED = "affirmed"
 # Which other classes' (pre-)triggers end a class's scope: a new trigger opens a new scope.
-# Historical triggers end a negation only when they are phrases of 2+ words ("old healed"):
-# a single "old" sits inside negations ("no old or new fracture").
+# Historical triggers end a negation when they are phrases of 2+ words ("old healed"):
+# a single "old" sits inside negations ("no old or new fracture") -- unless a mention
+# already stands between the negation and it ("no acute fracture, healed fracture of the ulna").
 _STOPPED_BY = {
     "negated": ("uncertain", "hypothetical", "postop", "historical"),
     "uncertain": ("negated", "hypothetical", "postop", "historical"),
@@ -142,6 +143,11 @@ def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, lis
             winners.add((s, e))
             taken[s:e] = [True] * (e - s)
     won = [(label, s, e) for label, s, e in found if (s, e) in winners and label not in ("termination", "pseudo")]
+    targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
+    negations = [s for label, s, e in won if label == "negated|pre"]
+    # A one-word historical pre-trigger after a mention that a negation governs opens a new scope.
+    after_mention = [(s, e) for label, s, e in won if label == "historical|pre" and e - s == 1
+                     and any(n < ts and te <= s for n in negations for ts, te in targets)]
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)]
     out = {}
@@ -151,6 +157,8 @@ def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, lis
         mine = set(pre) | set(post)    # a phrase in this class's lists too never ends its scope
         ends = terminating + [(s, e) for label, s, e in won if label.endswith("|pre")
                               and (label[:-4], e - s) in stops[cls] and (s, e) not in mine]
+        if cls == "negated":
+            ends += [span for span in after_mention if span not in mine]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out

@@ -54,6 +54,10 @@ CASES = [
     ("en", "No change in the fracture alignment.", [""]),
     ("en", "No acute fracture; old healed fracture of the ulna.", ["negated", "historical"]),
     ("en", "No acute fracture, old healed fracture of the ulna.", ["negated", "historical"]),
+    # A one-word historical trigger after a negated mention opens its own scope; before any mention it does not.
+    ("en", "No acute fracture, healed fracture of the ulna.", ["negated", "historical"]),
+    ("en", "No acute fracture, old fracture of the ulna.", ["negated", "historical"]),
+    ("en", "No old or new fracture.", ["historical,negated"]),
     ("en", "No displaced fracture, possible nondisplaced fracture.", ["negated", "uncertain"]),
     ("en", "Healed fracture of the radius. Acute fracture of the ulna.", ["historical", ""]),
     # --- Spanish: negated
