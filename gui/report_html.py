@@ -1,7 +1,9 @@
 """Report text as HTML with the labeller's cue phrases highlighted (Qt-free).
 
 Cue phrases come from the report labeller's own lists (core.reports.phrases),
-so what the reader sees highlighted is what the labeller reacts to.
+so what the reader sees highlighted is what the labeller reacts to. With
+``deciding`` (core.reports.queue.deciding_sentence's dict) the sentence that
+decided the labeller's suggestion is underlined and quoted above the report.
 """
 
 from __future__ import annotations
@@ -38,9 +40,7 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
     return re.compile(rf"(?<!\w)({body})(?!\w)", re.IGNORECASE), kinds
 
 
-def report_html(text: str | None) -> str:
-    if not text:
-        return "<i>No report for this study.</i>"
+def _highlight(text: str) -> str:
     pattern, kinds = _pattern()
     out, last = [], 0
     for m in pattern.finditer(text):
@@ -50,4 +50,29 @@ def report_html(text: str | None) -> str:
                    f"{html.escape(m.group(1))}</span>")
         last = m.end()
     out.append(html.escape(text[last:]))
-    return "".join(out).replace("\n", "<br>")
+    return "".join(out)
+
+
+def deciding_html(deciding: dict) -> str:
+    """One line: what the report labeller suggested, how sure, and the sentence that decided it."""
+    status = "labelled" if deciding.get("status") == "applied" else "sent to review"
+    return (f"<p><b>Report labeller:</b> {html.escape(str(deciding.get('value')))} "
+            f"(p = {float(deciding.get('probability') or 0):.2f}, {status}); decided by: "
+            f"<i>\u201c{html.escape(' '.join(deciding['sentence'].split()))}\u201d</i></p>")
+
+
+def report_html(text: str | None, deciding: dict | None = None) -> str:
+    """The report with its cue phrases highlighted; with ``deciding`` (a dict with
+    ``sentence``, ``start``, ``end``, ``value``, ``probability``, ``status``) the deciding
+    sentence quoted above it and underlined in place where the offsets still match the text."""
+    if not text:
+        return "<i>No report for this study.</i>"
+    head = ""
+    if deciding and deciding.get("sentence"):
+        head = deciding_html(deciding)
+        start, end = deciding.get("start"), deciding.get("end")
+        if start is not None and end is not None and text[start:end] == deciding["sentence"]:
+            body = (_highlight(text[:start]) + '<span style="text-decoration: underline" title="deciding sentence">'
+                    + _highlight(text[start:end]) + "</span>" + _highlight(text[end:]))
+            return head + body.replace("\n", "<br>")
+    return head + _highlight(text).replace("\n", "<br>")

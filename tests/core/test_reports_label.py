@@ -183,3 +183,59 @@ def test_each_decision_records_the_sentence_that_decided_it(workspace):
         assert all("fracture" in deciding_sentence(store, sid)["sentence"].lower() for sid in positives)
         labelled_by_radiologist = next(sid for sid, lab in current.items() if lab.source == "radiologist")
         assert deciding_sentence(store, labelled_by_radiologist) is None
+
+
+
+def _underlined_and_plain_text(page: str) -> tuple[str, str]:
+    """(text inside the deciding-sentence span, all text) of report_html's output."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.inside, self.under, self.all = 0, None, [], []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "span":
+                self.depth += 1
+                if dict(attrs).get("title") == "deciding sentence":
+                    self.inside = self.depth
+            elif tag == "br":
+                self.handle_data("\n")
+
+        def handle_endtag(self, tag):
+            if tag == "span":
+                if self.inside == self.depth:
+                    self.inside = None
+                self.depth -= 1
+
+        def handle_data(self, data):
+            self.all.append(data)
+            if self.inside is not None:
+                self.under.append(data)
+
+    reader = Reader()
+    reader.feed(page)
+    return "".join(reader.under), "".join(reader.all)
+
+
+def test_report_panel_html_shows_the_deciding_sentence(workspace):
+    """gui.report_html (Qt-free) quotes the deciding sentence above the report and underlines it in place."""
+    from gui.report_html import report_html
+
+    ws, _ = workspace
+    with ws.connect() as store:
+        label_workspace(store)
+        sid = next(s for s, lab in store.current_labels("fracture").items() if lab.source == "nlp")
+        why = deciding_sentence(store, sid)
+        text = store.execute("SELECT text FROM reports WHERE id = ?", (why["report_id"],)).fetchone()["text"]
+    page = report_html(text, why)
+    head, body = page.split("</p>", 1)
+    assert f"Report labeller:</b> {why['value']}" in head and "labelled" in head
+    assert " ".join(why["sentence"].split()) in head
+    underlined, plain = _underlined_and_plain_text(body)
+    assert underlined == why["sentence"] and plain == text     # in place, and the report text is all there
+    assert "deciding sentence" not in report_html(text) and report_html(text) == report_html(text, None)
+    # Offsets that no longer match the text (a newer report): quoted above it, not underlined.
+    stale = dict(why, start=why["start"] + 1, end=why["end"] + 1)
+    assert "decided by" in report_html(text, stale) and "deciding sentence" not in report_html(text, stale)
