@@ -191,3 +191,24 @@ def test_metrics_and_calibration_error():
 def test_demo_agreeing_kinds_are_what_the_demo_collection_uses():
     # Guards demo_collection above against a rename in core/demo/reports.py.
     assert "positive" in AGREEING_KINDS and "negative" in AGREEING_KINDS
+
+
+def test_confident_errors_are_the_surest_wrong_calls_first_at_most_k():
+    """False positives by highest probability and false negatives by lowest, merged by confidence, k at most."""
+    from core.reports.evaluation import CrossValidation, confident_errors
+
+    y = np.array([0, 0, 0, 1, 1, 1, 0, 1])
+    p = np.array([0.95, 0.60, 0.10, 0.02, 0.45, 0.90, 0.80, 0.30])
+    pred = (p >= 0.5).astype(int)
+    cv = CrossValidation(p, pred, [0.5], np.zeros(len(y), dtype=int), [None])
+    docs = [f"report {i}" for i in range(len(y))]
+    errors = confident_errors(cv, docs, y, k=20)
+    assert [e["index"] for e in errors] == [3, 0, 6, 7, 1, 4]     # confidence 0.98, 0.95, 0.80, 0.70, 0.60, 0.55
+    assert [e["error"] for e in errors[:2]] == ["false negative", "false positive"]
+    assert errors[0]["snippet"] == "report 3" and errors[0]["label"] == 1
+    assert [e["index"] for e in confident_errors(cv, docs, y, k=2)] == [3, 0]
+
+
+def test_labeller_weights_classes_and_the_baseline_does_not():
+    assert ReportLabeller().new_classifier().class_weight == "balanced"
+    assert ReportLabeller(features="baseline").new_classifier().class_weight is None
