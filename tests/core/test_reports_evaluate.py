@@ -212,3 +212,16 @@ def test_confident_errors_are_the_surest_wrong_calls_first_at_most_k():
 def test_labeller_weights_classes_and_the_baseline_does_not():
     assert ReportLabeller().new_classifier().class_weight == "balanced"
     assert ReportLabeller(features="baseline").new_classifier().class_weight is None
+
+
+def test_whether_healed_fractures_count_is_learned_from_the_labels():
+    """One collection calls old healed fractures positive, another negative: the same labeller learns either."""
+    reports = synthetic_reports(400, seed=12, positive_rate=0.25, healed_rate=0.25, negation_rate=0.5)
+    texts = [r.text for r in reports]
+    assert sum(r.kind == "healed" for r in reports) >= 60
+    acute_only = np.array([int(r.kind == "positive") for r in reports])
+    healed_too = np.array([int(r.kind in ("positive", "healed")) for r in reports])
+    probe = ["FINDINGS: Old healed fracture of the distal ulna. No dislocation."]
+    p_acute_only = ReportLabeller().fit(texts, acute_only).predict_proba(probe)[0]
+    p_healed_too = ReportLabeller().fit(texts, healed_too).predict_proba(probe)[0]
+    assert p_acute_only < 0.5 < p_healed_too
