@@ -161,7 +161,10 @@ def test_cosine_warm_restarts():
 def test_default_learning_rate_depends_on_the_initialisation():
     from trainer.config import default_lr
 
-    assert default_lr("random", "target") > default_lr("model:x", "target") > default_lr("imagenet:/w.pth", "target")
+    # ImageNet features are fine-tuned gently; a random start at 1e-3 left the constant prediction late or
+    # never on the demo, at 3e-4 within 3-4 epochs (trainer.config.default_lr).
+    assert default_lr("random", "target") == default_lr("model:x", "target") == 3e-4
+    assert default_lr("imagenet:/w.pth", "target") == 1e-4
 
 
 def test_an_image_that_cannot_be_decoded_is_skipped_and_counted(tmp_path):
