@@ -540,7 +540,10 @@ class MainWindow(QMainWindow):
         self.heatmap_user_choice = None
         self.session.study_opened(study_id)
         self._show_reading_state()
-        self.side_panel.show_report(self.store.report(study_id), blinded=self._blinded())
+        from core.reports.queue import deciding_sentence
+
+        self.side_panel.show_report(self.store.report(study_id), blinded=self._blinded(),
+                                    deciding=deciding_sentence(self.store, study_id))
         self._show_prediction()
         self.header_loader.request(study_id, self.current_rows, self.store.study(study_id))
         if not self.loader.request(study_id, [r["source_path"] for r in self.current_rows]):

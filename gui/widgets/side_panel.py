@@ -187,9 +187,11 @@ class SidePanel(QWidget):
         for g, b in self.grade_buttons.items():
             b.setChecked(grade == g and not blinded)     # an earlier grade would tell a reader-study reader too much
 
-    def show_report(self, text: str | None, blinded: bool = False) -> None:
-        # A reader study must not see the report's conclusion either.
-        self.report_view.setHtml("<i>Hidden in blinded reading.</i>" if blinded else report_html(text))
+    def show_report(self, text: str | None, blinded: bool = False, deciding: dict | None = None) -> None:
+        """The report, and with ``deciding`` (core.reports.queue.deciding_sentence) what the report
+        labeller made of it and the sentence that decided it, underlined in place."""
+        # A reader study must not see the report's conclusion, nor the labeller's, either.
+        self.report_view.setHtml("<i>Hidden in blinded reading.</i>" if blinded else report_html(text, deciding))
 
     def show_history(self, rows: list) -> None:
         self.history.setRowCount(len(rows))

@@ -185,3 +185,29 @@ def test_reject_on_a_stale_screen_writes_nothing(make_window, qtbot, workspace, 
         add_suggestion(store, it.study_id, it.value, it.probability, "nlp-test-2", "review")
     assert dialog.reject_current() is None
     assert _rejections(workspace) == [] and "meanwhile" in dialog.status.text()
+
+
+def test_the_report_panel_shows_the_sentence_that_decided_the_labellers_suggestion(make_window, qtbot, workspace):
+    """Issue 13: each label records the sentence that decided it, shown in the report panel (hidden when blinded)."""
+    from core.reports.labeller import DecidingSentence
+    from core.reports.queue import add_suggestion
+
+    with workspace.connect() as store:
+        study_id = next(s["id"] for s in store.studies() if store.report(s["id"]))
+        text = store.report(study_id)
+        report_id = store.execute("SELECT id FROM reports WHERE study_id = ? ORDER BY id DESC",
+                                  (study_id,)).fetchone()["id"]
+        first = text.split(".")[0] + "."
+        add_suggestion(store, study_id, "negative", 0.91, "nlp-test", "review",
+                       sentence=DecidingSentence(first, 0, len(first), -2.0), report_id=report_id)
+    window = make_window(restore_position=False)
+    window.worklist.select(study_id)
+    qtbot.waitUntil(lambda: window.current_study == study_id, timeout=10_000)
+    shown = window.side_panel.report_view.toPlainText()
+    assert "Report labeller: negative (p = 0.91, sent to review); decided by:" in shown
+    assert " ".join(first.split()) in shown.split("decided by:")[1].split("\n")[0]
+    assert "underline" in window.side_panel.report_view.toHtml()          # in place in the report too
+    window.blinded_action.trigger()                                       # Ctrl+B: a reader study
+    window.worklist.select(study_id)
+    qtbot.waitUntil(lambda: "Hidden in blinded reading" in window.side_panel.report_view.toPlainText(),
+                    timeout=10_000)
