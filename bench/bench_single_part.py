@@ -15,7 +15,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
              N=500 (demo studies), EPOCHS=14, SIZE=128,
              REVEAL=1 (label the third of studies the demo withholds, from ground_truth.csv, as a
              radiologist would: every study then trains, as in the paper's labelled sets),
-             THREADS=N (CPU threads for training; default the trainer's),
+             THREADS=N (CPU threads for training; default the trainer's), LR=1e-3, BATCH=16,
              BENCH_ROOT=/tmp/single-part (where the workspaces go)
 
 A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
@@ -75,7 +75,8 @@ def main():
         from trainer.experiments import label_withheld_studies
 
         label_withheld_studies(ws)
-    cfg = TrainConfig(stage="target", init="random", image_size=size, crop="body", epochs=epochs, batch_size=16, lr=1e-3,
+    cfg = TrainConfig(stage="target", init="random", image_size=size, crop="body", epochs=epochs,
+                      batch_size=int(os.environ.get("BATCH", "16")), lr=float(os.environ.get("LR", "1e-3")),
                       warmup_epochs=0, early_stopping_patience=epochs, seed=seed, study_level=study_level,
                       augment=os.environ.get("AUG", "1") == "1", plateau_patience=int(os.environ.get("PP", "3")),
                       min_val_studies_per_class=2, bootstrap_resamples=300,
