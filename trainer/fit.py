@@ -371,7 +371,8 @@ class Run:
             return
         state = {"next_epoch": next_epoch, "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
                  "best_val": self.best_val, "bad_epochs": self.bad_epochs, "onset_epoch": self.onset_epoch,
-                 "history": self.history, "init": self.init, "parent_id": self.parent_id, "lr": self.lr, "plateau": self.plateau.as_dict()}
+                 "history": self.history, "init": self.init, "parent_id": self.parent_id, "lr": self.lr,
+                 "plateau": self.plateau.as_dict()}
         checkpoints.save_resume(self.ws.models_dir, self.key, self.model, self.optimizer, state, self.best_state)
 
     def try_resume(self) -> int:

@@ -201,7 +201,8 @@ def test_constant_prediction_is_the_best_image_blind_one(task, pos_weight):
     n_out = 1 if task == "fracture" else 3
     targets = rng.integers(0, 2 if task == "fracture" else 3, 200)
     weights = rng.uniform(0.3, 1.0, 200).astype(np.float32)
-    spec = LossSpec(task, pos_weight=pos_weight) if task == "fracture" else LossSpec(task, class_weights=(1.0, 2.0, 0.5))
+    spec = (LossSpec(task, pos_weight=pos_weight) if task == "fracture"
+            else LossSpec(task, class_weights=(1.0, 2.0, 0.5)))
     const = constant_logits(spec, targets, weights, n_out)
 
     def loss(c):
