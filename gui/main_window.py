@@ -766,8 +766,13 @@ class MainWindow(QMainWindow):
             studies = sum(r["studies"] for r in readers)
             per_study = [t for r in readers for t in r["seconds_per_study"]]
             mean = f", {sum(per_study) / len(per_study):.0f} s per study" if per_study else ""
-            self._status(f"Blinded reading finished: {answers} answer(s) on {studies} study(ies){mean}; "
-                         f"summary saved to {summary['file'] if summary else 'nowhere (no session)'}.")
+            if summary and summary.get("error"):
+                self._status(f"Blinded reading finished: {answers} answer(s) on {studies} study(ies){mean}; the "
+                             f"answers are saved in the workspace, but the summary file was not: {summary['error']}",
+                             error=True)
+            else:
+                self._status(f"Blinded reading finished: {answers} answer(s) on {studies} study(ies){mean}; "
+                             f"summary saved to {summary['file'] if summary else 'nowhere (no session)'}.")
             self.worklist.set_order_seed(None)
         else:
             name = self.session.start_blinded()

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.atomic_file import atomic_write
+from core.errors import RadinetError
 from core.store.changes import Change
 
 LABEL_KEYS = {"F": "positive", "N": "negative", "U": "uncertain"}
@@ -110,7 +112,11 @@ class ReadingSession:
             return None
         summary = blinded_summary(self.store, name)
         if summary_dir is not None:
-            summary["file"] = str(save_summary(summary, summary_dir))
+            try:
+                summary["file"] = str(save_summary(summary, summary_dir))
+            except RadinetError as err:
+                # The answers are in the workspace whatever happens to this file: the session still ends.
+                summary["file"], summary["error"] = None, str(err)
         return summary
 
     def study_opened(self, study_id: int) -> None:
@@ -155,12 +161,10 @@ def blinded_summary(store, session: str) -> dict:
 
 
 def save_summary(summary: dict, folder: str | os.PathLike) -> Path:
-    """Write the summary as JSON (temp file + rename: never half-written). Ids and times only, no patient data."""
+    """Write the summary as JSON (core.atomic_file: never half-written; RadinetError with one sentence when
+    the disk refuses). Ids and times only, no patient data."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in summary["session"])
     path = folder / f"{safe}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, json.dumps(summary, indent=2).encode("utf-8"),
+                        f"saving the reading summary {path.name}")

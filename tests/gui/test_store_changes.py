@@ -71,3 +71,26 @@ def test_poll_reports_measurements_saved_and_cleared_by_another_connection(works
         assert [c.kind for c in feed.poll()] == ["measurements"]
         clear_measurements(other, [image], "dr.other")      # rows leave: MAX(id) alone would not see it
         assert "measurements" in [c.kind for c in feed.poll()]
+
+
+def test_a_full_disk_when_the_blinded_summary_is_saved_ends_the_session_with_one_sentence(workspace, tmp_path,
+                                                                                          monkeypatch):
+    import errno
+
+    from core import atomic_file
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with workspace.connect() as store:
+        session = ReadingSession(store, "reader-a")
+        session.start_blinded("study-full")
+        study = store.studies()[0]["id"]
+        session.study_opened(study)
+        session.answer(study, store.images(study)[0]["id"], "positive")
+        monkeypatch.setattr(atomic_file, "open", full_disk, raising=False)
+        summary = session.stop_blinded(tmp_path / "reader_studies")
+        assert session.blinded_session is None                      # the session ended anyway
+        assert summary["file"] is None and summary["error"].startswith("The disk is full;")
+        assert summary["readers"][0]["answers"] == 1                 # the answer itself is in the workspace
+        assert not list((tmp_path / "reader_studies").glob("*"))     # no half-written or temporary file
