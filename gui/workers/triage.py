@@ -112,9 +112,15 @@ class TriageThread(QThread):
 
     def _pass_in_child(self) -> None:
         """A pass in its own lower-priority process (gui.workers.triage_process says why)."""
+        from core.store.registry import champion_for
         from gui.workers.child_process import ChildEnded, relay, start_child
         from gui.workers.triage_process import run_pass
 
+        with self.workspace.connect() as store:       # nothing published: no process to start
+            published = champion_for(store, self.task, None)[0] is not None
+        if not published:
+            self._handle(("model", "", 0))
+            return
         try:
             child, messages, stop = start_child(run_pass, (str(self.workspace.path), self.task), "radinet-triage")
         except (OSError, RuntimeError) as err:  # no triage; reading works without it

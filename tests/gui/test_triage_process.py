@@ -73,12 +73,18 @@ def test_stop_during_a_pass_ends_the_child_between_two_studies(workspace, qtbot)
     assert not failures            # a requested stop is not reported as a failure
 
 
-def test_no_published_model_means_no_triage_and_no_message(workspace, qtbot):
+def test_no_published_model_means_no_triage_and_no_message(workspace, qtbot, monkeypatch):
+    from gui.workers import child_process
+
+    started = []
+    real_start = child_process.start_child
+    monkeypatch.setattr(child_process, "start_child", lambda *a, **k: started.append(a) or real_start(*a, **k))
     thread, seen, failures, progress = _triage(workspace, qtbot)
     try:
         thread.restart()
         qtbot.waitUntil(lambda: bool(progress), timeout=60_000)
         assert progress[-1] == (0, 0, "") and thread.model_id is None and not seen and not failures
+        assert not started                          # nothing published: no process was started
     finally:
         thread.stop()
         assert thread.wait(30_000)
