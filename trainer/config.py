@@ -88,7 +88,8 @@ def default_lr(init: str, stage: str) -> float:
     (bench/bench_single_part.py, forearm, 1,000 studies all labelled, 128 px):
     at 1e-3 the loss left the constant prediction at epochs 5-12 or not at all
     within 14 epochs (seed 0: epoch 11, fresh AUC 0.677); at 3e-4 at epochs 3-4
-    on seeds 0, 1 and 2 (issue 11 note).
+    on seeds 0, 1 and 2 (issue 11 note). The pretrain and body-part stages from random take the same
+    3e-4 since (1e-3 before, never measured against it); Table 2 of that note ran them so.
     """
     kind = init_kind(init)
     if stage == "fast-refresh":
