@@ -116,8 +116,11 @@ class TriageThread(QThread):
         from gui.workers.child_process import ChildEnded, relay, start_child
         from gui.workers.triage_process import run_pass
 
-        with self.workspace.connect() as store:       # nothing published: no process to start
-            published = champion_for(store, self.task, None)[0] is not None
+        try:                                            # nothing published: no process to start
+            with self.workspace.connect() as store:
+                published = champion_for(store, self.task, None)[0] is not None
+        except Exception:  # noqa: BLE001 - a busy or damaged database: the child finds out and says it
+            published = True
         if not published:
             self._handle(("model", "", 0))
             return
