@@ -99,5 +99,6 @@ class ChangeFeed:
         return self.store.execute("PRAGMA data_version").fetchone()[0]
 
     def _table_marks(self) -> dict[str, int | None]:
-        sql = " UNION ALL ".join(f"SELECT '{t}', {MARK_OF_TABLE.get(t, 'MAX(id)')} FROM {t}" for t in WATCHED_TABLES)
+        sql = " UNION ALL ".join(f"SELECT '{t}', {MARK_OF_TABLE.get(t, 'MAX(id)')} FROM {t}"
+                                 for t in WATCHED_TABLES)
         return dict(self.store.execute(sql).fetchall())

@@ -151,8 +151,7 @@ class StudyView(QWidget):
                 image.state = ViewState(image.values, invert=image.invert, tag_windows=list(image.windows),
                                         padding_value=image.padding_value, source=image.source)
             if image is not None and saved is not None:
-                image.state.measurements = [Measurement(m.kind, [tuple(p) for p in m.points], m.id)
-                                            for m in saved.get(image_id, [])]
+                image.state.measurements = _measurements(saved, image_id)
         if not image_rows:
             self.set_message("This study has no images")
             return
@@ -307,8 +306,7 @@ class StudyView(QWidget):
         another window or reader saved or cleared some while this study was open."""
         for image_id, image in zip(self.image_ids, self._images):
             if image is not None and image.state is not None:
-                image.state.measurements[:] = [Measurement(m.kind, [tuple(p) for p in m.points], m.id)
-                                               for m in saved.get(image_id, [])]
+                image.state.measurements[:] = _measurements(saved, image_id)
         for pane in self.panes:
             pane.update()
 
@@ -367,3 +365,8 @@ class StudyView(QWidget):
             pane.heatmap_visible = self.heatmap_visible
             pane.heatmap_opacity = self.heatmap_opacity
             pane.update()
+
+
+def _measurements(saved: dict, image_id: int) -> list:
+    """The viewer's Measurements of one image from the workspace's (kind, points, id) records."""
+    return [Measurement(m.kind, [tuple(p) for p in m.points], m.id) for m in saved.get(image_id, [])]
