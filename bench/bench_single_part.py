@@ -16,7 +16,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
              REVEAL=1 (label the third of studies the demo withholds, from ground_truth.csv, as a
              radiologist would: every study then trains, as in the paper's labelled sets),
              THREADS=N (CPU threads for training; default the trainer's), LR=1e-3, BATCH=16,
-             BENCH_ROOT=/tmp/single-part (where the workspaces go)
+             BENCH_ROOT=/tmp/single-part (where the workspaces go), BODY_PART=forearm
 
 A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
 random start fit one body part at all, on a 2-core CPU, in about 10 minutes.
@@ -69,8 +69,9 @@ def main():
     ws = Workspace.open(root / "ws")
     n_studies, epochs, size = int(os.environ.get("N", "500")), int(os.environ.get("EPOCHS", "14")), \
         int(os.environ.get("SIZE", "128"))
+    part = os.environ.get("BODY_PART", "forearm")
     if ws.is_empty():
-        build_demo_workspace(ws, n_studies=n_studies, seed=5, body_parts=("forearm",))
+        build_demo_workspace(ws, n_studies=n_studies, seed=5, body_parts=(part,))
     if os.environ.get("REVEAL") == "1":
         from trainer.experiments import label_withheld_studies
 
@@ -89,17 +90,18 @@ def main():
                   f"val_loss {val.get('loss')}", flush=True)
         if ev.kind == "done":
             result = ev.result
-    fresh = generate_demo_files(root / "fresh", n_studies=150, seed=6, body_parts=("forearm",))
+    fresh = generate_demo_files(root / "fresh", n_studies=150, seed=6, body_parts=(part,))
     predictor = Predictor(ws, model_id=result["model_id"])
-    truth, scores = [], []
-    for study in fresh:
-        scores.append(predictor.predict_study([load_image(str(p)) for p in study.image_paths]).probability)
-        truth.append(int(study.fracture))
-    figures = judged([{"y": y, "p": p} for y, p in zip(truth, scores)])
+    rows = [{"y": int(study.fracture), "difficulty": study.difficulty,
+             "p": predictor.predict_study([load_image(str(p)) for p in study.image_paths]).probability}
+            for study in fresh]
+    figures = judged(rows)
+    by_grade = {grade: judged(rows, difficulty=grade) for grade in ("easy", "difficult")}
     print(json.dumps({"name": name, "study_level": study_level, "augment": os.environ.get("AUG", "1"),
                       "plateau_patience": os.environ.get("PP", "3"), "mild": os.environ.get("MILD"), "pool": pooling, "n_studies": n_studies,
                       "reveal": os.environ.get("REVEAL"), "epochs": epochs, "size": size, "seed": seed,
-                      "fresh_auc": figures["auc"], "ci": figures["auc_ci"], "n": figures["n"],
+                      "body_part": part, "fresh_auc": figures["auc"], "ci": figures["auc_ci"], "n": figures["n"],
+                      **{f"fresh_{g}": [f["auc"], f["auc_ci"], f["n"]] for g, f in by_grade.items()},
                       "test_auc": result["test"]["auc"], "seconds": round(time.time() - t0)}), flush=True)
 
 

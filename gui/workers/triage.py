@@ -100,15 +100,8 @@ class TriageThread(QThread):
             def is_set(self):
                 return thread._interrupted()
 
-        try:
-            predictor = self.predictor_factory(self.workspace)
-        except Exception as err:  # noqa: BLE001 - as the child process says it
-            self.failed.emit(0, f"Triage paused: the published model could not be opened ({err}).")
-            return
-        if predictor is None:
-            self._handle(("model", "", 0))
-            return
-        triage_pass(str(self.workspace.path), self.task, _Messages(), _Interrupted(), predictor=predictor)
+        triage_pass(str(self.workspace.path), self.task, _Messages(), _Interrupted(),
+                    open_predictor=self.predictor_factory)
 
     def _pass_in_child(self) -> None:
         """A pass in its own lower-priority process (gui.workers.triage_process says why)."""

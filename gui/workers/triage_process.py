@@ -36,21 +36,27 @@ def run_pass(workspace_path: str, task: str, queue, stop) -> None:
         queue.put(("end", None))
 
 
-def triage_pass(workspace_path: str, task: str, queue, stop, predictor=None) -> None:
-    """The pass itself (also run in-process by tests and by a workstation given a predictor)."""
+def triage_pass(workspace_path: str, task: str, queue, stop, open_predictor=None) -> None:
+    """The pass itself (also run in-process by tests and by a workstation given a predictor factory).
+
+    ``open_predictor(workspace)``: the published model's predictor, None when nothing is published;
+    the workstation's own (gui.services.open_predictor for the task) when not given.
+    """
     from core.store.triage import studies_to_predict
     from core.store.workspace import Workspace
     from gui.workers.triage_pass import predict_and_store
 
     workspace = Workspace.open(workspace_path, create=False)
-    if predictor is None:
-        from gui.services import open_predictor
+    if open_predictor is None:
+        from gui.services import open_predictor as open_published
 
-        try:
-            predictor = open_predictor(workspace, task)
-        except Exception as err:  # noqa: BLE001 - the reading view says the same; here: no triage
-            queue.put(("failed", 0, f"Triage paused: the published model could not be opened ({err})."))
-            return
+        def open_predictor(ws):
+            return open_published(ws, task)
+    try:
+        predictor = open_predictor(workspace)
+    except Exception as err:  # noqa: BLE001 - the reading view says the same; here: no triage
+        queue.put(("failed", 0, f"Triage paused: the published model could not be opened ({err})."))
+        return
     if predictor is None:
         queue.put(("model", "", 0))
         return
