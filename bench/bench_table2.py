@@ -84,10 +84,11 @@ def main() -> None:
         spread = (f" mean {statistics.mean(aucs):.3f} ± {statistics.stdev(aucs):.3f} over {len(aucs)} seeds"
                   if len(aucs) > 1 else "")
         extra = ""
-        for key in ("fresh_all_easy", "fresh_all_difficult"):
-            if key in first:
-                m = first[key]
-                extra += f"; all parts {key.split('_')[-1]}: {m['auc']:.3f} ({m['auc_ci'][0]:.3f}-{m['auc_ci'][1]:.3f}), n={m['n']}"
+        for key, what in (("fresh_easy", "easy"), ("fresh_difficult", "difficult"),
+                          ("fresh_all_easy", "all parts easy"), ("fresh_all_difficult", "all parts difficult")):
+            m = first.get(key)
+            if m and m["auc"] is not None:
+                extra += f"; {what}: {m['auc']:.3f} ({m['auc_ci'][0]:.3f}-{m['auc_ci'][1]:.3f}), n={m['n']}"
         print(f"  {first['row']:<20} {first['chain']:<20} fresh AUC {f['auc']:.3f} (95 % CI {ci[0]:.3f}-{ci[1]:.3f}), "
               f"n={f['n']} ({f['n_positive']} positive){spread}{extra}")
     if a.out:
