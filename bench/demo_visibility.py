@@ -16,7 +16,7 @@ a renderer change: a learning gain that comes from more visible fractures is
 not a gain. The plain baseline printed first is the same statistic between two
 different noise draws of the same unfractured film (what "visible" competes with).
 
-    python bench/demo_visibility.py [--studies 400] [--per-grade 40] [--seed 0]
+    python bench/demo_visibility.py [--studies 400] [--per-grade 40] [--seed 0] [--body-crop] [--clahe]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 SIZES = (128, 192, 256, 320)
 
 
-def _model_inputs(a, b, view, window, size):
+def _model_inputs(a, b, view, window, size, clahe=False, body=False):
     """Both films through the model's preprocessing (``model_input_with_geometry``'s steps),
     with the first film's border crop applied to both so a noise-level change of the crop
     cannot shift one of them."""
@@ -41,7 +41,8 @@ def _model_inputs(a, b, view, window, size):
 
     from core.imaging.display import resize_raw, to_display
     from core.imaging.image import RadiographImage
-    from core.imaging.preprocess import PRESCALE_FACTOR, crop_uniform_border, pad_resize
+    from core.imaging.preprocess import (PRESCALE_FACTOR, apply_clahe, crop_body_region, crop_uniform_border,
+                                         pad_resize)
 
     out, crop = [], None
     for stored in (a, b):
@@ -52,9 +53,15 @@ def _model_inputs(a, b, view, window, size):
                                         integral=False)
         img8 = to_display(image)
         if crop is None:
-            _, crop = crop_uniform_border(img8)
+            border, crop = crop_uniform_border(img8)
+            if body:
+                _, (b0, b1, c0, c1) = crop_body_region(border)
+                crop = (crop[0] + b0, crop[0] + b1, crop[2] + c0, crop[2] + c1)
         y0, y1, x0, x1 = crop
-        out.append(pad_resize(img8[y0:y1, x0:x1], size)[0].astype(np.float32) / np.float32(255))
+        cropped = img8[y0:y1, x0:x1]
+        if clahe:
+            cropped = apply_clahe(cropped)
+        out.append(pad_resize(cropped, size)[0].astype(np.float32) / np.float32(255))
     return out
 
 
@@ -68,7 +75,7 @@ def _diff_stats(a, b) -> tuple[float, float, int, float]:
     return float(d[changed].mean()), float(d.max()), int(changed.sum()), float(d.sum() / 255.0)
 
 
-def measure(n_studies: int, per_grade: int, seed: int) -> dict:
+def measure(n_studies: int, per_grade: int, seed: int, clahe: bool = False, body: bool = False) -> dict:
     import numpy as np
 
     from core.demo.plan import plan_studies
@@ -89,7 +96,7 @@ def measure(n_studies: int, per_grade: int, seed: int) -> dict:
             with_fx, c, w = render_view(view, with_fracture=True)
             without, _, _ = render_view(view, with_fracture=False)
             for size in SIZES:
-                stats[size].append(_diff_stats(*_model_inputs(with_fx, without, view, (c, w), size)))
+                stats[size].append(_diff_stats(*_model_inputs(with_fx, without, view, (c, w), size, clahe, body)))
         rows[grade] = {s: np.array(v) for s, v in stats.items()}
     # Baseline: the same unfractured film with another noise draw.
     base = {s: [] for s in SIZES}
@@ -98,7 +105,7 @@ def measure(n_studies: int, per_grade: int, seed: int) -> dict:
         a, c, w = render_view(clean)
         b, _, _ = render_view(replace(clean, noise_seed=clean.noise_seed + 1))
         for size in SIZES:
-            base[size].append(_diff_stats(*_model_inputs(a, b, view, (c, w), size)))
+            base[size].append(_diff_stats(*_model_inputs(a, b, view, (c, w), size, clahe, body)))
     rows["noise only"] = {s: np.array(v) for s, v in base.items()}
     return rows
 
@@ -108,8 +115,10 @@ def main() -> int:
     ap.add_argument("--studies", type=int, default=400)
     ap.add_argument("--per-grade", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--clahe", action="store_true", help="CLAHE after the crop, as TrainConfig(clahe=True)")
+    ap.add_argument("--body-crop", action="store_true", help="crop to the body region (the trainer's default)")
     args = ap.parse_args()
-    rows = measure(args.studies, args.per_grade, args.seed)
+    rows = measure(args.studies, args.per_grade, args.seed, args.clahe, args.body_crop)
     print(f"demo fracture visibility: one fractured view per study, seed {args.seed}; grey levels of the "
           f"8-bit model input (255 = window width); mean over views (max over views for 'max')")
     print(f"{'grade':>10} {'n':>3} {'size':>4} {'mean|d| changed':>15} {'max|d|':>7} {'max|d| (max)':>12} "
