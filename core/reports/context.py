@@ -19,8 +19,13 @@ excluded" is not the negation "excluded"); a termination phrase inside a
 longer trigger does not cut it ("no se observa" holds "se observa"); and a
 class's scope also ends where another class's pre-trigger starts ("no
 displaced fracture, possible nondisplaced fracture": the second mention is
-uncertain, not negated). A phrase in both a _pre and a _post list governs
-both ways ("consolidada").
+uncertain, not negated), and where its own pre-trigger starts ("acute fracture
+or old fracture deformity": "deformity" is about the second mention only). A
+phrase in both a _pre and a _post list governs both ways ("consolidada").
+A historical trigger ends a negation only where it opens a new phrase, not
+inside the negated list: "No acute fracture, old fracture" but "no fracture
+or old fracture deformity", "no old healed fracture" (the list's joining
+words are ``resources/phrases/<lang>_coordination.txt``).
 
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
@@ -29,14 +34,18 @@ Reports are tokenised by core.reports.cleaning (offsets into the original text,
 sections, de-identification placeholders blanked) and each word is normalised
 for its language (core.reports.normalise): rules and targets are normalised the
 same way, so Spanish raw text, accent-less text and Snowball-stemmed text all match.
+Punctuation is dropped, except a question mark before a word ("?fracture", "? fracture",
+"¿fractura?"), radiologists' shorthand for "possible": it is kept as a word of the
+context analysis (an uncertainty trigger), though not of the features.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
-from core.reports.cleaning import split_sentences
+from core.reports.cleaning import Token, split_sentences
 from core.reports.normalise import LANGUAGES, normalise_words
 from core.reports.phrases import TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
@@ -46,12 +55,10 @@ CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "
               "postop": "postop", "hypothetical": "hypothetical"}
 CONTEXT_CLASSES = tuple(CLASS_CUES)
 AFFIRMED = "affirmed"
-# Which other classes' (pre-)triggers end a class's scope: a new trigger opens a new scope.
-# Historical triggers end a negation when they are phrases of 2+ words ("old healed"):
-# a single "old" sits inside negations ("no old or new fracture") -- unless a mention
-# already stands between the negation and it ("no acute fracture, healed fracture of the ulna").
+# Which other classes' pre-triggers end a class's scope: a new trigger opens a new scope.
+# Historical ones end a negation only as :func:`_resolve_triggers` decides.
 _STOPPED_BY = {
-    "negated": ("uncertain", "hypothetical", "postop", "historical"),
+    "negated": ("uncertain", "hypothetical", "postop"),
     "uncertain": ("negated", "hypothetical", "postop", "historical"),
     "historical": ("negated", "uncertain", "postop", "hypothetical"),
     "postop": ("negated", "uncertain", "hypothetical"),
@@ -106,6 +113,10 @@ class ReportAnalysis:
         return [m.classes for m in self.mentions if m.category == category]
 
 
+# A question mark before a word ("?fracture", "wrist pain ? fracture"), not after one ("fracture? no").
+_LEADING_QUESTION = re.compile(r"(?<![^\W_])(?<![?¿])([?¿])[?¿]*[ \t]*(?=[^\W_])")
+
+
 class _WhitespaceTokenizer:
     """Our words are already tokenised and normalised: spaCy must not split them again
     (its English tokenizer splits "cannot" into "can" + "not")."""
@@ -123,7 +134,7 @@ class _WhitespaceTokenizer:
             yield self(text)
 
 
-def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, list, list]]:
+def _resolve_triggers(doc, matches, strings, coordinators) -> dict[str, tuple[list, list, list]]:
     """Every class's (preceding, following, terminating) matches in negspacy's format, from
     one PhraseMatcher pass (``matches``) over all classes' lists.
 
@@ -132,7 +143,9 @@ def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, lis
     where no trigger has its span. A termination phrase inside a longer winning
     trigger is dropped ("no se observa" holds the termination "se observa").
     A class's scope also ends at the winning pre-triggers of the classes in
-    ``stops[class]``.
+    ``_STOPPED_BY[class]`` and at its own pre-triggers; a negation's at the
+    historical pre-triggers that open a new phrase (``coordinators``: the words
+    that join a list, after which the negated list goes on).
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
@@ -144,21 +157,28 @@ def _resolve_triggers(doc, matches, strings, stops) -> dict[str, tuple[list, lis
             taken[s:e] = [True] * (e - s)
     won = [(label, s, e) for label, s, e in found if (s, e) in winners and label not in ("termination", "pseudo")]
     targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
-    negations = [s for label, s, e in won if label == "negated|pre"]
-    # A one-word historical pre-trigger after a mention that a negation governs opens a new scope.
-    after_mention = [(s, e) for label, s, e in won if label == "historical|pre" and e - s == 1
-                     and any(n < ts and te <= s for n in negations for ts, te in targets)]
+    negations = [(s, e) for label, s, e in won if label == "negated|pre"]
+    # A historical pre-trigger ends a negation: one of 2+ words ("old healed") always, a single
+    # "old" only after a mention the negation governs ("no acute fracture, old fracture";
+    # "no old or new fracture" is one negated phrase) -- but neither right after the negation
+    # ("no old healed fracture") nor after "or" ("no fracture or old fracture deformity").
+    new_phrase = [(s, e) for label, s, e in won if label == "historical|pre"
+                  and (e - s > 1 or any(n < ts and te <= s for n, _ in negations for ts, te in targets))
+                  and not (s and (doc[s - 1].text in coordinators or any(ne == s for _, ne in negations)))]
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)]
     out = {}
     for cls in CONTEXT_CLASSES:
         pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
         post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
-        mine = set(pre) | set(post)    # a phrase in this class's lists too never ends its scope
+        mine = set(pre) | set(post)    # another class's phrase in this class's lists too never ends its scope
         ends = terminating + [(s, e) for label, s, e in won if label.endswith("|pre")
-                              and (label[:-4], e - s) in stops[cls] and (s, e) not in mine]
+                              and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine]
+        # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
+        # from there on. One that is a post-trigger too ("consolidada") governs both ways.
+        ends += sorted(set(pre) - set(post))
         if cls == "negated":
-            ends += [span for span in after_mention if span not in mine]
+            ends += [span for span in new_phrase if span not in mine]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
@@ -211,8 +231,8 @@ def _phrases(language: str, kind: str) -> list[str]:
 @dataclass
 class _Pipeline:
     nlp: object
-    matcher: object                          # one PhraseMatcher: targets ("target|fracture"), "<class>|pre" …
-    stops: dict[str, set[tuple[str, int]]]   # class -> {(other class, phrase length)} whose pre-triggers end it
+    matcher: object                 # one PhraseMatcher: targets ("target|fracture"), "<class>|pre" …
+    coordinators: frozenset[str]    # words that join a list ("or", "ni")
     components: list
 
 
@@ -237,9 +257,7 @@ def pipeline(language: str) -> _Pipeline:
             [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
         if phrases:
             matcher.add(label, list(nlp.tokenizer.pipe(phrases)))
-    longest = max(len(p.split()) for phrases in pre.values() for p in phrases)
-    stops = {cls: {(other, n) for other in _STOPPED_BY[cls] for n in range(1, longest + 1)
-                   if other != "historical" or cls != "negated" or n >= 2} for cls in CONTEXT_CLASSES}
+    coordinators = frozenset(_phrases(language, "coordination"))
     ContextNegex = _make_context_component()
     components = []
     for cls in CONTEXT_CLASSES:
@@ -248,7 +266,7 @@ def pipeline(language: str) -> _Pipeline:
         extension = f"radinet_{cls}"
         Span.set_extension(extension, default=False, force=True)
         components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
-    return _Pipeline(nlp, matcher, stops, components)
+    return _Pipeline(nlp, matcher, coordinators, components)
 
 
 @functools.lru_cache(maxsize=1)
@@ -260,7 +278,8 @@ def _target_first_words(language: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=200_000)
 def sentence_context(words: tuple[str, ...], language: str):
     """Mentions ``(category, first word, after last word, classes)`` and trigger cues
-    ``(class, first word, after last word)`` of one sentence of normalised words.
+    ``(class, first word, after last word)`` of one sentence of normalised words
+    (and leading question marks).
 
     Context never crosses a sentence boundary (NegEx scopes end there), so each
     sentence is analysed on its own and remembered: report collections repeat
@@ -284,7 +303,7 @@ def sentence_context(words: tuple[str, ...], language: str):
         return (), ()
     doc.ents = targets
     doc.user_data["mention_spans"] = targets
-    matches = _resolve_triggers(doc, found, strings, pipe.stops)
+    matches = _resolve_triggers(doc, found, strings, pipe.coordinators)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:
         doc = component(doc)
@@ -299,13 +318,30 @@ def sentence_context(words: tuple[str, ...], language: str):
 def analyse(text: str, language: str = "en") -> ReportAnalysis:
     """Sentences (normalised words), mentions with their context classes, and trigger cues."""
     sentences, mentions, cues = [], [], []
+    # Word start -> offset of the question mark before it.
+    questions = {m.end(): m.start(1) for m in _LEADING_QUESTION.finditer(text)} if "?" in text or "¿" in text else {}
     for sentence in split_sentences(text):
         words = tuple(normalise_words([t.text for t in sentence.tokens], language))
         index = len(sentences)
         sentences.append(AnalysedSentence(sentence.start, sentence.end, sentence.section, words))
-        found, triggers = sentence_context(words, language)
         tok = sentence.tokens
+        if questions:
+            words, tok = _with_questions(words, tok, questions, text)
+        found, triggers = sentence_context(words, language)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)
     return ReportAnalysis(language, tuple(sentences), tuple(mentions), tuple(cues))
+
+
+def _with_questions(words, tokens, questions, text):
+    """The sentence's words and tokens with each leading question mark as a word before its word."""
+    out_words, out_tokens = [], []
+    for word, token in zip(words, tokens):
+        q = questions.get(token.start)
+        if q is not None:
+            out_words.append(text[q])
+            out_tokens.append(Token(text[q], q, q + 1))
+        out_words.append(word)
+        out_tokens.append(token)
+    return tuple(out_words), out_tokens

@@ -30,7 +30,8 @@ KINDS = {
 # Mention lists: the words whose context is analysed (<lang>_target_<category>.txt).
 TARGET_CATEGORIES = ("fracture", "finding")
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A question mark is a phrase word too: the context analysis keeps one that stands before a word ("?fracture").
+_WORD = re.compile(r"[^\W_]+|[?¿]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def parse_phrase_file(text: str) -> list[tuple[str, ...]]:
 
 
 def read_phrases(language: str, kind: str) -> list[tuple[str, ...]]:
-    """The phrases of one list (``kind`` as in :data:`KINDS`, or ``target_<category>``); [] if absent."""
+    """The phrases of one list (``kind`` as in :data:`KINDS`, ``target_<category>`` or
+    ``coordination``, the words that join a list: "or", "ni"); [] if absent."""
     path = importlib.resources.files("resources") / "phrases" / f"{language}_{kind}.txt"
     return parse_phrase_file(path.read_text(encoding="utf-8")) if path.is_file() else []
 

@@ -100,6 +100,33 @@ CASES = [
     ("es", "no se descart fractur de escafoid", ["uncertain"]),
     ("es", "callo de fractur", ["historical"]),
     ("es", "material de osteosintesis en fractura de radio", ["postop"]),
+    # --- A leading question mark is shorthand for "possible"; "query" hedges the same way
+    ("en", "?fracture", ["uncertain"]),
+    ("en", "? fracture of the left 5th rib", ["uncertain"]),
+    ("en", "Fall on outstretched hand ?scaphoid fracture.", ["uncertain"]),
+    ("en", "Query fracture of the left 5th rib.", ["uncertain"]),
+    ("en", "?fracture. Fracture of the distal radius.", ["uncertain", ""]),
+    ("en", "Pain? Fracture of the distal radius.", [""]),      # a trailing "?" hedges nothing after it
+    ("en", "? fracture, no dislocation. No fracture.", ["uncertain", "negated"]),
+    ("es", "?fractura de escafoides", ["uncertain"]),
+    ("es", "Caída. ? fractura de cadera", ["uncertain"]),
+    ("es", "¿Fractura de escafoides?", ["uncertain"]),
+    # --- Negation runs on across "or" in a list; a semicolon or "but" ends it
+    ("en", "No fracture or old fracture deformity.", ["negated", "historical,negated"]),
+    ("en", "No fracture, dislocation or old fracture deformity.", ["negated", "historical,negated"]),
+    ("en", "No acute or old healed fracture.", ["historical,negated"]),
+    ("en", "No acute fracture; old healed fracture of the 6th rib.", ["negated", "historical"]),
+    ("en", "No acute fracture but there is an old fracture deformity", ["negated", "historical"]),
+    ("en", "Acute fracture or old fracture deformity of the radius.", ["", "historical"]),
+    ("es", "Sin fracturas agudas o antiguas.", ["historical,negated"]),
+    ("es", "Sin fracturas, se observa fractura de clavícula.", ["negated", ""]),
+    # --- Spanish: a healed trigger after a comma governs the fracture before it
+    ("es", "Fracturas costales antiguas, consolidadas.", ["historical"]),
+    ("es", "Fractura de radio distal, consolidada.", ["historical"]),
+    ("es", "Fractura de radio distal, en fase de consolidación.", ["historical"]),
+    ("es", "Fractura de radio distal, callo de fractura.", ["historical", "historical"]),
+    ("es", "Fractura de radio distal, sin callo de fractura.", ["", "historical,negated"]),
+    ("es", "Fractura de clavícula, con callo de fractura.", ["historical", "historical"]),
 ]
 
 
@@ -136,6 +163,13 @@ def test_mentions_and_cues_point_into_the_original_text():
                                                              ("uncertain", "Possible")]
     sentence = a.sentences[fracture.sentence]
     assert text[sentence.start:sentence.end] == "There is NO evidence of Fracture"
+
+
+def test_a_leading_question_mark_is_a_cue_but_not_a_feature_word():
+    text = "Wrist pain ?scaphoid fracture."
+    a = analyse(text, "en")
+    assert [(c.kind, text[c.start:c.end]) for c in a.cues] == [("uncertain", "?")]
+    assert a.sentences[0].words == ("wrist", "pain", "scaphoid", "fracture")
 
 
 def test_affirmed_mention_feature_name():
