@@ -35,9 +35,13 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
             kinds[" ".join(words)] = trigger.cue
     for word in FINDING_WORDS:
         kinds.setdefault(word, "finding")
-    phrases = sorted(kinds, key=len, reverse=True)    # longest first: "no evidence of" before "no"
+    # A cue of punctuation only ("?" in "?fracture") counts, for the labeller, only before a word;
+    # shown the same way, so a question mark after a word is not painted as a hedge it is not.
+    marks = sorted(p for p in kinds if not re.search(r"\w", p))
+    phrases = sorted((p for p in kinds if p not in marks), key=len, reverse=True)  # "no evidence of" before "no"
     body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in phrases)
-    return re.compile(rf"(?<!\w)({body})(?!\w)", re.IGNORECASE), kinds
+    alternatives = [rf"(?<!\w)(?:{body})(?!\w)"] + [rf"(?<!\w){re.escape(m)}(?=\s*\w)" for m in marks]
+    return re.compile("(" + "|".join(alternatives) + ")", re.IGNORECASE), kinds
 
 
 def _highlight(text: str) -> str:

@@ -239,3 +239,15 @@ def test_report_panel_html_shows_the_deciding_sentence(workspace):
     # Offsets that no longer match the text (a newer report): quoted above it, not underlined.
     stale = dict(why, start=why["start"] + 1, end=why["end"] + 1)
     assert "decided by" in report_html(text, stale) and "deciding sentence" not in report_html(text, stale)
+
+
+def test_report_panel_paints_a_question_mark_as_a_hedge_only_before_a_word():
+    """The labeller reads "?fracture" as uncertain and "fracture ?" / "Pain? Fracture" as not: the panel agrees."""
+    from gui.report_html import report_html
+
+    def hedges(text):
+        return report_html(text).count('title="uncertainty">?</span>')
+
+    assert hedges("?fracture of the left 5th rib.") == 1 and hedges("Fall. ? fracture of the hip.") == 1
+    assert hedges("Is there a fracture ?") == 0 and hedges("Pain? Fracture of the distal radius.") == 0
+    assert "?fracture" not in report_html("?fracture") and "fracture</span>" in report_html("?fracture")
