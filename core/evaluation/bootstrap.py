@@ -215,13 +215,19 @@ def _paired(figure_of, y: np.ndarray, a, b, groups, resamples: int, seed: int) -
     fa, fb = float(figure_of(a, full)[0]), float(figure_of(b, full)[0])
     diff = None if np.isnan(fa) or np.isnan(fb) else fa - fb
     strata = _unit_strata(unit_of_item, n_units, y)
-    chunks = []
+    chunks_a, chunks_b = [], []
     for counts in _count_chunks(strata, resamples, seed, len(y)):
         w = counts[:, unit_of_item]
-        chunks.append(figure_of(a, w) - figure_of(b, w))
-    interval = percentile_interval(np.concatenate(chunks) if chunks else np.zeros(0), diff)
+        chunks_a.append(figure_of(a, w))
+        chunks_b.append(figure_of(b, w))
+    values_a, values_b = (np.concatenate(c) if c else np.zeros(0) for c in (chunks_a, chunks_b))
+    interval = percentile_interval(values_a - values_b, diff)
+    # Each model's own interval comes from the same resamples (the same draws multiclass_with_ci makes
+    # for these labels, groups and seed), so no second bootstrap is needed to report them.
     return {"a": None if np.isnan(fa) else fa, "b": None if np.isnan(fb) else fb, "diff": diff,
             "lo": interval[0] if interval else None, "hi": interval[1] if interval else None,
+            "a_ci": percentile_interval(values_a, None if np.isnan(fa) else fa),
+            "b_ci": percentile_interval(values_b, None if np.isnan(fb) else fb),
             "n": n_units, "n_pos": int((strata == 1).sum()), "n_neg": int((strata == 0).sum()),
             "resamples": int(resamples)}
 
@@ -251,12 +257,30 @@ def paired_accuracy_difference(y: np.ndarray, probs_candidate: np.ndarray, probs
                                groups: np.ndarray | None = None) -> dict:
     """Accuracy(candidate) - accuracy(champion) of the arg-max class, paired bootstrap 95 % CI.
 
-    For multiclass tasks (body part). Returns {diff, lo, hi, n, accuracy_candidate,
-    accuracy_champion, resamples}.
+    For multiclass tasks (body part) whose two models share one class list.
+    Returns {diff, lo, hi, n, accuracy_candidate, accuracy_champion, resamples}
+    (and each accuracy's interval, see ``paired_correctness_difference``).
     """
     y = np.asarray(y).astype(int)
-    ca = (np.asarray(probs_candidate, dtype=float).argmax(1) == y).astype(np.float64)
-    cb = (np.asarray(probs_champion, dtype=float).argmax(1) == y).astype(np.float64)
+    ca = np.asarray(probs_candidate, dtype=float).argmax(1) == y
+    cb = np.asarray(probs_champion, dtype=float).argmax(1) == y
+    return paired_correctness_difference(y, ca, cb, resamples=resamples, seed=seed, groups=groups)
+
+
+def paired_correctness_difference(y: np.ndarray, correct_candidate: np.ndarray, correct_champion: np.ndarray,
+                                  resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+                                  groups: np.ndarray | None = None) -> dict:
+    """Accuracy(candidate) - accuracy(champion) from each item's correctness (1 right, 0 wrong), paired CI.
+
+    For two models whose class lists differ, so that their probabilities share
+    no columns: each model's call is judged against the truth by the caller.
+    ``y`` (class index of the truth) only stratifies the resampling, as in
+    ``multiclass_with_ci``. Returns {diff, lo, hi, n, accuracy_candidate,
+    accuracy_candidate_ci, accuracy_champion, accuracy_champion_ci, resamples}.
+    """
+    y = np.asarray(y).astype(int)
+    ca = np.asarray(correct_candidate).astype(np.float64)
+    cb = np.asarray(correct_champion).astype(np.float64)
     _check_lengths(y, ca, cb, groups)
 
     def accuracy(correct, w):
@@ -265,4 +289,6 @@ def paired_accuracy_difference(y: np.ndarray, probs_candidate: np.ndarray, probs
 
     result = _paired(accuracy, y, ca, cb, groups, resamples, seed)
     return {"diff": result["diff"], "lo": result["lo"], "hi": result["hi"], "n": result["n"],
-            "accuracy_candidate": result["a"], "accuracy_champion": result["b"], "resamples": result["resamples"]}
+            "accuracy_candidate": result["a"], "accuracy_candidate_ci": result["a_ci"],
+            "accuracy_champion": result["b"], "accuracy_champion_ci": result["b_ci"],
+            "resamples": result["resamples"]}

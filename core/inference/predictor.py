@@ -192,6 +192,26 @@ class Predictor:
         hm = heatmap_to_image(maps[0], geometry, image.values.shape) if heatmap else None
         return ViewPrediction(image_id=image_id, probability=float(p[0]), heatmap=hm)
 
+    def class_probabilities(self, image) -> tuple[np.ndarray, list[str]]:
+        """(probability of every class, the model's class names in the same order) for one image.
+
+        ``predict_image`` keeps only the top probability; judging which class a
+        multiclass model (body part) called needs the whole vector and the names
+        it was trained with (the sidecar's ``classes``). A single-output model
+        (sigmoid) gives [1 - p, p]. Either backend: both return the same logits.
+        """
+        x, _ = model_ready(image, **self.preprocessing)
+        with self._lock:      # the backend and its class names change together on a reload
+            backend, classes = self.backend, [str(c) for c in self.sidecar.get("classes") or []]
+        logits, _ = backend.run(np.asarray(x[None], np.float32)[:, None])
+        probs = probabilities(logits)[0].astype(np.float64)
+        if probs.shape[0] == 1:
+            probs = np.array([1.0 - probs[0], probs[0]])
+        if len(classes) != len(probs):
+            raise ModelFileError(f"Model {self.model_id} gives {len(probs)} outputs but its description names "
+                                 f"{len(classes)} classes; export it again.")
+        return probs, classes
+
     def predict_study(self, images: list, study_id=None, image_ids=None) -> StudyPrediction:
         ids = list(image_ids) if image_ids is not None else [None] * len(images)
         views = [self.predict_image(img, iid) for img, iid in zip(images, ids)]

@@ -64,7 +64,8 @@ class ModelsPanel(QDockWidget):
         self.rollback_button.setToolTip("Withdraw the selected published model; the one published before it "
                                         "takes over")
         self.compare_button = QPushButton("Compare two…")
-        self.compare_button.setToolTip("Select two fracture models: both are scored on the same studies")
+        self.compare_button.setToolTip("Select two fracture models (AUC) or two body-part models (accuracy): "
+                                       "both are scored on the same studies")
         self.split_box = QComboBox()
         for key, text in SPLITS:
             self.split_box.addItem(text, key)

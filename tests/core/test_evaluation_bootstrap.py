@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from core.evaluation.bootstrap import (binary_with_ci, multiclass_with_ci, paired_accuracy_difference,
-                                       paired_auc_difference, resample_counts, weighted_binary_figures,
-                                       weighted_multiclass_figures)
+                                       paired_auc_difference, paired_correctness_difference, resample_counts,
+                                       weighted_binary_figures, weighted_multiclass_figures)
 from core.evaluation.metrics import BINARY_METRICS, MULTICLASS_METRICS, binary_metrics, multiclass_metrics
 
 
@@ -148,6 +148,27 @@ def test_multiclass_ci_and_paired_accuracy():
     assert (same["diff"], same["lo"], same["hi"]) == (0.0, 0.0, 0.0)
     worse = paired_accuracy_difference(y, rng.random((150, 3)), probs)
     assert worse["hi"] < 0
+
+
+def test_paired_accuracy_from_correctness_clustered_by_study():
+    """Correctness (models whose class lists differ) gives what the probabilities give, and each model's
+    interval is multiclass_with_ci's on the same studies."""
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(40), 3)                 # 40 studies of 3 images
+    y = np.repeat(rng.integers(0, 3, 40), 3)
+    pa, pb = rng.random((120, 3)), rng.random((120, 3))
+    pa[np.arange(120), y] += 0.6
+    by_probs = paired_accuracy_difference(y, pa, pb, groups=groups, resamples=300, seed=4)
+    by_correct = paired_correctness_difference(y, pa.argmax(1) == y, pb.argmax(1) == y, groups=groups,
+                                               resamples=300, seed=4)
+    assert by_probs == by_correct
+    assert by_correct["n"] == 40
+    assert by_correct["diff"] == pytest.approx(np.mean(pa.argmax(1) == y) - np.mean(pb.argmax(1) == y))
+    for probs, key in ((pa, "accuracy_candidate"), (pb, "accuracy_champion")):
+        own = multiclass_with_ci(y, probs, groups=groups, resamples=300, seed=4)
+        assert by_correct[key] == pytest.approx(own["accuracy"])
+        assert by_correct[f"{key}_ci"] == pytest.approx(own["accuracy_ci"])
+    assert paired_correctness_difference(y, np.ones(120), np.ones(120), resamples=0)["accuracy_candidate_ci"] is None
 
 
 def test_length_mismatch_is_refused():

@@ -192,3 +192,58 @@ def test_selection_follows_the_locked_patient_split(demo):
             assert got == expected
         with pytest.raises(InputError):
             labelled_views(store, "train")  # the training split is never an evaluation set
+
+
+def part_model(metadata: dict, gains=(-4.0, 2.0, 8.0), size: int = SIZE) -> bytes:
+    """A hand-built three-class model: logits = mean brightness x ``gains``; one heatmap per class."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from trainer.export_onnx import with_metadata
+
+    nodes = [helper.make_node("ReduceMean", ["image"], ["mean"], axes=[2, 3], keepdims=0),
+             helper.make_node("Mul", ["mean", "gains"], ["logits"]),
+             helper.make_node("Concat", ["image", "image", "image"], ["cam"], axis=1)]
+    graph = helper.make_graph(
+        nodes, "parts", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 1, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", len(gains)]),
+         helper.make_tensor_value_info("cam", TensorProto.FLOAT, ["batch", len(gains), size, size])],
+        [helper.make_tensor("gains", TensorProto.FLOAT, [len(gains)], list(gains))])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return with_metadata(model.SerializeToString(), metadata)
+
+
+def test_class_probabilities_give_every_class_with_its_name(model_file, demo, tmp_path):
+    """The full probability vector and the class names, for a sigmoid and a softmax model; predict_image
+    still gives the top probability."""
+    from core.errors import ModelFileError
+    from core.imaging.image import load_image
+    from core.inference.onnx_model import onnx_metadata, predictor_from_onnx_file
+    from core.inference.preprocessing import model_ready
+
+    ws, _ = demo
+    with ws.connect() as store:
+        image = load_image(store.images()[0]["source_path"])
+    mean = model_ready(image, SIZE)[0].mean()
+
+    fracture = predictor_from_onnx_file(model_file)
+    probs, classes = fracture.class_probabilities(image)
+    assert classes == ["negative", "positive"]
+    assert probs == pytest.approx([1 - fracture.predict_image(image).probability,
+                                   fracture.predict_image(image).probability])
+
+    sidecar = {**SIDECAR, "model_id": "radinet-parts-test", "task": "body_part", "stage": "body-part",
+               "classes": ["elbow", "hand", "wrist"]}
+    path = tmp_path / "parts.onnx"
+    path.write_bytes(part_model(onnx_metadata(sidecar)))
+    parts = predictor_from_onnx_file(path)
+    probs, classes = parts.class_probabilities(image)
+    expected = np.exp(mean * np.array([-4.0, 2.0, 8.0]))
+    assert classes == ["elbow", "hand", "wrist"]
+    assert probs == pytest.approx(expected / expected.sum(), abs=1e-6)
+    assert parts.predict_image(image, heatmap=False).probability == pytest.approx(probs.max(), abs=1e-6)
+
+    path.write_bytes(part_model(onnx_metadata({**sidecar, "classes": ["elbow", "hand"]})))
+    with pytest.raises(ModelFileError, match="gives 3 outputs but its description names 2 classes"):
+        predictor_from_onnx_file(path).class_probabilities(image)

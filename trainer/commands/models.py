@@ -15,7 +15,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("model_id", nargs="?", help="model to promote (compare: model A)")
     parser.add_argument("other_model_id", nargs="?", help="compare: model B")
     parser.add_argument("--split", choices=["val", "test", "all"], default="val",
-                        help="compare: the labelled studies both models are scored on (default: the locked validation split)")
+                        help="compare: the studies both models are scored on (fracture models: the labelled ones; "
+                             "body-part models: those with a known body part; default: the locked "
+                             "validation split)")
     parser.add_argument("--task", default="fracture",
                         help="task to roll back (fracture | body_part | fracture:wrist for a body part's own model)")
     parser.add_argument("--reason", default=None)
