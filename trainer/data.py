@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.evaluation.selection import body_part_of
 from trainer.config import TASK_OF_STAGE  # noqa: F401 - re-exported (older imports)
 from trainer.splits import split_hash, split_of
 
@@ -55,11 +56,6 @@ def label_weight(source: str, confidence: float | None) -> float:
     if source == "nlp":
         return float(confidence) if confidence is not None else 0.5
     return 1.0
-
-
-def body_part_of(image_row, study_row) -> str:
-    """(0018,0015) Body Part Examined of the image, else of its study, lower-case; "" when absent."""
-    return (image_row["body_part"] or study_row["body_part"] or "").strip().lower()
 
 
 def collect(store, task: str, seed: int = 0, body_part: str = "all") -> TaskData:

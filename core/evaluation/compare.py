@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InputError, RadinetError
-from core.evaluation.selection import SPLIT_CHOICES, labelled_views
+from core.evaluation.selection import SPLIT_CHOICES, body_part_of, labelled_views
 from core.evaluation.splits import split_of
 
 Progress = Callable[[int, int, str], None]
@@ -69,10 +69,9 @@ def comparison_scope(a: dict, b: dict) -> tuple[str, str, int]:
 def body_part_views(store, split: str, split_seed: int = 0) -> list[PartView]:
     """Every image of ``split`` ("all": every split) whose body part is known, with that part.
 
-    The truth is the one the body-part stage trains on (trainer.data.body_part_of,
-    which core cannot import), written the same way so that the two never
-    disagree: (0018,0015) Body Part Examined of the image, else of its study,
-    lower-case. The split is the locked patient split of ``split_seed``.
+    The truth is the one the body-part stage trains on (selection.body_part_of, which
+    trainer.data uses too): (0018,0015) Body Part Examined of the image, else of its
+    study, lower-case. The split is the locked patient split of ``split_seed``.
     """
     if split not in SPLIT_CHOICES:
         raise InputError(f"The split must be one of {', '.join(SPLIT_CHOICES)}, not {split!r}.")
@@ -80,7 +79,7 @@ def body_part_views(store, split: str, split_seed: int = 0) -> list[PartView]:
     views = []
     for image in store.images():
         study = studies[image["study_id"]]
-        part = (image["body_part"] or study["body_part"] or "").strip().lower()
+        part = body_part_of(image, study)
         if part and (split == "all" or split_of(study["patient_key"], split_seed) == split):
             views.append(PartView(image["study_id"], image["id"], image["source_path"], part))
     if not views:

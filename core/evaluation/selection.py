@@ -27,6 +27,14 @@ class View:
     label_source: str   # radiologist | nlp | import
 
 
+def body_part_of(image_row, study_row) -> str:
+    """(0018,0015) Body Part Examined of the image, else of its study, lower-case; "" when absent.
+
+    The body-part stage's truth (trainer.data) and the body-part comparison's (core.evaluation.compare).
+    """
+    return (image_row["body_part"] or study_row["body_part"] or "").strip().lower()
+
+
 def _part(value) -> str | None:
     return value.strip().lower() if value and value.strip() else None
 
