@@ -25,7 +25,16 @@ phrase in both a _pre and a _post list governs both ways ("consolidada").
 A historical trigger ends a negation only where it opens a new phrase, not
 inside the negated list: "No acute fracture, old fracture" but "no fracture
 or old fracture deformity", "no old healed fracture" (the list's joining
-words are ``resources/phrases/<lang>_coordination.txt``).
+words are ``resources/phrases/<lang>_coordination.txt``). A joining word that
+is a negation trigger ("ni", "nor") right before another class's trigger
+("sin fracturas agudas ni antiguas") goes on with the list and ends no scope.
+A negation also ends where, after a comma, a new mention of a finding it
+already governs starts ("sin fractura aguda, fractura antigua de costilla")
+unless the list goes on with a joining word ("no fracture of the radius,
+fracture of the ulna or dislocation"); another finding after a comma is one
+more item of the negated list ("sin fracturas, luxaciones ni derrame"). A
+healed post-trigger ("antigua", "consolidadas") is about the nearest mention
+of each category before it, not about one across another such mention.
 
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
@@ -64,6 +73,9 @@ _STOPPED_BY = {
     "postop": ("negated", "uncertain", "hypothetical"),
     "hypothetical": ("negated", "uncertain"),
 }
+# Classes whose post-triggers reach back only to the nearest mention of a category
+# ("sin fractura aguda, fractura antigua": "antigua" is about the second mention only).
+_NEAREST_MENTION_ONLY = ("historical",)
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,34 @@ class _WhitespaceTokenizer:
             yield self(text)
 
 
-def _resolve_triggers(doc, matches, strings, coordinators) -> dict[str, tuple[list, list, list]]:
+def _term(span) -> tuple[str, ...]:
+    """A mention's words, an English plural folded ("fractures" is "fracture"; Spanish words are stems)."""
+    return tuple(t.text[:-1] if len(t.text) > 3 and t.text.endswith("s") else t.text for t in span)
+
+
+def _repeated_mention_starts(doc, negations, terminating, commas, coordinators) -> list[tuple[int, int]]:
+    """Where a negation ends because a new phrase starts after a comma with a new mention of a
+    finding the negation already governs ("sin fractura aguda, fractura antigua"): the first word
+    after the comma, as a (start, start + 1) span. Not where the phrase starts with a joining word
+    or the list goes on with one before the next negation or termination ("no fracture of the
+    radius, fracture of the ulna or dislocation"): that is still the negated list."""
+    mentions = doc.user_data["mention_spans"]
+    stops = sorted({s for s, _ in negations} | {s for s, _ in terminating} | {len(doc)})
+    out = []
+    for c in commas:
+        if not 0 < c < len(doc) or doc[c].text in coordinators:
+            continue
+        segment_end = min([x for x in commas if x > c] + [len(doc)])
+        stop = min(x for x in stops if x > c)
+        if any(doc[i].text in coordinators for i in range(c, stop)):
+            continue
+        new = {_term(m) for m in mentions if c <= m.start < segment_end}
+        if any(_term(m) in new and m.end <= c and any(ne <= m.start for _, ne in negations) for m in mentions):
+            out.append((c, c + 1))
+    return out
+
+
+def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[str, tuple[list, list, list]]:
     """Every class's (preceding, following, terminating) matches in negspacy's format, from
     one PhraseMatcher pass (``matches``) over all classes' lists.
 
@@ -145,7 +184,10 @@ def _resolve_triggers(doc, matches, strings, coordinators) -> dict[str, tuple[li
     A class's scope also ends at the winning pre-triggers of the classes in
     ``_STOPPED_BY[class]`` and at its own pre-triggers; a negation's at the
     historical pre-triggers that open a new phrase (``coordinators``: the words
-    that join a list, after which the negated list goes on).
+    that join a list, after which the negated list goes on) and at a new phrase
+    after a comma (``commas``: the words a comma stands before) with a new mention
+    of a finding it governs. A negation trigger that is a joining word ("ni")
+    right before another class's trigger ends no scope of that class.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
@@ -167,18 +209,22 @@ def _resolve_triggers(doc, matches, strings, coordinators) -> dict[str, tuple[li
                   and not (s and (doc[s - 1].text in coordinators or any(ne == s for _, ne in negations)))]
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)]
+    repeated = _repeated_mention_starts(doc, negations, terminating, commas, coordinators) if commas else []
     out = {}
     for cls in CONTEXT_CLASSES:
         pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
         post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
         mine = set(pre) | set(post)    # another class's phrase in this class's lists too never ends its scope
+        # "ni antiguas", "nor old": the list goes on into this class's trigger; "ni" does not end its scope.
+        listed = {(s, e) for label, s, e in won if label == "negated|pre" and e - s == 1
+                  and doc[s].text in coordinators and any(ts == e for ts, _ in mine)}
         ends = terminating + [(s, e) for label, s, e in won if label.endswith("|pre")
-                              and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine]
+                              and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine and (s, e) not in listed]
         # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))
         if cls == "negated":
-            ends += [span for span in new_phrase if span not in mine]
+            ends += [span for span in new_phrase if span not in mine] + repeated
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
@@ -195,6 +241,7 @@ def _make_context_component():
         def __init__(self, nlp, name, neg_termset, extension_name, context_class):
             super().__init__(nlp, name, neg_termset=neg_termset, extension_name=extension_name)
             self.context_class = context_class
+            self.nearest_only = context_class in _NEAREST_MENTION_ONLY
 
         def process_negations(self, doc):
             return doc.user_data["context_matches"][self.context_class]
@@ -217,7 +264,12 @@ def _make_context_component():
                 sub_preceding = [t for t in preceding if start <= t[1] < end]
                 sub_following = [t for t in following if start <= t[1] < end]
                 for ent in inside:
-                    self._apply_negation(ent, sub_preceding, sub_following)
+                    after = sub_following
+                    if self.nearest_only and after:
+                        # Not across another mention of its category between it and the trigger.
+                        after = [t for t in after if not any(
+                            o.label == ent.label and ent.end <= o.start and o.end <= t[1] for o in inside)]
+                    self._apply_negation(ent, sub_preceding, after)
             return doc
 
     return ContextNegex
@@ -276,10 +328,10 @@ def _target_first_words(language: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=200_000)
-def sentence_context(words: tuple[str, ...], language: str):
+def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, ...] = ()):
     """Mentions ``(category, first word, after last word, classes)`` and trigger cues
     ``(class, first word, after last word)`` of one sentence of normalised words
-    (and leading question marks).
+    (and leading question marks); ``commas``: the indices of the words a comma stands before.
 
     Context never crosses a sentence boundary (NegEx scopes end there), so each
     sentence is analysed on its own and remembered: report collections repeat
@@ -303,7 +355,7 @@ def sentence_context(words: tuple[str, ...], language: str):
         return (), ()
     doc.ents = targets
     doc.user_data["mention_spans"] = targets
-    matches = _resolve_triggers(doc, found, strings, pipe.coordinators)
+    matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:
         doc = component(doc)
@@ -327,7 +379,8 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
         tok = sentence.tokens
         if questions:
             words, tok = _with_questions(words, tok, questions, text)
-        found, triggers = sentence_context(words, language)
+        commas = tuple(i for i in range(1, len(tok)) if "," in text[tok[i - 1].end:tok[i].start])
+        found, triggers = sentence_context(words, language, commas)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)

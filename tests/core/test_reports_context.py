@@ -127,6 +127,24 @@ CASES = [
     ("es", "Fractura de radio distal, callo de fractura.", ["historical", "historical"]),
     ("es", "Fractura de radio distal, sin callo de fractura.", ["", "historical,negated"]),
     ("es", "Fractura de clavícula, con callo de fractura.", ["historical", "historical"]),
+    # --- A healed post-trigger is about the nearest mention before it, not one across another mention;
+    # a new mention of the same finding after a comma ends the negated list (another finding does not)
+    ("es", "Sin fractura aguda, fractura antigua de costilla.", ["negated", "historical"]),
+    ("es", "No se observan fracturas agudas, fracturas costales consolidadas.", ["negated", "historical"]),
+    ("es", "Fractura aguda de radio y fractura antigua de cúbito.", ["", "historical"]),
+    ("es", "Sin fracturas, luxaciones ni derrame.", ["negated"]),
+    ("es", "Sin fractura aguda, ni fractura antigua.", ["negated", "historical,negated"]),
+    ("en", "No acute fracture, fractures of the ribs are healed.", ["negated", "historical"]),
+    ("en", "No fracture of the radius, fracture of the ulna or dislocation.", ["negated", "negated"]),
+    ("en", "No fracture, dislocation or subluxation.", ["negated"]),
+    # --- "ni antiguas" / "nor old" go on with the negated list and are about its fracture
+    ("es", "Sin fracturas agudas ni antiguas.", ["historical,negated"]),
+    ("es", "Ni fractura aguda ni antigua.", ["historical,negated"]),
+    ("es", "Sin luxación ni fractura antigua.", ["historical,negated"]),
+    ("en", "No acute or old fracture.", ["historical,negated"]),
+    ("en", "Neither acute nor old fracture.", ["historical,negated"]),
+    ("en", "Neither fracture nor dislocation.", ["negated"]),
+    ("en", "Neither the radius nor the ulna is fractured.", ["negated"]),
 ]
 
 
@@ -170,6 +188,19 @@ def test_a_leading_question_mark_is_a_cue_but_not_a_feature_word():
     a = analyse(text, "en")
     assert [(c.kind, text[c.start:c.end]) for c in a.cues] == [("uncertain", "?")]
     assert a.sentences[0].words == ("wrist", "pain", "scaphoid", "fracture")
+
+
+def test_list_rules_leave_the_other_findings_as_they_were():
+    def contexts(text, language):
+        return [(m.category, ",".join(sorted(m.classes))) for m in analyse(text, language).mentions]
+
+    assert contexts("Sin fracturas, luxaciones ni derrame.", "es") == [
+        ("fracture", "negated"), ("finding", "negated"), ("finding", "negated")]
+    assert contexts("No dislocation, effusion or fracture.", "en") == [
+        ("finding", "negated"), ("finding", "negated"), ("fracture", "negated")]
+    assert contexts("Sin fracturas antiguas ni luxaciones.", "es") == [
+        ("fracture", "historical,negated"), ("finding", "negated")]
+    assert contexts("Neither fracture nor dislocation.", "en") == [("fracture", "negated"), ("finding", "negated")]
 
 
 def test_affirmed_mention_feature_name():
