@@ -363,6 +363,11 @@ class MainWindow(QMainWindow):
         self.tag_browser.show()
         return self.tag_browser
 
+    @property
+    def export_busy(self) -> bool:
+        """True from the start of a label export until its result is on the status line."""
+        return self._export_busy
+
     def export_labels(self, deidentify: bool = False, path: str | None = None):
         """File > Export labels: core.interop.labels.export_labels, the code behind `radinet export labels`."""
         from gui.widgets.label_export import ask_export_path, export_summary, label_export_job
