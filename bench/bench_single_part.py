@@ -16,6 +16,7 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
              REVEAL=1 (label the third of studies the demo withholds, from ground_truth.csv, as a
              radiologist would: every study then trains, as in the paper's labelled sets),
              THREADS=N (CPU threads for training; default the trainer's), LR=1e-3, BATCH=16,
+             PRECISION=auto|fp32|bf16 (the training step's arithmetic, trainer.precision),
              BENCH_ROOT=/tmp/single-part (where the workspaces go), BODY_PART=forearm
 
 A diagnosis bench, not the product's goal (bench_table2.py is): it answers whether a setting lets a
@@ -81,10 +82,16 @@ def main():
                       warmup_epochs=0, early_stopping_patience=epochs, seed=seed, study_level=study_level,
                       augment=os.environ.get("AUG", "1") == "1", plateau_patience=int(os.environ.get("PP", "3")),
                       min_val_studies_per_class=2, bootstrap_resamples=300,
-                      threads=int(os.environ["THREADS"]) if os.environ.get("THREADS") else None)
+                      threads=int(os.environ["THREADS"]) if os.environ.get("THREADS") else None,
+                      precision=os.environ.get("PRECISION", "auto"))
     t0 = time.time()
+    epoch_seconds, last = [], None
     for ev in train(cfg, ws, threading.Event()):
         if ev.kind == "epoch":
+            now = time.time()
+            if last is not None:   # the first epoch also pays for the cache
+                epoch_seconds.append(now - last)
+            last = now
             val = ev.val or {}
             print(f"epoch {ev.epoch}: loss {ev.loss:.3f} lr {ev.lr} val_auc {val.get('auc')} "
                   f"val_loss {val.get('loss')}", flush=True)
@@ -102,7 +109,10 @@ def main():
                       "reveal": os.environ.get("REVEAL"), "epochs": epochs, "size": size, "seed": seed,
                       "body_part": part, "fresh_auc": figures["auc"], "ci": figures["auc_ci"], "n": figures["n"],
                       **{f"fresh_{g}": [f["auc"], f["auc_ci"], f["n"]] for g, f in by_grade.items()},
-                      "test_auc": result["test"]["auc"], "seconds": round(time.time() - t0)}), flush=True)
+                      "test_auc": result["test"]["auc"], "seconds": round(time.time() - t0),
+                      "precision": cfg.precision,
+                      "median_epoch_seconds": round(sorted(epoch_seconds)[len(epoch_seconds) // 2])
+                      if epoch_seconds else None}), flush=True)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class TrainConfig:
     weighted_sampling: bool = False  # oversample the rarer class instead of weighting the loss
     augment: bool = True
     threads: int | None = None       # CPU threads (default: cores / processes)
+    precision: str = "auto"          # trainer.precision: auto (CUDA float16, CPU float32) | fp32 | bf16
     resume: bool = True
     promote: bool = True             # publish when the promotion rule allows it
     export_onnx: bool = True         # every registered model gets its ONNX next to it

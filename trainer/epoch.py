@@ -72,7 +72,7 @@ def batch_loss(module, spec: LossSpec, x: torch.Tensor, split: SplitData, idx: n
 
 def run_epoch(module, optimizer, scaler, spec: LossSpec, split: SplitData, batches: list[np.ndarray],
               make_input: Callable[[np.ndarray], torch.Tensor], device, stop, *, study_level: bool,
-              use_amp: bool) -> Iterator[dict]:
+              amp_dtype: torch.dtype | None) -> Iterator[dict]:
     """Yields {"batch", "batches", "loss", "seconds_per_batch"} per step, then {"done": True, ...} or
     {"stopped": True} if the stop flag was raised (the epoch is then abandoned)."""
     module.train()
@@ -85,7 +85,7 @@ def run_epoch(module, optimizer, scaler, spec: LossSpec, split: SplitData, batch
             continue  # BatchNorm needs two samples
         x = make_input(idx)
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+        with torch.autocast(device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
             loss = batch_loss(module, spec, x, split, idx, device, study_level)
         scaler.scale(loss).backward()
         scaler.step(optimizer)

@@ -35,6 +35,7 @@ from trainer import checkpoints
 from trainer.config import TASK_OF_STAGE, ProgressEvent, TrainConfig, default_lr, validate
 from trainer.data import augment
 from trainer.epoch import batch_plan, run_epoch
+from trainer.precision import autocast_dtype, needs_grad_scaler
 from trainer.evaluate import loss_on, metrics_of, predict_logits, public, with_confidence_intervals
 from trainer.losses import constant_logits, loss_spec
 from core.evaluation.metrics import operating_points
@@ -204,7 +205,8 @@ class Run:
         self.images_per_second = []
         arrays = self.data["train"].arrays
         for item in pretrain_features(self.model, arrays, epochs=c.epochs, lr=self.lr, batch_size=c.batch_size,
-                                      device=self.device, stop=self.stop, seed=c.seed, objective=c.pretrain_objective):
+                                      device=self.device, stop=self.stop, seed=c.seed, objective=c.pretrain_objective,
+                                      precision=c.precision):
             if self.stop.is_set():
                 self.stopped = True
                 return
@@ -280,8 +282,8 @@ class Run:
         self.constant_loss = self.constant_prediction_loss()
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr, betas=(0.9, 0.999))
         self.plateau = PlateauState(lr=self.lr)
-        use_amp = self.device.type == "cuda"
-        scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+        amp_dtype = autocast_dtype(self.device, c.precision)
+        scaler = torch.amp.GradScaler(self.device.type, enabled=needs_grad_scaler(amp_dtype))
         self.epoch, self.best_loss, self.best_val, self.best_state, self.bad_epochs = 0, math.inf, None, None, 0
         self.history, self.stopped, self.images_per_second = [], False, []
         self.onset_epoch = None  # the first epoch whose validation loss left the constant prediction's
@@ -309,7 +311,7 @@ class Run:
             summary = None
             for step in run_epoch(module, self.optimizer, scaler, self.spec, train, batches,
                                   lambda idx: self.batch_input(idx, gen), self.device, self.stop,
-                                  study_level=self.study_level, use_amp=use_amp):
+                                  study_level=self.study_level, amp_dtype=amp_dtype):
                 if step.get("stopped"):
                     self.stopped = True
                     self.save_resume(epoch)  # this epoch starts again on resume

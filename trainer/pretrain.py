@@ -44,6 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.errors import InputError
+from trainer.precision import autocast_dtype, needs_grad_scaler
 from trainer.data import augment
 
 OBJECTIVES = ("masked", "denoising", "autoencoder")
@@ -192,7 +193,7 @@ def _param_groups(modules: list[nn.Module]) -> list[dict]:
 
 def pretrain_features(model, arrays: np.ndarray, *, epochs: int, lr: float, batch_size: int,
                       device: torch.device, stop: threading.Event, seed: int = 0,
-                      objective: str = DEFAULT_OBJECTIVE) -> Iterator[dict]:
+                      objective: str = DEFAULT_OBJECTIVE, precision: str = "auto") -> Iterator[dict]:
     """Train ``model.features`` in place on a reconstruction objective; yields progress dicts.
 
     ``arrays``: (N, S, S) model-ready images in [0, 1] (float16 as cached by
@@ -209,11 +210,12 @@ def pretrain_features(model, arrays: np.ndarray, *, epochs: int, lr: float, batc
     Bad arguments raise ``InputError`` at the call, before the first event.
     """
     _check(arrays, epochs, lr, batch_size, objective)
-    return _pretrain(model, arrays, epochs, lr, batch_size, device, stop, seed, objective)
+    amp_dtype = autocast_dtype(device, precision)
+    return _pretrain(model, arrays, epochs, lr, batch_size, device, stop, seed, objective, amp_dtype)
 
 
 def _pretrain(model, arrays: np.ndarray, epochs: int, lr: float, batch_size: int, device: torch.device,
-              stop: threading.Event, seed: int, objective: str) -> Iterator[dict]:
+              stop: threading.Event, seed: int, objective: str, amp_dtype: torch.dtype | None) -> Iterator[dict]:
     n, size = len(arrays), arrays.shape[1]
     model.to(device)
     features = model.features
@@ -225,8 +227,7 @@ def _pretrain(model, arrays: np.ndarray, epochs: int, lr: float, batch_size: int
     for p in features.parameters():
         p.requires_grad_(True)
     optimizer = torch.optim.AdamW(_param_groups([features, decoder]), lr=lr, betas=(0.9, 0.95))
-    use_amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    scaler = torch.amp.GradScaler(device.type, enabled=needs_grad_scaler(amp_dtype))
     batch_size = min(batch_size, n)
     batches = n // batch_size  # drop the last partial batch: BatchNorm needs full-size batches
     total_steps = epochs * batches
@@ -250,7 +251,8 @@ def _pretrain(model, arrays: np.ndarray, epochs: int, lr: float, batch_size: int
                 target = model.normalise(clean).to(device)
                 mask = mask.to(device) if mask is not None else None
                 optimizer.zero_grad(set_to_none=True)
-                with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+                with torch.autocast(device_type=device.type, dtype=amp_dtype or torch.float32,
+                                    enabled=amp_dtype is not None):
                     prediction = decoder(features(model.normalise(corrupted.to(device))), (size, size))
                 loss = reconstruction_loss(prediction.float(), target, mask)
                 scaler.scale(loss).backward()

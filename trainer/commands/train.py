@@ -52,6 +52,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-images", type=int, default=None)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=d.precision,
+                        help="the training step's arithmetic: auto is float16 on CUDA and float32 on a CPU; "
+                             "bf16 needs a CPU with native bfloat16 (AVX512-BF16 or AMX)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=1,
                         help="train with seeds 0..K-1 and report mean ± sd (models registered as candidates)")
@@ -69,6 +72,7 @@ def config_from_args(args, seed: int | None = None):
         early_stopping_patience=args.early_stopping_patience, warmup_epochs=args.warmup_epochs,
         study_level=args.study_level, clahe=args.clahe, weighted_sampling=args.weighted_sampling,
         augment=not args.no_augment, max_images=args.max_images, device=args.device, threads=args.threads,
+        precision=args.precision,
         seed=args.seed if seed is None else seed, resume=not args.no_resume,
         promote=not args.no_promote and (seed is None))
 
