@@ -19,18 +19,31 @@ def app_version() -> str:
         return "unknown (not installed)"
 
 
+# Written into wheels and bundles at build time (setup.py, installer/radinet.spec): they have no .git.
+BUILD_COMMIT_FILE = Path(__file__).resolve().with_name("build_commit.txt")
+
+
 def git_commit() -> str:
-    """The source checkout's commit; installs from a wheel have no checkout and say so."""
+    """The source checkout's commit; an installed package's is the one stamped when it was built."""
     if not (_ROOT / ".git").exists():
-        return "unknown (installed from a package)"
+        try:
+            stamped = BUILD_COMMIT_FILE.read_text(encoding="utf-8").strip()
+        except OSError:
+            stamped = ""
+        return stamped or "unknown (installed from a package built without git)"
+    return source_commit() or "unknown (git not available)"
+
+
+def source_commit() -> str | None:
+    """The checkout's short commit, marked when tracked files differ from it; None without git."""
     try:
         out = subprocess.run(["git", "-C", str(_ROOT), "rev-parse", "--short=12", "HEAD"], capture_output=True,
                              text=True, timeout=5, check=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(_ROOT), "status", "--porcelain", "--untracked-files=no"],
                                capture_output=True, text=True, timeout=5).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        return "unknown (git not available)"
-    return out + (" (with local changes)" if dirty else "")
+        return None
+    return (out + (" (with local changes)" if dirty else "")) if out else None
 
 
 def published_models(workspace_dir: str | None = None) -> dict[str, str] | None:
