@@ -1,7 +1,8 @@
 """The paper's Table 2 on demo data (issue 11 goal), judged through the exported ONNX on fresh studies.
 
     .venv/bin/python bench/bench_table2.py [--workspace W] [--studies 1500] [--fresh-studies 300]
-        [--size 192] [--epochs 12] [--body-epochs 3] [--pretrain-epochs 3] [--seeds 1] [--all-labelled]
+        [--size 192] [--epochs 12] [--all-epochs N] [--body-epochs 3] [--pretrain-epochs 3] [--seeds 1]
+        [--all-labelled] [--precision auto|fp32|bf16]
 
 W gets the full seven-part demo (seed 5) when empty; the fresh studies are
 demo studies of the target body part of another seed (1000 + seed), and for
@@ -34,6 +35,7 @@ def main() -> None:
     p.add_argument("--size", type=int, default=192)
     p.add_argument("--epochs", type=int, default=12)
     p.add_argument("--body-epochs", type=int, default=3)
+    p.add_argument("--all-epochs", type=int, default=None, help="the all-parts target's epochs (default --epochs)")
     p.add_argument("--pretrain-epochs", type=int, default=3)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=None)
@@ -44,6 +46,7 @@ def main() -> None:
     p.add_argument("--early-stopping-patience", type=int, default=None,
                    help="every stage (default: the trainer's); the epochs value turns early stopping off")
     p.add_argument("--all-labelled", action="store_true", help="label the studies whose label the demo withholds")
+    p.add_argument("--precision", default="auto", help="every stage's training arithmetic (trainer.precision)")
     a = p.parse_args()
     from bench._workspace import bench_workspace
     from core.demo.workspace import build_demo_workspace
@@ -68,15 +71,17 @@ def main() -> None:
     for seed in range(a.seeds):
         runs.append(table2(ws, fresh, fresh_all, body_part=a.body_part, image_size=a.size, epochs=a.epochs,
                            body_epochs=a.body_epochs, pretrain_epochs=a.pretrain_epochs, batch_size=a.batch,
-                           seed=seed, lr=a.lr, rows=tuple(a.rows.split(",")),
+                           seed=seed, lr=a.lr, rows=tuple(a.rows.split(",")), precision=a.precision,
+                           all_epochs=a.all_epochs,
                            **({} if a.early_stopping_patience is None
                               else {"early_stopping_patience": a.early_stopping_patience}),
                            log=lambda m: print(m, file=sys.stderr, flush=True)))
     seconds = time.perf_counter() - t0
     print(f"{a.studies} demo studies (seed 5), {a.fresh_studies} fresh {a.body_part} studies (seed 1006); resnet18 "
-          f"{a.size} px, target {a.epochs} epochs, body-part {a.body_epochs}, pretrain {a.pretrain_epochs}; "
+          f"{a.size} px, target {a.epochs} epochs (all parts {a.all_epochs or a.epochs}), body-part {a.body_epochs}, "
+          f"pretrain {a.pretrain_epochs}; "
           f"{a.seeds} seed(s); {'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
-          f"patience {a.early_stopping_patience or 'default'}; {seconds:.0f} s in all")
+          f"patience {a.early_stopping_patience or 'default'}; precision {a.precision}; {seconds:.0f} s in all")
     for i, first in enumerate(runs[0]):
         aucs = [run[i]["fresh"]["auc"] for run in runs if run[i]["fresh"]["auc"] is not None]
         f = first["fresh"]

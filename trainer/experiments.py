@@ -113,9 +113,11 @@ def judged(predictions: list[dict], resamples: int = 1000, seed: int = 0, diffic
 def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", image_size: int = 192,
            epochs: int = 12, body_epochs: int = 3, pretrain_epochs: int = 3, batch_size: int = 16,
            architecture: str = "resnet18", seed: int = 0, rows: tuple[str, ...] = ROWS, lr: float | None = None,
-           log: Callable[[str], None] = print, stop: threading.Event | None = None, **train_options) -> list[dict]:
+           log: Callable[[str], None] = print, stop: threading.Event | None = None, all_epochs: int | None = None,
+           **train_options) -> list[dict]:
     """The rows of the paper's Table 2 on demo data; ``train_options`` (e.g. early_stopping_patience)
-    go to every stage's TrainConfig."""
+    go to every stage's TrainConfig. ``all_epochs``: the all-parts target's epochs (default ``epochs``):
+    it sees every body part's fractures, about seven times the studies of one part."""
     stop = stop or threading.Event()
     base = dict(architecture=architecture, image_size=image_size, batch_size=batch_size, seed=seed,
                 promote=False, resume=False, lr=lr, **train_options)
@@ -145,7 +147,8 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
             f"{entry['fresh_easy']['auc']}, difficult {entry['fresh_difficult']['auc']}")
 
     def target(init: str, part: str) -> dict:
-        return stage(f"target-{part}-{init}", TrainConfig(stage="target", body_part=part, init=init, epochs=epochs, **base))
+        n = all_epochs if (part == "all" and all_epochs) else epochs
+        return stage(f"target-{part}-{init}", TrainConfig(stage="target", body_part=part, init=init, epochs=n, **base))
 
     need_rand = "radinetrand_part" in rows
     need_pre = "radinet_part" in rows or "radinet_all" in rows or "radinet_all_part" in rows
