@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import struct
 
+from core.dicom.codestream import check_codestream_size
+from core.dicom.transfer_syntax import compression_family
 from core.errors import CorruptDicomError, ImageTooLargeError
 
 # rows * columns * frames * samples above this is refused before decoding (and at import).
@@ -126,6 +128,8 @@ def check_pixel_data_complete(path: str, file_size: int, value_tell: int, length
         if str(transfer_syntax or "") == RLE_LOSSLESS and rows and columns and bits_allocated:
             check_rle_expansion(path, file_size - value_tell,
                                 native_pixel_bytes(rows, columns, frames, samples, bits_allocated, photometric or ""))
+        elif rows and columns:
+            check_codestream_size(path, value_tell, rows, columns, compression_family(transfer_syntax))
         return
     expected = None
     if rows and columns and bits_allocated:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.dicom.codestream import check_codestream_size
 from core.dicom.completeness import (
-    PIXEL_BUDGET, RLE_LOSSLESS, check_declared_size, check_rle_expansion, native_pixel_bytes,
+    PIXEL_BUDGET, RLE_LOSSLESS, UNDEFINED_LENGTH, check_declared_size, check_rle_expansion, native_pixel_bytes,
 )
 from core.dicom.header import int_value, text_value, transfer_syntax_of
 from core.dicom.jpeg_extended import available as jpeg_extended_available
@@ -109,12 +110,17 @@ def check_native_length(opened: OpenedDataset, geometry: PixelGeometry, ts: str 
 def check_compressed_expansion(opened: OpenedDataset, geometry: PixelGeometry, ts: str | None) -> None:
     """Compressed data that cannot decode to the declared image is refused before a decoder allocates it.
 
-    Only RLE has a hard bound (PS3.5 G.3.1, core.dicom.completeness.check_rle_expansion); JPEG, JPEG-LS and
-    JPEG 2000 streams carry their own dimensions, which the decoders check against the header.
+    RLE has a hard bound (PS3.5 G.3.1, core.dicom.completeness.check_rle_expansion); JPEG, JPEG-LS and
+    JPEG 2000 streams carry their own dimensions, checked against the header's before pydicom reserves
+    the header's size (core.dicom.codestream).
     """
-    if str(ts or "") != RLE_LOSSLESS or opened.pixel_value_tell is None:
+    if opened.pixel_value_tell is None or opened.pixel_length != UNDEFINED_LENGTH:
         return
-    check_rle_expansion(opened.path, opened.file_size - opened.pixel_value_tell, geometry.native_bytes)
+    if str(ts or "") == RLE_LOSSLESS:
+        check_rle_expansion(opened.path, opened.file_size - opened.pixel_value_tell, geometry.native_bytes)
+    else:
+        check_codestream_size(opened.path, opened.pixel_value_tell, geometry.rows, geometry.columns,
+                              compression_family(ts))
 
 
 def _ensure_transfer_syntax(ds) -> str | None:
