@@ -34,7 +34,24 @@ unless the list goes on with a joining word ("no fracture of the radius,
 fracture of the ulna or dislocation"); another finding after a comma is one
 more item of the negated list ("sin fracturas, luxaciones ni derrame"). A
 healed post-trigger ("antigua", "consolidadas") is about the nearest mention
-of each category before it, not about one across another such mention.
+of each category before it, not about one across another such mention -- unless
+it is plural (``<lang>_plural.txt``, matched on the words as written: stems lose
+the number) after a singular mention joined to the ones before it by "y" / "and"
+(``<lang>_conjunction.txt``): "fractura de radio y fractura de cúbito
+consolidadas" is about both, "... consolidada" about the second only.
+A comma that opens a new mention's own phrase (the mention right after the
+comma, with words of its own after it: "fractura antigua de costilla", not the
+bare list item "luxaciones") ends a negation that governs a mention before it
+("sin derrame, fractura antigua de costilla") and any healed scope across it
+("healed fracture of the radius, fracture of the ulna"), unless the list goes
+on with a joining word.
+A question -- a sentence ending in "?" that opens with an interrogative word
+(``<lang>_question.txt``: "is there a fracture?", "any fracture?"), at its start
+or after a colon -- is uncertain about what it mentions: its "?" is moved before
+that word, where a leading question mark is already an uncertainty trigger, as
+"¿" is in Spanish. A termination phrase right after a leading question mark
+ends nothing ("¿hay fractura?", "¿se observa fractura?"): the question is about
+what follows.
 
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
@@ -55,7 +72,7 @@ import re
 from dataclasses import dataclass
 
 from core.reports.cleaning import Token, split_sentences
-from core.reports.normalise import LANGUAGES, normalise_words
+from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
 from core.reports.phrases import TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
 
@@ -125,6 +142,7 @@ class ReportAnalysis:
         return [m.classes for m in self.mentions if m.category == category]
 
 
+_QUESTION_MARKS = ("?", "¿")
 # A question mark before a word ("?fracture", "wrist pain ? fracture"), not after one ("fracture? no").
 _LEADING_QUESTION = re.compile(r"(?<![^\W_])(?<![?¿])([?¿])[?¿]*[ \t]*(?=[^\W_])")
 
@@ -151,14 +169,22 @@ def _term(span) -> tuple[str, ...]:
     return tuple(t.text[:-1] if len(t.text) > 3 and t.text.endswith("s") else t.text for t in span)
 
 
-def _repeated_mention_starts(doc, negations, terminating, commas, coordinators) -> list[tuple[int, int]]:
-    """Where a negation ends because a new phrase starts after a comma with a new mention of a
-    finding the negation already governs ("sin fractura aguda, fractura antigua"): the first word
-    after the comma, as a (start, start + 1) span. Not where the phrase starts with a joining word
-    or the list goes on with one before the next negation or termination ("no fracture of the
-    radius, fracture of the ulna or dislocation"): that is still the negated list."""
+def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bool) -> list[tuple[int, int]]:
+    """Where a scope of one class (its pre-triggers: ``triggers``) ends because a new phrase starts
+    after a comma, as a (start, start + 1) span of the first word after the comma.
+
+    ``repeats`` (negation): a new mention of a finding the negation already governs, anywhere in
+    the phrase ("sin fractura aguda, fractura antigua"), starts one; so, for negation and healed
+    scopes alike, does a mention right after the comma with words of its own after it: a new
+    finding's own noun phrase ("sin derrame, fractura antigua de costilla"; "healed fracture of the
+    radius, fracture of the ulna"), where a bare mention ("sin fracturas, luxaciones") is one more
+    item of a list. A negation ends there only after a mention it governs; a healed scope after
+    any mention (a healed post-trigger in the new phrase is not about the mentions before it).
+    Not where the phrase starts with a joining word or the list goes on with one before the next
+    trigger or termination ("no fracture of the radius, fracture of the ulna or dislocation"):
+    that is still the list."""
     mentions = doc.user_data["mention_spans"]
-    stops = sorted({s for s, _ in negations} | {s for s, _ in terminating} | {len(doc)})
+    stops = sorted({s for s, _ in triggers} | {s for s, _ in terminating} | {len(doc)})
     out = []
     for c in commas:
         if not 0 < c < len(doc) or doc[c].text in coordinators:
@@ -167,8 +193,15 @@ def _repeated_mention_starts(doc, negations, terminating, commas, coordinators) 
         stop = min(x for x in stops if x > c)
         if any(doc[i].text in coordinators for i in range(c, stop)):
             continue
-        new = {_term(m) for m in mentions if c <= m.start < segment_end}
-        if any(_term(m) in new and m.end <= c and any(ne <= m.start for _, ne in negations) for m in mentions):
+        before = [m for m in mentions if m.end <= c and (not repeats or any(e <= m.start for _, e in triggers))]
+        if not before:
+            continue
+        # Another finding's phrase, unless the list goes on with a joining word that is itself the
+        # next trigger ("sin fracturas, luxaciones ni derrame": "luxaciones" is still in the list).
+        own_phrase = any(m.start == c and m.end < segment_end for m in mentions) and not (
+            stop < len(doc) and doc[stop].text in coordinators)
+        new = {_term(m) for m in mentions if c <= m.start < segment_end} if repeats else set()
+        if own_phrase or any(_term(m) in new for m in before):
             out.append((c, c + 1))
     return out
 
@@ -184,10 +217,11 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
     A class's scope also ends at the winning pre-triggers of the classes in
     ``_STOPPED_BY[class]`` and at its own pre-triggers; a negation's at the
     historical pre-triggers that open a new phrase (``coordinators``: the words
-    that join a list, after which the negated list goes on) and at a new phrase
-    after a comma (``commas``: the words a comma stands before) with a new mention
-    of a finding it governs. A negation trigger that is a joining word ("ni")
-    right before another class's trigger ends no scope of that class.
+    that join a list, after which the negated list goes on); a negation's and a
+    healed scope's at a new phrase after a comma (``commas``: the words a comma
+    stands before; :func:`_phrase_breaks`). A negation trigger that is a joining
+    word ("ni") right before another class's trigger ends no scope of that class.
+    A termination phrase right after a leading question mark ends nothing.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
@@ -207,9 +241,16 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
     new_phrase = [(s, e) for label, s, e in won if label == "historical|pre"
                   and (e - s > 1 or any(n < ts and te <= s for n, _ in negations for ts, te in targets))
                   and not (s and (doc[s - 1].text in coordinators or any(ne == s for _, ne in negations)))]
+    # A question's "¿hay fractura?" / "¿se observa fractura?": the words after the question mark are
+    # what it asks about, not a new clause; a termination there would leave the mention affirmed.
     terminating = [(s, e) for label, s, e in found if label == "termination"
-                   and not any(a <= s and e <= b and b - a > e - s for a, b in winners)]
-    repeated = _repeated_mention_starts(doc, negations, terminating, commas, coordinators) if commas else []
+                   and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
+                   and not (s and doc[s - 1].text in _QUESTION_MARKS)]
+    breaks = {}
+    if commas:
+        breaks["negated"] = _phrase_breaks(doc, negations, terminating, commas, coordinators, repeats=True)
+        healed = [(s, e) for label, s, e in won if label == "historical|pre"]
+        breaks["historical"] = _phrase_breaks(doc, healed, terminating, commas, coordinators, repeats=False)
     out = {}
     for cls in CONTEXT_CLASSES:
         pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
@@ -224,10 +265,28 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))
         if cls == "negated":
-            ends += [span for span in new_phrase if span not in mine] + repeated
+            ends += [span for span in new_phrase if span not in mine]
+        # A comma opening a new finding's own phrase ends a negation or healed scope (_phrase_breaks).
+        ends += breaks.get(cls, [])
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
+
+
+def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
+    """Whether a nearest-only post-trigger at ``trigger_start`` is about ``ent``: not across another
+    mention of its category between them ("fractura aguda de radio y fractura antigua de cúbito")
+    -- unless the trigger is plural and the nearest mention singular, with every mention from ``ent``
+    on joined to the next by a conjunction: a plural adjective then agrees with the coordinated
+    mentions ("fractura de radio y fractura de cúbito consolidadas"), not with its nearest one."""
+    chain = [ent] + [o for o in inside if o.label == ent.label and ent.end <= o.start and o.end <= trigger_start]
+    if len(chain) == 1:
+        return True
+    info = doc.user_data
+    if trigger_start not in info["plural_triggers"] or chain[-1].start in info["plural_mentions"]:
+        return False
+    return all(any(doc[i].text in info["conjunctions"] for i in range(a.end, b.start))
+               for a, b in zip(chain, chain[1:]))
 
 
 def _make_context_component():
@@ -266,9 +325,7 @@ def _make_context_component():
                 for ent in inside:
                     after = sub_following
                     if self.nearest_only and after:
-                        # Not across another mention of its category between it and the trigger.
-                        after = [t for t in after if not any(
-                            o.label == ent.label and ent.end <= o.start and o.end <= t[1] for o in inside)]
+                        after = [t for t in after if _reaches_back(doc, ent, t[1], inside)]
                     self._apply_negation(ent, sub_preceding, after)
             return doc
 
@@ -286,6 +343,8 @@ class _Pipeline:
     matcher: object                 # one PhraseMatcher: targets ("target|fracture"), "<class>|pre" …
     coordinators: frozenset[str]    # words that join a list ("or", "ni")
     components: list
+    conjunctions: frozenset[str] = frozenset()    # words that join a coordinated pair ("and", "y")
+    plural_words: frozenset[str] = frozenset()    # written words that make a healed post-trigger plural
 
 
 @functools.lru_cache(maxsize=4)
@@ -318,7 +377,9 @@ def pipeline(language: str) -> _Pipeline:
         extension = f"radinet_{cls}"
         Span.set_extension(extension, default=False, force=True)
         components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
-    return _Pipeline(nlp, matcher, coordinators, components)
+    return _Pipeline(nlp, matcher, coordinators, components,
+                     conjunctions=frozenset(_phrases(language, "conjunction")),
+                     plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p))
 
 
 @functools.lru_cache(maxsize=1)
@@ -327,11 +388,21 @@ def _target_first_words(language: str) -> frozenset[str]:
                      for p in _phrases(language, f"target_{category}"))
 
 
+@functools.lru_cache(maxsize=4)
+def _question_words(language: str) -> frozenset[str]:
+    """Words that open a question ("is", "hay"), normalised; no spaCy pipeline needed."""
+    return frozenset(_phrases(language, "question"))
+
+
 @functools.lru_cache(maxsize=200_000)
-def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, ...] = ()):
+def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, ...] = (),
+                     written: tuple[str, ...] = ()):
     """Mentions ``(category, first word, after last word, classes)`` and trigger cues
     ``(class, first word, after last word)`` of one sentence of normalised words
-    (and leading question marks); ``commas``: the indices of the words a comma stands before.
+    (and leading question marks); ``commas``: the indices of the words a comma stands before;
+    ``written``: the same words as written (lower case, accents folded), for their number, which
+    Spanish stems lose ("consolidadas" and "consolidada" are one stem); without them no trigger
+    is plural.
 
     Context never crosses a sentence boundary (NegEx scopes end there), so each
     sentence is analysed on its own and remembered: report collections repeat
@@ -356,6 +427,12 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.ents = targets
     doc.user_data["mention_spans"] = targets
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas)
+    # Number, for a plural healed post-trigger after a coordinated pair (_reaches_back).
+    plural = {i for i, w in enumerate(written) if w in pipe.plural_words}
+    doc.user_data["plural_triggers"] = {s for _, s, e in matches["historical"][1] if plural.intersection(range(s, e))}
+    doc.user_data["plural_mentions"] = {m.start for m in targets if written and any(
+        len(written[i]) > 3 and written[i].endswith("s") for i in range(m.start, m.end))}
+    doc.user_data["conjunctions"] = pipe.conjunctions
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:
         doc = component(doc)
@@ -380,11 +457,43 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
         if questions:
             words, tok = _with_questions(words, tok, questions, text)
         commas = tuple(i for i in range(1, len(tok)) if "," in text[tok[i - 1].end:tok[i].start])
-        found, triggers = sentence_context(words, language, commas)
+        asked = _question_start(words, tok, text, language) if "?" in text else None
+        if asked is not None:
+            # "Is there a fracture?" reads as "? is there a fracture": the trailing "?" (its cue points
+            # there) becomes a leading one, the uncertainty trigger, before the interrogative word.
+            k, mark = asked
+            words = words[:k] + ("?",) + words[k:]
+            tok = list(tok[:k]) + [Token("?", mark, mark + 1)] + list(tok[k:])
+            commas = tuple(c + 1 if c > k else c for c in commas)
+        written = tuple(t.text if t.text.isascii() else fold_accents(t.text) for t in tok)
+        found, triggers = sentence_context(words, language, commas, written)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)
     return ReportAnalysis(language, tuple(sentences), tuple(mentions), tuple(cues))
+
+
+# A question mark right after a sentence's last word (closing quotes or brackets between them).
+_TRAILING_QUESTION = re.compile(r"[\s\"'»)\]]*\?")
+
+
+def _question_start(words, tokens, text, language):
+    """``(index, offset of its "?")`` of the interrogative word that opens a question -- the
+    sentence ends with "?" and that word (``<lang>_question.txt``) starts it or follows a colon
+    ("Question: is there a fracture?") -- or None; also None where a leading question mark
+    already stands before it ("¿hay fractura?")."""
+    if not tokens:
+        return None
+    mark = _TRAILING_QUESTION.match(text, tokens[-1].end)
+    if not mark:
+        return None
+    openers = _question_words(language)
+    for k, word in enumerate(words):
+        if word in openers and (k == 0 or ":" in text[tokens[k - 1].end:tokens[k].start]):
+            if k and words[k - 1] in _QUESTION_MARKS:
+                return None
+            return k, mark.end() - 1
+    return None
 
 
 def _with_questions(words, tokens, questions, text):

@@ -145,6 +145,26 @@ CASES = [
     ("en", "Neither acute nor old fracture.", ["historical,negated"]),
     ("en", "Neither fracture nor dislocation.", ["negated"]),
     ("en", "Neither the radius nor the ulna is fractured.", ["negated"]),
+    # --- A question (an interrogative opening, "?" at the end) asks about a fracture: uncertain
+    ("en", "Is there a fracture?", ["uncertain"]),
+    ("en", "Any fracture of the scaphoid?", ["uncertain"]),
+    ("es", "¿Hay fractura?", ["uncertain"]),
+    ("es", "¿Existe fractura de escafoides?", ["uncertain"]),
+    ("en", "Is there pain? Fracture of the distal radius.", [""]),   # the question is another sentence
+    # --- A negation before one finding ends at a comma that opens a new finding's own phrase
+    ("es", "Sin derrame, fractura antigua de costilla.", ["historical"]),
+    ("es", "Sin derrame, fractura de costilla.", [""]),
+    ("en", "No effusion, fracture of the distal radius.", [""]),
+    # --- A plural healed post-trigger after mentions joined by "y" / "and" is about each of them
+    ("es", "Fractura de radio y fractura de cúbito consolidadas.", ["historical", "historical"]),
+    ("es", "Fractura de radio y fractura de cúbito consolidada.", ["", "historical"]),
+    ("es", "Fractura aguda de radio y fracturas antiguas de cúbito.", ["", "historical"]),
+    ("en", "Fracture of the radius and fracture of the ulna have healed.", ["historical", "historical"]),
+    ("en", "Fracture of the radius and fracture of the ulna has healed.", ["", "historical"]),
+    # --- A healed pre-trigger ends at a comma that opens a new mention's own phrase
+    ("en", "Healed fracture of the radius, fracture of the ulna.", ["historical", ""]),
+    ("en", "Healed fractures of the radius and ulna.", ["historical"]),
+    ("es", "Fractura consolidada de radio, fractura de cúbito.", ["historical", ""]),
 ]
 
 
@@ -190,6 +210,15 @@ def test_a_leading_question_mark_is_a_cue_but_not_a_feature_word():
     assert a.sentences[0].words == ("wrist", "pain", "scaphoid", "fracture")
 
 
+def test_a_question_s_cue_is_its_question_mark_and_not_a_feature_word():
+    text = "Clinical question: is there a fracture?"
+    a = analyse(text, "en")
+    assert [(c.kind, c.start, text[c.start:c.end]) for c in a.cues] == [("uncertain", len(text) - 1, "?")]
+    assert a.sentences[0].words == ("clinical", "question", "is", "there", "a", "fracture")
+    assert [text[m.start:m.end] for m in a.mentions] == ["fracture"]
+    assert a.classes_of("fracture") == [frozenset({"uncertain"})]
+
+
 def test_list_rules_leave_the_other_findings_as_they_were():
     def contexts(text, language):
         return [(m.category, ",".join(sorted(m.classes))) for m in analyse(text, language).mentions]
@@ -201,6 +230,10 @@ def test_list_rules_leave_the_other_findings_as_they_were():
     assert contexts("Sin fracturas antiguas ni luxaciones.", "es") == [
         ("fracture", "historical,negated"), ("finding", "negated")]
     assert contexts("Neither fracture nor dislocation.", "en") == [("fracture", "negated"), ("finding", "negated")]
+    # A comma that opens the fracture's own phrase ends the negation of the finding before it,
+    # and the fracture's healed trigger does not reach back across it.
+    assert contexts("Sin derrame, fractura antigua de costilla.", "es") == [
+        ("finding", "negated"), ("fracture", "historical")]
 
 
 def test_affirmed_mention_feature_name():
