@@ -22,7 +22,6 @@ import os
 import queue
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,12 +83,18 @@ def check_received(dataset, affected_sop_instance_uid: str) -> str | None:
 
 
 class _Importer(threading.Thread):
-    """Imports inbox files in batches: one importer call per burst, not per file."""
+    """Imports inbox files in batches: whatever has arrived while the last batch was importing.
 
-    def __init__(self, workspace, stats: ListenerStats, batch_seconds: float = 0.5, batch_size: int = 200):
+    No waiting to fill a batch: the first file after a quiet spell is imported at once, and
+    during a burst the files that arrive during one import form the next batch (one importer
+    call per batch, not per file). A fixed 0.5 s gathering window used to delay the last
+    file of every burst by up to half a second.
+    """
+
+    def __init__(self, workspace, stats: ListenerStats, batch_size: int = 200):
         super().__init__(name="radinet-listen-import", daemon=True)
         self.workspace, self.stats = workspace, stats
-        self.batch_seconds, self.batch_size = batch_seconds, batch_size
+        self.batch_size = batch_size
         self.inbox: queue.Queue[Path | None] = queue.Queue()
         self.idle = threading.Event()
         self.idle.set()
@@ -101,7 +106,6 @@ class _Importer(threading.Thread):
         while not done:
             batch = []
             item = self.inbox.get()
-            deadline = time.monotonic() + self.batch_seconds
             while True:
                 if item is None:
                     done = True
@@ -110,7 +114,7 @@ class _Importer(threading.Thread):
                 if done or len(batch) >= self.batch_size:
                     break
                 try:
-                    item = self.inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                    item = self.inbox.get_nowait()
                 except queue.Empty:
                     break
             if batch:
