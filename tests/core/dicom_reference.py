@@ -143,3 +143,23 @@ def write_dicom(path, pixels: np.ndarray, *, photometric: str = "MONOCHROME2", s
     ds.PixelData = data.tobytes()
     ds.save_as(path, enforce_file_format=True)
     return str(path)
+
+
+def refused_with_traced_peak(path, error_type):
+    """Render ``path``, which must be refused with ``error_type``: (the error, peak bytes traced meanwhile).
+
+    For lying headers: the refusal must come before a decoder reserves what the header claims.
+    """
+    import tracemalloc
+
+    import pytest
+
+    from core.imaging.image import load_image
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(error_type) as info:
+            load_image(path)
+        return info.value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

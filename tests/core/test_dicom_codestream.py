@@ -8,7 +8,6 @@ header (SOF / SOF55 / SIZ) says what the data really holds.
 from __future__ import annotations
 
 import shutil
-import tracemalloc
 
 import pydicom
 import pytest
@@ -19,6 +18,7 @@ from core.dicom.reading import read_dataset
 from core.dicom.transfer_syntax import compression_family
 from core.errors import CorruptDicomError
 from core.imaging.image import load_image
+from tests.core.dicom_reference import refused_with_traced_peak
 
 # One bundled file per family the check reads, with a decoder in this install.
 FILES = {"JPEG": "SC_rgb_jpeg_dcmtk.dcm", "JPEG-LS": "MR_small_jpeg_ls_lossless.dcm",
@@ -51,16 +51,10 @@ def test_a_header_claiming_more_than_its_codestream_is_refused_before_allocating
     ds.Rows, ds.Columns = 10000, 10000                   # under the 400-megapixel budget, RGB too
     path = tmp_path / "lie.dcm"
     ds.save_as(path)
-    tracemalloc.start()
-    try:
-        with pytest.raises(CorruptDicomError) as info:
-            load_image(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    error, peak = refused_with_traced_peak(path, CorruptDicomError)
     sentence = f"the {family} data is damaged: its header declares 10000 x 10000 pixels but the compressed " \
                f"image holds {rows} x {columns}"
-    assert sentence in str(info.value) and str(info.value).count("\n") == 0
+    assert sentence in str(error) and str(error).count("\n") == 0
     assert peak < 20 << 20
     from core.importing.probe import probe_file
 

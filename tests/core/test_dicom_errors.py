@@ -16,7 +16,7 @@ from core.errors import (
     CorruptDicomError, DicomError, ImageTooLargeError, NotDicomError, UnsupportedDicomError,
 )
 from core.imaging.image import load_image
-from tests.core.dicom_reference import bundled_file, write_dicom
+from tests.core.dicom_reference import bundled_file, refused_with_traced_peak, write_dicom
 
 
 def _one_sentence(err: Exception, filename: str) -> str:
@@ -242,14 +242,8 @@ def test_rle_declaring_more_than_its_data_can_hold_is_refused_before_allocating(
     ds.Rows, ds.Columns = 19999, 19999
     path = tmp_path / "rle_lie.dcm"
     ds.save_as(path)
-    tracemalloc.start()
-    try:
-        with pytest.raises(CorruptDicomError) as info:
-            load_image(path)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert "cannot hold the 799,920,002 bytes" in _one_sentence(info.value, "rle_lie.dcm")
+    error, peak = refused_with_traced_peak(path, CorruptDicomError)
+    assert "cannot hold the 799,920,002 bytes" in _one_sentence(error, "rle_lie.dcm")
     assert peak < 20 << 20
     from core.importing.probe import probe_file
 
