@@ -24,6 +24,8 @@ import struct
 
 from core.errors import CorruptDicomError
 
+# PS3.5 A.4: every encapsulated item starts with this tag; an undefined length is 0xFFFFFFFF.
+# (core.dicom.completeness walks the same items and uses these.)
 ITEM_TAG = (0xFFFE, 0xE000)
 UNDEFINED_LENGTH = 0xFFFFFFFF
 FIRST_BYTES = 64 * 1024            # frame headers follow at most a few tables and APP segments

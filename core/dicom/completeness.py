@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import struct
 
-from core.dicom.codestream import check_codestream_size
+from core.dicom.codestream import ITEM_TAG, UNDEFINED_LENGTH, check_codestream_size
 from core.dicom.transfer_syntax import compression_family
 from core.errors import CorruptDicomError, ImageTooLargeError
 
 # rows * columns * frames * samples above this is refused before decoding (and at import).
 PIXEL_BUDGET = 400_000_000
-UNDEFINED_LENGTH = 0xFFFFFFFF
-ITEM_TAG = (0xFFFE, 0xE000)
 SEQUENCE_DELIMITER_TAG = (0xFFFE, 0xE0DD)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from core.dicom.codestream import check_codestream_size
 from core.dicom.completeness import (
-    PIXEL_BUDGET, RLE_LOSSLESS, UNDEFINED_LENGTH, check_declared_size, check_rle_expansion, native_pixel_bytes,
+    PIXEL_BUDGET, RLE_LOSSLESS, check_declared_size, check_rle_expansion, native_pixel_bytes,
 )
 from core.dicom.header import int_value, text_value, transfer_syntax_of
 from core.dicom.jpeg_extended import available as jpeg_extended_available
@@ -112,9 +112,9 @@ def check_compressed_expansion(opened: OpenedDataset, geometry: PixelGeometry, t
 
     RLE has a hard bound (PS3.5 G.3.1, core.dicom.completeness.check_rle_expansion); JPEG, JPEG-LS and
     JPEG 2000 streams carry their own dimensions, checked against the header's before pydicom reserves
-    the header's size (core.dicom.codestream).
+    the header's size (core.dicom.codestream; data that is not in fragment items decides nothing there).
     """
-    if opened.pixel_value_tell is None or opened.pixel_length != UNDEFINED_LENGTH:
+    if opened.pixel_value_tell is None:
         return
     if str(ts or "") == RLE_LOSSLESS:
         check_rle_expansion(opened.path, opened.file_size - opened.pixel_value_tell, geometry.native_bytes)
