@@ -37,7 +37,7 @@ def main() -> None:
     from trainer.epoch import run_epoch
     from trainer.losses import loss_spec
     from trainer.models import build_model
-    from trainer.precision import autocast_dtype, native_bf16, needs_grad_scaler
+    from trainer.precision import autocast_dtype, grad_scaler, native_bf16
     from trainer.run_data import SplitData
 
     torch.set_num_threads(a.threads)
@@ -57,7 +57,7 @@ def main() -> None:
             model = build_model("resnet18", 1)
             optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
             dtype = autocast_dtype(device, precision)
-            scaler = torch.amp.GradScaler("cpu", enabled=needs_grad_scaler(dtype))
+            scaler = grad_scaler(device, dtype)
             stamps = []
             for step in run_epoch(model, optimizer, scaler, spec, split, batches,
                                   lambda idx: torch.from_numpy(split.arrays[idx].astype(np.float32))[:, None],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 STAGES = ("pretrain", "body-part", "target", "fast-refresh")
+PRECISIONS = ("auto", "fp32", "bf16")   # the training step's arithmetic: trainer.precision
 TASK_OF_STAGE = {"pretrain": "pretrain", "body-part": "body_part", "target": "fracture",
                  "fast-refresh": "fracture"}
 BODY_PARTS = ("all", "shoulder", "humerus", "elbow", "forearm", "wrist", "hand", "finger")

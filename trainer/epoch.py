@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from trainer.losses import LossSpec, pooled_logits, weighted_loss
+from trainer.precision import autocast
 from trainer.run_data import SplitData
 
 
@@ -85,7 +86,7 @@ def run_epoch(module, optimizer, scaler, spec: LossSpec, split: SplitData, batch
             continue  # BatchNorm needs two samples
         x = make_input(idx)
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device_type=device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+        with autocast(device, amp_dtype):
             loss = batch_loss(module, spec, x, split, idx, device, study_level)
         scaler.scale(loss).backward()
         scaler.step(optimizer)

@@ -35,9 +35,9 @@ from trainer import checkpoints
 from trainer.config import TASK_OF_STAGE, ProgressEvent, TrainConfig, default_lr, validate
 from trainer.data import augment
 from trainer.epoch import batch_plan, run_epoch
-from trainer.precision import autocast_dtype, needs_grad_scaler
 from trainer.evaluate import loss_on, metrics_of, predict_logits, public, with_confidence_intervals
 from trainer.losses import constant_logits, loss_spec
+from trainer.precision import autocast_dtype, grad_scaler
 from core.evaluation.metrics import operating_points
 from trainer.models import ARCHITECTURES, RadiNetModel, build_model, load_imagenet_state_dict
 from trainer.publish import base_sidecar, publish
@@ -283,7 +283,7 @@ class Run:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr, betas=(0.9, 0.999))
         self.plateau = PlateauState(lr=self.lr)
         amp_dtype = autocast_dtype(self.device, c.precision)
-        scaler = torch.amp.GradScaler(self.device.type, enabled=needs_grad_scaler(amp_dtype))
+        scaler = grad_scaler(self.device, amp_dtype)
         self.epoch, self.best_loss, self.best_val, self.best_state, self.bad_epochs = 0, math.inf, None, None, 0
         self.history, self.stopped, self.images_per_second = [], False, []
         self.onset_epoch = None  # the first epoch whose validation loss left the constant prediction's

@@ -17,8 +17,7 @@ from __future__ import annotations
 import torch
 
 from core.errors import InputError
-
-PRECISIONS = ("auto", "fp32", "bf16")
+from trainer.config import PRECISIONS
 
 
 def native_bf16() -> bool:
@@ -46,3 +45,13 @@ def autocast_dtype(device: torch.device, precision: str) -> torch.dtype | None:
 def needs_grad_scaler(dtype: torch.dtype | None) -> bool:
     """float16 gradients underflow without scaling; bfloat16 has float32's range and needs none."""
     return dtype == torch.float16
+
+
+def grad_scaler(device: torch.device, dtype: torch.dtype | None) -> torch.amp.GradScaler:
+    """The step's gradient scaler: a pass-through unless ``dtype`` is float16."""
+    return torch.amp.GradScaler(device.type, enabled=needs_grad_scaler(dtype))
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """The forward pass's autocast context: ``dtype``, or plain float32 when None."""
+    return torch.autocast(device_type=device.type, dtype=dtype or torch.float32, enabled=dtype is not None)

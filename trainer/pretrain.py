@@ -44,8 +44,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.errors import InputError
-from trainer.precision import autocast_dtype, needs_grad_scaler
 from trainer.data import augment
+from trainer.precision import autocast, autocast_dtype, grad_scaler
 
 OBJECTIVES = ("masked", "denoising", "autoencoder")
 # Chosen by bench/bench_pretrain.py (400-study demo, seed 11, resnet18, 64 px, 702 training-split
@@ -227,7 +227,7 @@ def _pretrain(model, arrays: np.ndarray, epochs: int, lr: float, batch_size: int
     for p in features.parameters():
         p.requires_grad_(True)
     optimizer = torch.optim.AdamW(_param_groups([features, decoder]), lr=lr, betas=(0.9, 0.95))
-    scaler = torch.amp.GradScaler(device.type, enabled=needs_grad_scaler(amp_dtype))
+    scaler = grad_scaler(device, amp_dtype)
     batch_size = min(batch_size, n)
     batches = n // batch_size  # drop the last partial batch: BatchNorm needs full-size batches
     total_steps = epochs * batches
@@ -251,8 +251,7 @@ def _pretrain(model, arrays: np.ndarray, epochs: int, lr: float, batch_size: int
                 target = model.normalise(clean).to(device)
                 mask = mask.to(device) if mask is not None else None
                 optimizer.zero_grad(set_to_none=True)
-                with torch.autocast(device_type=device.type, dtype=amp_dtype or torch.float32,
-                                    enabled=amp_dtype is not None):
+                with autocast(device, amp_dtype):
                     prediction = decoder(features(model.normalise(corrupted.to(device))), (size, size))
                 loss = reconstruction_loss(prediction.float(), target, mask)
                 scaler.scale(loss).backward()

@@ -16,7 +16,7 @@ HELP = ("train the self-supervised backbone (--stage pretrain), RadiNet (--stage
 
 
 def add_arguments(parser) -> None:
-    from trainer.config import BODY_PARTS, STAGES, TrainConfig
+    from trainer.config import BODY_PARTS, PRECISIONS, STAGES, TrainConfig
 
     d = TrainConfig()
     add_workspace_argument(parser)
@@ -52,7 +52,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-images", type=int, default=None)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=d.precision,
+    parser.add_argument("--precision", choices=PRECISIONS, default=d.precision,
                         help="the training step's arithmetic: auto is float16 on CUDA and float32 on a CPU; "
                              "bf16 needs a CPU with native bfloat16 (AVX512-BF16 or AMX)")
     parser.add_argument("--seed", type=int, default=0)
