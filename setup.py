@@ -19,13 +19,9 @@ class BuildPyWithCommit(build_py):
     def run(self):
         super().run()
         sys.path.insert(0, str(ROOT))
-        from core.interop.about import BUILD_COMMIT_FILE, source_commit
+        from core.interop.about import stamp_build_commit
 
-        commit = source_commit()
-        if commit:   # an sdist built without git keeps saying "unknown" rather than guessing
-            target = Path(self.build_lib) / BUILD_COMMIT_FILE.relative_to(ROOT)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(commit + "\n", encoding="utf-8")
+        stamp_build_commit(Path(self.build_lib))
 
 
 setup(cmdclass={"build_py": BuildPyWithCommit})

@@ -46,6 +46,18 @@ def source_commit() -> str | None:
     return (out + (" (with local changes)" if dirty else "")) if out else None
 
 
+def stamp_build_commit(build_root: Path) -> bool:
+    """Write the checkout's commit where BUILD_COMMIT_FILE lies under ``build_root`` (a wheel's build_lib,
+    or a folder the bundle copies next to this module); False, writing nothing, without git."""
+    commit = source_commit()
+    if not commit:      # built without git: the package keeps saying "unknown" rather than guessing
+        return False
+    target = Path(build_root) / BUILD_COMMIT_FILE.relative_to(_ROOT)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(commit + "\n", encoding="utf-8")
+    return True
+
+
 def published_models(workspace_dir: str | None = None) -> dict[str, str] | None:
     """Task -> published model id of the workspace; None when there is no workspace yet.
 
