@@ -1,7 +1,7 @@
 """The product's loop (issue 11 goal): corrections in, fast refresh, better model out.
 
     .venv/bin/python bench/bench_corrections.py [--workspace W] [--studies 1500] [--body-part wrist]
-        [--per-round 50] [--rounds 4] [--size 192] [--only-part]
+        [--per-round 50] [--rounds 4] [--size 192] [--only-part] [--precision auto|fp32|bf16]
 
 Starts from the published fracture model of the body part (trains one with
 the full chain when there is none; with --only-part, on a demo of that body
@@ -48,6 +48,7 @@ def main() -> None:
                    help="a demo workspace of --body-part studies only (enough withheld ones for several rounds "
                         "at a size two cores train in minutes), and a starting model trained from random weights "
                         "on that body part instead of the chain")
+    p.add_argument("--precision", default="auto", help="every stage's training arithmetic (trainer.precision)")
     a = p.parse_args()
     from bench._workspace import bench_workspace
     from core.demo.workspace import build_demo_workspace
@@ -67,7 +68,7 @@ def main() -> None:
     build_demo_workspace(fresh, n_studies=a.fresh_studies, seed=1007 if everything else 1006,
                          body_parts=BODY_PARTS if everything else (a.body_part,))
     only = None if everything else a.body_part
-    common = dict(image_size=a.size, resume=False)
+    common = dict(image_size=a.size, resume=False, precision=a.precision)
     with ws.connect() as store:
         champion, _ = registry.champion_for(store, "fracture", a.body_part)
     if champion is None and a.only_part:
