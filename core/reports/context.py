@@ -45,13 +45,27 @@ bare list item "luxaciones") ends a negation that governs a mention before it
 ("sin derrame, fractura antigua de costilla") and any healed scope across it
 ("healed fracture of the radius, fracture of the ulna"), unless the list goes
 on with a joining word.
+A list of three or more ("A, B y C", "A, B and C": commas, then the conjunction
+before its last item) is coordinated too: a plural healed post-trigger after it
+is about each item ("fractura de radio, fractura de cúbito y fractura de
+escafoides consolidadas"), and the list's commas end no healed scope before it.
+A healed word of the pre-trigger list only (English puts "healed", "old" before
+their noun) that closes the sentence set off by a comma is a post-trigger there,
+about the whole coordinated list before it: "fracture of the radius, fracture of
+the ulna and fracture of the scaphoid, healed".
 A question -- a sentence ending in "?" that opens with an interrogative word
-(``<lang>_question.txt``: "is there a fracture?", "any fracture?"), at its start
-or after a colon -- is uncertain about what it mentions: its "?" is moved before
-that word, where a leading question mark is already an uncertainty trigger, as
-"¿" is in Spanish. A termination phrase right after a leading question mark
-ends nothing ("¿hay fractura?", "¿se observa fractura?"): the question is about
-what follows.
+(``<lang>_question.txt``: "is there a fracture?", "any fracture?"), at its start,
+after a colon or after a comma ("wrist pain, is there a fracture?") -- is
+uncertain about what it mentions: its "?" is moved before that word, where a
+leading question mark is already an uncertainty trigger, as "¿" is in Spanish.
+So is a sentence without such a word whose last clause (after its last comma
+or colon, or the whole sentence) opens with a mention and ends with "?"
+("Fracture?", "fractura de escafoides?", "wrist pain, fracture?"). A
+termination phrase right after a leading question mark ends nothing ("¿hay
+fractura?", "¿se observa fractura?"): the question is about what follows. A
+question negates nothing: from its opening mark on, negation triggers are no
+triggers ("is there no fracture?", "¿no hay fractura?" are uncertain: a
+question never gives a confident negative).
 
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
@@ -169,7 +183,8 @@ def _term(span) -> tuple[str, ...]:
     return tuple(t.text[:-1] if len(t.text) > 3 and t.text.endswith("s") else t.text for t in span)
 
 
-def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bool) -> list[tuple[int, int]]:
+def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bool,
+                   lists_to=()) -> list[tuple[int, int]]:
     """Where a scope of one class (its pre-triggers: ``triggers``) ends because a new phrase starts
     after a comma, as a (start, start + 1) span of the first word after the comma.
 
@@ -182,7 +197,9 @@ def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bo
     any mention (a healed post-trigger in the new phrase is not about the mentions before it).
     Not where the phrase starts with a joining word or the list goes on with one before the next
     trigger or termination ("no fracture of the radius, fracture of the ulna or dislocation"):
-    that is still the list."""
+    that is still the list. Nor (``lists_to``: the starts of healed post-triggers about a whole
+    coordinated list, :func:`_reaches_back`) where the list goes on with a conjunction up to such
+    a trigger: "fractura de radio, fractura de cúbito y fractura de escafoides consolidadas"."""
     mentions = doc.user_data["mention_spans"]
     stops = sorted({s for s, _ in triggers} | {s for s, _ in terminating} | {len(doc)})
     out = []
@@ -192,6 +209,11 @@ def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bo
         segment_end = min([x for x in commas if x > c] + [len(doc)])
         stop = min(x for x in stops if x > c)
         if any(doc[i].text in coordinators for i in range(c, stop)):
+            continue
+        # A comma of a list "A, B y C" before a trigger about the whole list: it ends no scope there.
+        reach = min((t for t in lists_to if t > c), default=None)
+        if reach is not None and reach <= stop and any(
+                doc[i].text in doc.user_data["conjunctions"] for i in range(c, reach)):
             continue
         before = [m for m in mentions if m.end <= c and (not repeats or any(e <= m.start for _, e in triggers))]
         if not before:
@@ -206,7 +228,8 @@ def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bo
     return out
 
 
-def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[str, tuple[list, list, list]]:
+def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
+                      question: int = -1) -> dict[str, tuple[list, list, list]]:
     """Every class's (preceding, following, terminating) matches in negspacy's format, from
     one PhraseMatcher pass (``matches``) over all classes' lists.
 
@@ -222,6 +245,11 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
     stands before; :func:`_phrase_breaks`). A negation trigger that is a joining
     word ("ni") right before another class's trigger ends no scope of that class.
     A termination phrase right after a leading question mark ends nothing.
+    From ``question`` on (the index of a question's opening mark; -1: none) negation
+    triggers are dropped: a question negates nothing.
+    A healed pre-trigger that closes the sentence right after a comma is a post-trigger
+    too. Stores the starts of the healed post-triggers that are plural (a word of
+    ``doc.user_data["plural_words"]``) or so set off, for :func:`_reaches_back`.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
@@ -232,6 +260,23 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
             winners.add((s, e))
             taken[s:e] = [True] * (e - s)
     won = [(label, s, e) for label, s, e in found if (s, e) in winners and label not in ("termination", "pseudo")]
+    if question >= 0:
+        # "Is there no fracture?", "¿No hay fractura?": a question asks, it does not deny -- its
+        # negation word would end the question's uncertainty and leave a confident negative. The
+        # phrase keeps its span (above), so a termination inside it ("hay") still ends nothing.
+        won = [(label, s, e) for label, s, e in won if not (label.startswith("negated|") and s >= question)]
+    # "Fracture of the radius, healed.": English puts a healed word before its noun (a pre-trigger
+    # only); one that closes the sentence after a comma is about what comes before it. (A Spanish
+    # one after its noun is in both lists already, "fractura de radio distal, consolidada".)
+    healed_post = {(s, e) for label, s, e in won if label == "historical|post"}
+    set_off = [(s, e) for label, s, e in won if label == "historical|pre" and e == len(doc)
+               and s in commas and (s, e) not in healed_post]
+    won += [("historical|post", s, e) for s, e in set_off]
+    plural_words = doc.user_data.get("plural_words", set())
+    doc.user_data["plural_triggers"] = {s for label, s, e in won if label == "historical|post"
+                                        and plural_words.intersection(range(s, e))}
+    doc.user_data["set_off_triggers"] = {s for s, _ in set_off}
+    doc.user_data["commas"] = commas
     targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
     negations = [(s, e) for label, s, e in won if label == "negated|pre"]
     # A historical pre-trigger ends a negation: one of 2+ words ("old healed") always, a single
@@ -250,7 +295,9 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
     if commas:
         breaks["negated"] = _phrase_breaks(doc, negations, terminating, commas, coordinators, repeats=True)
         healed = [(s, e) for label, s, e in won if label == "historical|pre"]
-        breaks["historical"] = _phrase_breaks(doc, healed, terminating, commas, coordinators, repeats=False)
+        list_wide = doc.user_data["plural_triggers"] | doc.user_data["set_off_triggers"]
+        breaks["historical"] = _phrase_breaks(doc, healed, terminating, commas, coordinators, repeats=False,
+                                              lists_to=list_wide)
     out = {}
     for cls in CONTEXT_CLASSES:
         pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
@@ -276,17 +323,24 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=()) -> dict[st
 def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
     """Whether a nearest-only post-trigger at ``trigger_start`` is about ``ent``: not across another
     mention of its category between them ("fractura aguda de radio y fractura antigua de cúbito")
-    -- unless the trigger is plural and the nearest mention singular, with every mention from ``ent``
-    on joined to the next by a conjunction: a plural adjective then agrees with the coordinated
-    mentions ("fractura de radio y fractura de cúbito consolidadas"), not with its nearest one."""
+    -- unless the mentions from ``ent`` on are one coordinated list, each joined to the next by a
+    conjunction or, before a conjunction that joins the last one, by a comma ("A y B", "A, B y C"),
+    and the trigger is about the whole list: plural after a singular nearest mention (a plural
+    adjective agrees with the coordinated mentions, "fractura de radio y fractura de cúbito
+    consolidadas", not with its nearest one), or a healed word set off by a comma at the end of
+    the sentence ("fracture of the radius, fracture of the ulna and fracture of the scaphoid,
+    healed": set off, it is no adjective of the last item)."""
     chain = [ent] + [o for o in inside if o.label == ent.label and ent.end <= o.start and o.end <= trigger_start]
     if len(chain) == 1:
         return True
     info = doc.user_data
-    if trigger_start not in info["plural_triggers"] or chain[-1].start in info["plural_mentions"]:
+    if trigger_start not in info["set_off_triggers"] and (
+            trigger_start not in info["plural_triggers"] or chain[-1].start in info["plural_mentions"]):
         return False
-    return all(any(doc[i].text in info["conjunctions"] for i in range(a.end, b.start))
-               for a, b in zip(chain, chain[1:]))
+    links = list(zip(chain, chain[1:]))
+    joined = [any(doc[i].text in info["conjunctions"] for i in range(a.end, b.start)) for a, b in links]
+    listed = [any(a.end < c <= b.start for c in info["commas"]) for a, b in links]
+    return joined[-1] and all(j or c for j, c in zip(joined, listed))
 
 
 def _make_context_component():
@@ -389,6 +443,13 @@ def _target_first_words(language: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=4)
+def _target_phrases(language: str) -> frozenset[tuple[str, ...]]:
+    """Every target phrase of ``language`` as a tuple of normalised words; no spaCy pipeline needed."""
+    return frozenset(tuple(p.split(" ")) for category in TARGET_CATEGORIES
+                     for p in _phrases(language, f"target_{category}"))
+
+
+@functools.lru_cache(maxsize=4)
 def _question_words(language: str) -> frozenset[str]:
     """Words that open a question ("is", "hay"), normalised; no spaCy pipeline needed."""
     return frozenset(_phrases(language, "question"))
@@ -396,13 +457,14 @@ def _question_words(language: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=200_000)
 def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, ...] = (),
-                     written: tuple[str, ...] = ()):
+                     written: tuple[str, ...] = (), question: int = -1):
     """Mentions ``(category, first word, after last word, classes)`` and trigger cues
     ``(class, first word, after last word)`` of one sentence of normalised words
     (and leading question marks); ``commas``: the indices of the words a comma stands before;
     ``written``: the same words as written (lower case, accents folded), for their number, which
     Spanish stems lose ("consolidadas" and "consolidada" are one stem); without them no trigger
-    is plural.
+    is plural; ``question``: the index of the opening mark ("?" or "¿") of a question that runs
+    to the end of the sentence, or -1.
 
     Context never crosses a sentence boundary (NegEx scopes end there), so each
     sentence is analysed on its own and remembered: report collections repeat
@@ -426,13 +488,12 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
         return (), ()
     doc.ents = targets
     doc.user_data["mention_spans"] = targets
-    matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas)
-    # Number, for a plural healed post-trigger after a coordinated pair (_reaches_back).
-    plural = {i for i, w in enumerate(written) if w in pipe.plural_words}
-    doc.user_data["plural_triggers"] = {s for _, s, e in matches["historical"][1] if plural.intersection(range(s, e))}
+    # Number, for a plural healed post-trigger after a coordinated list (_reaches_back).
+    doc.user_data["plural_words"] = {i for i, w in enumerate(written) if w in pipe.plural_words}
     doc.user_data["plural_mentions"] = {m.start for m in targets if written and any(
         len(written[i]) > 3 and written[i].endswith("s") for i in range(m.start, m.end))}
     doc.user_data["conjunctions"] = pipe.conjunctions
+    matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:
         doc = component(doc)
@@ -458,15 +519,19 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
             words, tok = _with_questions(words, tok, questions, text)
         commas = tuple(i for i in range(1, len(tok)) if "," in text[tok[i - 1].end:tok[i].start])
         asked = _question_start(words, tok, text, language) if "?" in text else None
+        question = -1
         if asked is not None:
-            # "Is there a fracture?" reads as "? is there a fracture": the trailing "?" (its cue points
-            # there) becomes a leading one, the uncertainty trigger, before the interrogative word.
-            k, mark = asked
-            words = words[:k] + ("?",) + words[k:]
-            tok = list(tok[:k]) + [Token("?", mark, mark + 1)] + list(tok[k:])
-            commas = tuple(c + 1 if c > k else c for c in commas)
+            question, mark = asked
+            if mark is not None:
+                # "Is there a fracture?" reads as "? is there a fracture": the trailing "?" (its cue
+                # points there) becomes a leading one, the uncertainty trigger, before the word that
+                # opens the question.
+                k = question
+                words = words[:k] + ("?",) + words[k:]
+                tok = list(tok[:k]) + [Token("?", mark, mark + 1)] + list(tok[k:])
+                commas = tuple(c + 1 if c > k else c for c in commas)
         written = tuple(t.text if t.text.isascii() else fold_accents(t.text) for t in tok)
-        found, triggers = sentence_context(words, language, commas, written)
+        found, triggers = sentence_context(words, language, commas, written, question)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)
@@ -478,21 +543,40 @@ _TRAILING_QUESTION = re.compile(r"[\s\"'»)\]]*\?")
 
 
 def _question_start(words, tokens, text, language):
-    """``(index, offset of its "?")`` of the interrogative word that opens a question -- the
-    sentence ends with "?" and that word (``<lang>_question.txt``) starts it or follows a colon
-    ("Question: is there a fracture?") -- or None; also None where a leading question mark
-    already stands before it ("¿hay fractura?")."""
+    """Where the question of a sentence that ends with "?" opens, or None.
+
+    ``(index, offset of its "?")`` of the word that opens it, before which the trailing "?" is
+    to stand: an interrogative word (``<lang>_question.txt``) that starts the sentence or follows
+    a colon ("Question: is there a fracture?") or a comma ("Wrist pain, is there a fracture?");
+    failing that, a mention that opens the sentence's last clause (after its last comma or
+    colon, or the whole sentence): a bare noun phrase asked about ("Fracture?", "Fracture of the
+    distal radius?", "Wrist pain, fracture?"). Only that clause is asked about: "fracture of the
+    radius, is it displaced?" and "fracture of the radius, displaced?" ask about the
+    displacement, "fracture of the radius, dislocation?" about the dislocation.
+    ``(index, None)`` where a leading question mark already opens it: the mark before that
+    interrogative word, else the sentence's first "¿" ("¿fractura?", "dolor de muñeca, ¿hay
+    fractura?")."""
     if not tokens:
         return None
     mark = _TRAILING_QUESTION.match(text, tokens[-1].end)
     if not mark:
         return None
+
+    def opens_clause(k, separators):
+        return k == 0 or any(p in text[tokens[k - 1].end:tokens[k].start] for p in separators)
+
     openers = _question_words(language)
     for k, word in enumerate(words):
-        if word in openers and (k == 0 or ":" in text[tokens[k - 1].end:tokens[k].start]):
+        if word in openers and opens_clause(k, ":,"):
             if k and words[k - 1] in _QUESTION_MARKS:
-                return None
+                return k - 1, None
             return k, mark.end() - 1
+    if "¿" in words:
+        return words.index("¿"), None
+    last = max(k for k in range(len(words)) if opens_clause(k, ":,"))
+    targets = _target_phrases(language)
+    if any(words[last:last + n] in targets for n in range(1, max(map(len, targets), default=0) + 1)):
+        return last, mark.end() - 1
     return None
 
 

@@ -165,6 +165,36 @@ CASES = [
     ("en", "Healed fracture of the radius, fracture of the ulna.", ["historical", ""]),
     ("en", "Healed fractures of the radius and ulna.", ["historical"]),
     ("es", "Fractura consolidada de radio, fractura de cúbito.", ["historical", ""]),
+    # --- A question without an interrogative word: a sentence that is a mention and "?" asks about it
+    ("en", "Fracture?", ["uncertain"]),
+    ("en", "Fracture of the distal radius?", ["uncertain"]),
+    ("es", "¿Fractura?", ["uncertain"]),
+    ("es", "Fractura de escafoides?", ["uncertain"]),
+    ("en", "Wrist pain, fracture?", ["uncertain"]),
+    ("en", "Fracture of the distal radius, is it displaced?", [""]),   # the question is about the displacement
+    ("en", "Fracture of the distal radius, displaced?", [""]),
+    # --- A question's clause after a comma, opening with an interrogative word, asks about what it mentions
+    ("en", "Wrist pain, is there a fracture?", ["uncertain"]),
+    ("es", "Dolor de muñeca, ¿hay fractura?", ["uncertain"]),
+    ("es", "Dolor de muñeca, hay fractura?", ["uncertain"]),
+    # --- A question negates nothing: it is uncertain, whatever negation it holds
+    ("en", "Is there no fracture?", ["uncertain"]),
+    ("es", "¿No hay fractura?", ["uncertain"]),
+    ("en", "No dislocation, is there a fracture?", ["uncertain"]),   # the negation before the question stays
+    # --- A list "A, B and C" before a plural healed post-trigger, or a healed word set off after it, is healed
+    ("es", "Fractura de radio, fractura de cúbito y fractura de escafoides consolidadas.",
+     ["historical", "historical", "historical"]),
+    ("es", "Fractura de radio, fractura de cúbito y fractura de escafoides consolidada.", ["", "", "historical"]),
+    ("en", "Fracture of the radius, fracture of the ulna and fracture of the scaphoid, healed.",
+     ["historical", "historical", "historical"]),
+    ("en", "Fracture of the radius, fracture of the ulna and fracture of the scaphoid have healed.",
+     ["historical", "historical", "historical"]),
+    ("en", "Fracture of the radius, fracture of the ulna and fracture of the scaphoid has healed.",
+     ["", "", "historical"]),
+    ("en", "Fracture of the distal radius, healed.", ["historical"]),
+    ("en", "Healed fracture of the radius, fracture of the ulna and fracture of the scaphoid.", ["historical", "", ""]),
+    # --- "Luxación y fractura ... consolidadas": one fracture mention, healed; the dislocation is no fracture
+    ("es", "Luxación y fractura de radio consolidadas.", ["historical"]),
 ]
 
 
@@ -234,6 +264,20 @@ def test_list_rules_leave_the_other_findings_as_they_were():
     # and the fracture's healed trigger does not reach back across it.
     assert contexts("Sin derrame, fractura antigua de costilla.", "es") == [
         ("finding", "negated"), ("fracture", "historical")]
+    # A negation before a question's clause stays; the question is uncertain, not negated.
+    assert contexts("No dislocation, is there a fracture?", "en") == [("finding", "negated"), ("fracture", "uncertain")]
+    # A question in a sentence's last clause asks about that clause only.
+    assert contexts("Fracture of the radius, dislocation?", "en") == [("fracture", ""), ("finding", "uncertain")]
+    # The dislocation before "y fractura ... consolidadas" stays a finding: never a fracture mention.
+    assert [m.category for m in analyse("Luxación y fractura de radio consolidadas.", "es").mentions] == [
+        "finding", "fracture"]
+
+
+def test_a_question_s_negation_is_no_cue():
+    text = "Is there no fracture?"
+    a = analyse(text, "en")
+    assert [(c.kind, text[c.start:c.end]) for c in a.cues] == [("uncertain", "?")]
+    assert a.sentences[0].words == ("is", "there", "no", "fracture")
 
 
 def test_affirmed_mention_feature_name():
