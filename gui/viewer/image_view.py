@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.viewer.measurement import Measurement
-from gui.viewer.rendering import colour_heatmap
+from gui.viewer.rendering import colour_heatmap, heatmap_for_display
 from gui.viewer.view_state import ViewState, orient
 
 
@@ -60,6 +60,7 @@ class ImageView(QWidget):
         self.heatmap_opacity = 0.6
         self._frame: QImage | None = None
         self._overlay: QImage | None = None
+        self._overlay_key = None          # (rotation, flip) the overlay was coloured for
         self._drag = None
         self.header = None                # core.imaging.view_header.ViewHeader: corner text and spacing
         self.overlay_visible = True
@@ -83,7 +84,6 @@ class ImageView(QWidget):
     def refresh(self) -> None:
         """Re-map the pixels (after a window/level, invert or orientation change)."""
         self._frame = _gray_qimage(self.state.render()) if self.state is not None else None
-        self._overlay = None
         self.update()
         self.state_changed.emit()
 
@@ -98,10 +98,13 @@ class ImageView(QWidget):
     def _overlay_image(self) -> QImage | None:
         if self.heatmap is None or self.state is None:
             return None
-        if self._overlay is None:
-            rgba = colour_heatmap(self.heatmap)
+        # The colours depend on the heatmap and the orientation only: a window/level change
+        # (refresh) keeps them.
+        key = (self.state.rotation, self.state.flip_h)
+        if self._overlay is None or self._overlay_key != key:
+            rgba = colour_heatmap(heatmap_for_display(self.heatmap))
             rgba = orient(rgba, self.state.rotation, self.state.flip_h)
-            self._overlay = _rgba_qimage(rgba)
+            self._overlay, self._overlay_key = _rgba_qimage(rgba), key
         return self._overlay
 
     # ------------------------------------------------------------ painting

@@ -103,6 +103,25 @@ def window_to_uint8(values: np.ndarray, center: float, width: float, invert: boo
     return out
 
 
+# A class activation map is a few cells upsampled smoothly to the image; colouring it at the
+# image's own size (millions of pixels) cost tens of ms of the GUI thread per study for no
+# visible detail. The pane draws this smaller copy over the same rectangle, smoothly scaled.
+HEATMAP_DISPLAY_SIDE = 512
+
+
+def heatmap_for_display(heat: np.ndarray, max_side: int = HEATMAP_DISPLAY_SIDE) -> np.ndarray:
+    """The heatmap area-averaged down so its long side is at most ``max_side`` (unchanged if smaller)."""
+    heat = np.asarray(heat, dtype=np.float32)
+    rows, cols = heat.shape[:2]
+    factor = max(rows, cols) / max_side
+    if factor <= 1:
+        return heat
+    import cv2
+
+    size = (max(1, round(cols / factor)), max(1, round(rows / factor)))    # cv2 wants (width, height)
+    return cv2.resize(np.nan_to_num(heat), size, interpolation=cv2.INTER_AREA)
+
+
 def colour_heatmap(heat: np.ndarray) -> np.ndarray:
     """RGBA uint8 of a heatmap on the absolute [0, 1] scale (not min-max per image).
 

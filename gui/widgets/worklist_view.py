@@ -25,11 +25,18 @@ class WorklistModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[WorklistRow] = []
+        self._row_of: dict[int, int] = {}
 
     def set_rows(self, rows: list[WorklistRow]) -> None:
         self.beginResetModel()
         self.rows = rows
+        # study id -> row: moving to a study is a lookup, not a walk through every row in Python
+        # (the reader steps through studies while triage updates the list).
+        self._row_of = {r.study_id: i for i, r in enumerate(rows)}
         self.endResetModel()
+
+    def row_of(self, study_id: int) -> int | None:
+        return self._row_of.get(study_id)
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -97,10 +104,12 @@ class WorklistPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Size the columns from the rows on screen only: Qt's default measures up to 1,000 rows on every
-        # change, ~290 ms per triaged study on a 1,000-study worklist (bench/bench_triage.py).
-        self.table.horizontalHeader().setResizeContentsPrecision(0)
+        # Columns are sized once per reload (_fit_columns), and the reader may drag them. Not
+        # ResizeToContents: that mode measures the cells again on every repaint after a change,
+        # which was most of the GUI thread's time while triage filled the AI column
+        # (bench/bench_triage.py: QTableView::sizeHintForColumn under every table repaint).
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setResizeContentsPrecision(0)    # measure the rows on screen only
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.table)
@@ -144,8 +153,25 @@ class WorklistPanel(QWidget):
             self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
             self.proxy.sort(-1)
         self.model.set_rows(shown)
+        self._fit_columns()
         if keep is not None:
             self.select(keep, emit=False)
+
+    def _fit_columns(self) -> None:
+        """Widths from the rows on screen, and for the columns whose values arrive later (the
+        label, triage's probability, the grade) room for their widest possible text, so that
+        they never clip when a prediction or a label comes in without a reload."""
+        self.table.resizeColumnsToContents()
+        metrics = self.table.fontMetrics()
+        padding = 2 * self.table.style().pixelMetric(self.table.style().PixelMetric.PM_FocusFrameHMargin) + 12
+        widest = {
+            LABEL_COLUMN: max((f"{word} · {source}" for word in LABEL_WORDS.values() for source in SOURCE_TEXT.values()),
+                              key=metrics.horizontalAdvance),
+            AI_COLUMN: "0.00",
+            DIFFICULTY_COLUMN: "Difficult",
+        }
+        for column, text in widest.items():
+            self.table.setColumnWidth(column, max(self.table.columnWidth(column), metrics.horizontalAdvance(text) + padding))
 
     def ordered_rows(self) -> list[WorklistRow]:
         """The rows as the table shows them (after filtering and sorting)."""
@@ -160,12 +186,14 @@ class WorklistPanel(QWidget):
         return self.proxy.data(idx, Qt.ItemDataRole.UserRole) if idx.isValid() else None
 
     def select(self, study_id: int, emit: bool = True) -> bool:
-        for i in range(self.proxy.rowCount()):
-            idx = self.proxy.index(i, 0)
-            if self.proxy.data(idx, Qt.ItemDataRole.UserRole) == study_id:
-                self.table.setCurrentIndex(idx)
-                self.table.scrollTo(idx)
-                if emit:
-                    self.study_selected.emit(study_id)
-                return True
-        return False
+        row = self.model.row_of(study_id)
+        if row is None:
+            return False
+        idx = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not idx.isValid():
+            return False
+        self.table.setCurrentIndex(idx)
+        self.table.scrollTo(idx)
+        if emit:
+            self.study_selected.emit(study_id)
+        return True

@@ -83,3 +83,36 @@ def test_heatmap_colouring_is_absolute_not_min_max():
     assert rgba.shape == (4, 4, 4) and rgba[..., 3].max() == 0   # a uniformly cool map stays transparent
     hot = rendering.colour_heatmap(np.ones((4, 4), dtype=np.float32))
     assert hot[..., 3].min() > 150 and hot[0, 0, 0] > hot[0, 0, 2]   # opaque and red
+
+
+def test_the_heatmap_is_coloured_at_display_size_with_its_hot_spot_in_place():
+    heat = np.zeros((2000, 1500), dtype=np.float32)
+    heat[1000:1400, 300:600] = 1.0                  # a hot block in the lower left half
+    small = rendering.heatmap_for_display(heat)
+    assert small.shape == (512, 384)                 # long side 512, aspect kept
+    assert abs(small.mean() - heat.mean()) < 1e-3    # area-averaged, not sampled
+    rows, cols = np.nonzero(small > 0.5)
+    assert 256 <= rows.min() and rows.max() < 359 and 76 <= cols.min() and cols.max() < 154
+    tiny = np.ones((40, 30), dtype=np.float32)
+    assert rendering.heatmap_for_display(tiny) is not None and rendering.heatmap_for_display(tiny).shape == (40, 30)
+
+
+def test_window_level_keeps_the_coloured_overlay_and_rotation_recolours_it(qtbot):
+    from gui.viewer.image_view import ImageView
+    from gui.viewer.view_state import ViewState
+
+    pane = ImageView()
+    qtbot.addWidget(pane)
+    values = np.tile(np.arange(300, dtype=np.float32), (200, 1))
+    pane.set_image(ViewState(values))
+    heat = np.zeros((200, 300), dtype=np.float32)
+    heat[:, :50] = 1.0
+    pane.set_heatmap(heat)
+    first = pane._overlay_image()
+    pane.state.width *= 0.5                          # window/level: the same colours
+    pane.refresh()
+    assert pane._overlay_image() is first
+    pane.state.rotate(1)                             # a quarter turn: the overlay turns with the image
+    pane.refresh()
+    turned = pane._overlay_image()
+    assert turned is not first and (turned.width(), turned.height()) == (200, 300)
