@@ -11,7 +11,14 @@ from pydicom.dataelem import RawDataElement
 from pydicom.filereader import read_file_meta_info
 
 from core.dicom.completeness import check_pixel_data_complete
-from core.dicom.reading import damaged_file_guard, file_kind, read_dataset, read_head
+from core.dicom.reading import (
+    PIXEL_TAGS,
+    check_element_lengths,
+    damaged_file_guard,
+    file_kind,
+    read_dataset,
+    read_head,
+)
 from core.errors import CorruptDicomError
 
 MEDIA_STORAGE_DIRECTORY_SOP_CLASS = "1.2.840.10008.1.3.10"
@@ -183,6 +190,12 @@ def _header_tags() -> list[int]:
 _HEADER_TAGS: list[int] = []
 
 
+@functools.lru_cache(maxsize=1)
+def _header_tag_set() -> frozenset[int]:
+    """The tags read_header keeps: its own and Specific Character Set, which pydicom always adds."""
+    return frozenset((*_header_tags(), 0x00080005))
+
+
 def read_header(path, check_pixel_data: bool = True) -> DicomHeader:
     """Read the header attributes of a DICOM file without reading its pixel data.
 
@@ -197,12 +210,54 @@ def read_header(path, check_pixel_data: bool = True) -> DicomHeader:
     with damaged_file_guard(path):
         header = header_from_dataset(opened.dataset, path, opened.pixel_tag_seen)
         if check_pixel_data and opened.pixel_value_tell is not None:
-            check_pixel_data_complete(
-                path, opened.file_size, opened.pixel_value_tell, opened.pixel_length, rows=header.rows,
-                columns=header.columns, frames=header.number_of_frames, samples=header.samples_per_pixel,
-                bits_allocated=header.bits_allocated, photometric=header.photometric_interpretation,
-                transfer_syntax=header.transfer_syntax_uid)
+            _check_pixels(header, path, opened.file_size, opened.pixel_value_tell, opened.pixel_length)
         return header
+
+
+def _check_pixels(header: DicomHeader, path: str, file_size: int, value_tell: int, length: int) -> None:
+    """core.dicom.completeness with the geometry the header declares."""
+    check_pixel_data_complete(
+        path, file_size, value_tell, length, rows=header.rows, columns=header.columns,
+        frames=header.number_of_frames, samples=header.samples_per_pixel, bits_allocated=header.bits_allocated,
+        photometric=header.photometric_interpretation, transfer_syntax=header.transfer_syntax_uid)
+
+
+def header_from_received(ds, path, file_size: int, data_offset: int) -> DicomHeader:
+    """What ``read_header(path)`` gives, for a file just written from a data set already decoded in memory.
+
+    For ``radinet listen``: ``ds`` is the C-STORE data set as pynetdicom decoded it (not deflated: its
+    element offsets must be those of the bytes written), with ``ds.file_meta`` the File Meta written
+    before it; the file is ``file_size`` bytes and the data set starts at byte ``data_offset``. Parsing
+    the file again would only find the same elements, so the same checks run on these: the declared
+    lengths of the header elements, then (pixel data found) the completeness checks, which read the
+    file only for compressed pixel data's item headers. Raises what read_header raises, same reasons.
+    """
+    path = os.fspath(path)
+    header_elements, pixels = _elements_up_to_pixels(ds)
+    check_element_lengths(path, header_elements, file_size)
+    has_pixels = pixels is not None and pixels.length != 0
+    with damaged_file_guard(path):
+        header = header_from_dataset(ds, path, has_pixels)
+        if has_pixels:
+            _check_pixels(header, path, file_size, data_offset + pixels.value_tell, pixels.length)
+        return header
+
+
+def _elements_up_to_pixels(ds):
+    """(header elements, first pixel data element or None) in the order read_header meets them.
+
+    read_header keeps only the header tags and stops at the first pixel data tag, whatever its
+    length; a pixel element that is not raw (no file offset) raises, as it cannot be checked.
+    """
+    wanted, elements = _header_tag_set(), []
+    for tag, elem in ds._dict.items():
+        if tag in PIXEL_TAGS:
+            if not isinstance(elem, RawDataElement):
+                raise ValueError("the pixel data element was converted; its offset is unknown")
+            return elements, elem
+        if tag in wanted:
+            elements.append(elem)
+    return elements, None
 
 
 def is_dicomdir(path) -> bool:

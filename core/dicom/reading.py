@@ -229,21 +229,26 @@ def check_declared_lengths(opened: OpenedDataset) -> None:
     """Refuse a file whose values claim more bytes than the file holds (deferred or cut short)."""
     # Raw elements straight from the dataset's store: get_item() would read deferred values,
     # and converting every element costs more than the whole parse.
-    for elem in list(opened.dataset._dict.values()):
+    check_element_lengths(opened.path, list(opened.dataset._dict.values()), opened.file_size)
+
+
+def check_element_lengths(path: str, elements, file_size: int) -> None:
+    """check_declared_lengths for the given raw elements of a file of ``file_size`` bytes."""
+    for elem in elements:
         value_tell = getattr(elem, "value_tell", None)
         length = getattr(elem, "length", 0)
         value = getattr(elem, "value", None)
         if isinstance(value, bytes) and length != 0xFFFFFFFF and len(value) < length:
             if int(elem.tag) in PIXEL_TAGS:
                 continue  # reported with the image geometry by core.dicom.pixels
-            raise CorruptDicomError(opened.path, f"the file is truncated inside element {elem.tag}")
+            raise CorruptDicomError(path, f"the file is truncated inside element {elem.tag}")
         if getattr(elem, "value", True) is None and value_tell is not None and length != 0xFFFFFFFF:
-            if value_tell + length > opened.file_size:
+            if value_tell + length > file_size:
                 what = "pixel data" if int(elem.tag) in PIXEL_TAGS else f"element {elem.tag}"
                 raise CorruptDicomError(
-                    opened.path,
+                    path,
                     f"the file is truncated: its {what} declares {length:,} bytes "
-                    f"but only {max(0, opened.file_size - value_tell):,} are present",
+                    f"but only {max(0, file_size - value_tell):,} are present",
                 )
 
 

@@ -5,7 +5,8 @@ files, MURA-style PNG/JPEG trees and reports CSVs. Each file that cannot be
 used is listed with its reason and the rest still go through. Importing the
 same files again imports nothing: known paths are skipped before their header
 is even read, and a known SOP Instance UID at a new path is skipped too.
-Source folders are only ever read.
+Source folders are only ever read. ``import_probed`` files what a receiver
+(``radinet listen``) has already probed, the same way, without reading it again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hashlib
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -85,34 +86,13 @@ def import_paths(paths: Iterable[str | os.PathLike], workspace: Workspace, progr
     result = ImportResult()
     plan = _discover([Path(p) for p in paths], result)
     total = len(plan.images) + len(plan.csvs)
-    with workspace.connect() as store:
-        # An import can be re-run and loses nothing it cannot redo, so it need not
-        # fsync every chunk: WAL with synchronous=NORMAL survives a killed process,
-        # only a power cut could drop the last chunk. Labels keep FULL.
-        store.execute("PRAGMA synchronous = NORMAL")
+    with open_import_store(workspace) as store:
         known = _Known.load(store)
-        done = 0
-        todo = []
-        for path in plan.images:  # known paths are skipped before their file is even opened
-            if str(path) in known.paths:
-                result.skipped += 1
-                done += 1
-            else:
-                todo.append(path)
+        todo = _unknown(plan.images, known, result)   # known paths are skipped before their file is even opened
+        done = result.skipped
         probes = probe_files(todo)
         try:
-            while not result.cancelled:
-                chunk = list(itertools.islice(probes, _CHUNK))
-                if not chunk:
-                    break
-                with store.transaction():
-                    for probe in chunk:
-                        _record(store, probe, known, result, author)
-                        done += 1
-                        if progress:
-                            progress(done, total, probe.path.name)
-                if stop is not None and stop.is_set():
-                    result.cancelled = True
+            done = _record_chunks(store, probes, known, result, author, progress, stop, done, total)
         finally:
             probes.close()
         if not result.cancelled:
@@ -129,9 +109,72 @@ def import_paths(paths: Iterable[str | os.PathLike], workspace: Workspace, progr
                 done += 1
                 if progress:
                     progress(done, total, csv_path.name)
-        store.audit(author, "import", detail=(f"{result.imported} imported, {result.skipped} skipped, "
-                                              f"{len(result.rejected)} rejected, {result.reports} reports"))
+        _audit(store, author, result)
     return result
+
+
+def import_probed(probes: Iterable[Probe], store, author: str | None = None) -> ImportResult:
+    """Import files their receiver has already probed (``radinet listen``), without reading them again.
+
+    The same rows, skips, rejections and audit entry as ``import_paths`` gives for the same
+    files: rejected probes are listed with their reason, known paths are skipped, and a known
+    SOP Instance UID at a new path is skipped or refused as there. Each probe's path must be
+    the file's real path (import_paths resolves the paths it is given), and one probe a path.
+    ``store`` comes from open_import_store; the caller may keep it for many calls.
+    """
+    author = author or current_user()
+    result = ImportResult()
+    probes = list(probes)
+    known = _Known.load(store)      # each call: another process may have imported meanwhile
+    todo = set(_unknown([probe.path for probe in probes], known, result))
+    _record_chunks(store, (probe for probe in probes if probe.path in todo), known, result, author)
+    _audit(store, author, result)
+    return result
+
+
+def open_import_store(workspace: Workspace):
+    """A workspace connection set up for importing (the caller closes it)."""
+    store = workspace.connect()
+    try:
+        # An import can be re-run and loses nothing it cannot redo, so it need not
+        # fsync every chunk: WAL with synchronous=NORMAL survives a killed process,
+        # only a power cut could drop the last chunk. Labels keep FULL.
+        store.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _unknown(paths: list[Path], known: "_Known", result: ImportResult) -> list[Path]:
+    """The paths not yet in the workspace; each known one counts as skipped."""
+    todo = [path for path in paths if str(path) not in known.paths]
+    result.skipped += len(paths) - len(todo)
+    return todo
+
+
+def _record_chunks(store, probes: Iterator[Probe], known: "_Known", result: ImportResult, author: str,
+                   progress: Progress | None = None, stop: threading.Event | None = None,
+                   done: int = 0, total: int = 0) -> int:
+    """Write the probes' rows, ``_CHUNK`` files per transaction; returns ``done`` advanced past them."""
+    while not result.cancelled:
+        chunk = list(itertools.islice(probes, _CHUNK))
+        if not chunk:
+            break
+        with store.transaction():
+            for probe in chunk:
+                _record(store, probe, known, result, author)
+                done += 1
+                if progress:
+                    progress(done, total, probe.path.name)
+        if stop is not None and stop.is_set():
+            result.cancelled = True
+    return done
+
+
+def _audit(store, author: str, result: ImportResult) -> None:
+    store.audit(author, "import", detail=(f"{result.imported} imported, {result.skipped} skipped, "
+                                          f"{len(result.rejected)} rejected, {result.reports} reports"))
 
 
 # ---------------------------------------------------------------- discovery

@@ -64,6 +64,25 @@ def probe_file(path: Path) -> Probe:
     return Probe(path, "dicom", header=header, file_size=st.st_size, file_mtime=st.st_mtime)
 
 
+def probe_received(path: Path, dataset, file_size: int, file_mtime: float, data_offset: int) -> Probe:
+    """probe_file's answer for a file just written from a data set decoded in memory, without reading it again.
+
+    ``dataset``, ``file_size`` and ``data_offset`` as core.dicom.header.header_from_received takes them;
+    ``file_mtime`` is the written file's. The same reasons as probe_file for the same bytes.
+    """
+    from core.dicom.header import header_from_received
+
+    try:
+        header = header_from_received(dataset, path, file_size, data_offset)
+    except DicomError as err:
+        return Probe(path, "rejected", error=err.reason)
+    except OSError as err:   # compressed pixel data's item headers are read from the file
+        return Probe(path, "rejected", error=f"the file cannot be read ({err.strerror or err})")
+    if not header.has_pixel_data:
+        return Probe(path, "rejected", error="no pixel data (not an image)")
+    return Probe(path, "dicom", header=header, file_size=file_size, file_mtime=file_mtime)
+
+
 def probe_files(paths: list[Path], workers: int | None = None) -> Iterator[Probe]:
     """Probes in the order of ``paths``; in worker processes for large batches.
 

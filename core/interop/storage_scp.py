@@ -5,9 +5,11 @@ and for processing) and Secondary Capture images, and C-ECHO. Each received
 instance is checked (it decodes, its SOP Instance UID matches the request,
 it carries pixels), written into ``W/inbox/<study>/<instance>.dcm`` through
 a temporary file renamed into place, and handed to a background importer
-that imports the inbox files in batches with the ordinary importer. A
-dataset that fails a check is refused with a DICOM status and the listener
-goes on.
+that imports the inbox files in batches with the ordinary importer. The
+handler already holds the decoded data set, so it hands over the file's
+probe (header and checks, core.importing.probe.probe_received) and the
+importer does not parse the file again. A dataset that fails a check is
+refused with a DICOM status and the listener goes on.
 
 Safety defaults: binds to 127.0.0.1 unless another address is given; only
 calling AE titles in ``allowed_callers`` may associate (pynetdicom's
@@ -22,10 +24,12 @@ import os
 import queue
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, evt
+from pynetdicom.dsutils import encode_file_meta
 from pynetdicom.sop_class import (
     ComputedRadiographyImageStorage,
     DigitalXRayImageStorageForPresentation,
@@ -35,6 +39,7 @@ from pynetdicom.sop_class import (
 )
 
 from core.errors import InputError
+from core.importing.probe import Probe, probe_file, probe_received
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +100,19 @@ class _Importer(threading.Thread):
         super().__init__(name="radinet-listen-import", daemon=True)
         self.workspace, self.stats = workspace, stats
         self.batch_size = batch_size
-        self.inbox: queue.Queue[Path | None] = queue.Queue()
+        # A received file's probe, or its path where it must be read from disk; None: stop.
+        self.inbox: queue.Queue[Probe | Path | None] = queue.Queue()
         self.idle = threading.Event()
         self.idle.set()
+        self._store = None      # the import connection, this thread's own (sqlite3's rule)
 
     def run(self) -> None:
-        from core.importing.importer import import_paths
+        try:
+            self._import_until_closed()
+        finally:
+            self._close_store()
 
+    def _import_until_closed(self) -> None:
         done = False
         while not done:
             batch = []
@@ -118,22 +129,60 @@ class _Importer(threading.Thread):
                 except queue.Empty:
                     break
             if batch:
-                try:
-                    result = import_paths(batch, self.workspace, author="dicom-listener")
-                    self.stats.imported += result.imported
-                    self.stats.import_rejected += len(result.rejected)
-                except Exception:  # never let the importer thread die; the files stay in the inbox
-                    log.exception("importing %d received files failed; they stay in the inbox", len(batch))
+                self._import(batch)
             if self.inbox.empty():
                 self.idle.set()
 
-    def put(self, path: Path) -> None:
+    def _import(self, batch: list[Probe | Path]) -> None:
+        from core.importing.importer import import_probed, open_import_store
+
+        # One connection for all batches, not one each: opening one (and its schema check)
+        # cost more CPU than filing a file, and closing the last connection to a WAL database
+        # checkpoints the log into the database and deletes it (fsyncs included, 10-20 ms),
+        # which a burst paid once a batch. Between batches it runs no transaction, so it pins
+        # no snapshot and blocks no writer; SQLite's automatic checkpoints still run.
+        try:
+            if self._store is None:
+                self._store = open_import_store(self.workspace)
+            result = import_probed(_one_probe_per_file(batch), self._store, author="dicom-listener")
+            self.stats.imported += result.imported
+            self.stats.import_rejected += len(result.rejected)
+        except Exception:  # never let the importer thread die; the files stay in the inbox
+            log.exception("importing %d received files failed; they stay in the inbox", len(batch))
+            self._close_store()     # the next batch starts on a fresh connection
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            store, self._store = self._store, None
+            try:
+                store.close()
+            except Exception:  # noqa: BLE001 - closing after a failure must not hide it
+                log.exception("closing the import connection failed")
+
+    def put(self, received: Probe | Path) -> None:
         self.idle.clear()
-        self.inbox.put(path)
+        self.inbox.put(received)
 
     def close(self) -> None:
         self.inbox.put(None)
         self.join()
+
+
+def _one_probe_per_file(batch: list[Probe | Path]) -> list[Probe]:
+    """A probe per inbox file, in arrival order; files without one are probed from disk here.
+
+    A file received twice in one batch holds the bytes of whichever write renamed last, which its
+    probes cannot tell, so it is probed from disk, once (import_paths likewise read each file once).
+    """
+    paths = [item.path if isinstance(item, Probe) else item for item in batch]
+    arrivals = Counter(paths)
+    probes, seen = [], set()
+    for path, item in zip(paths, batch):
+        if path in seen:
+            continue
+        seen.add(path)
+        probes.append(item if isinstance(item, Probe) and arrivals[path] == 1 else probe_file(path))
+    return probes
 
 
 class StorageSCP:
@@ -147,7 +196,8 @@ class StorageSCP:
                              "(--allow AE_TITLE); none were given.")
         self.workspace = workspace
         self.host, self.port = host, int(port)
-        self.inbox = Path(workspace.subdir("inbox"))
+        # Resolved once: the importer files each received file under its real path, as import_paths does.
+        self.inbox = Path(os.path.realpath(workspace.subdir("inbox")))
         self.stats = ListenerStats()
         self.ae = AE(ae_title=ae_title)
         self.ae.maximum_pdu_size = 0          # no limit: radiographs are large
@@ -169,11 +219,11 @@ class StorageSCP:
         if reason:
             return self._refuse(DATASET_MISMATCH, reason)
         try:
-            path = self._store(event, str(dataset.StudyInstanceUID), str(dataset.SOPInstanceUID))
+            received = self._store(event, dataset)
         except OSError as err:
             return self._refuse(OUT_OF_RESOURCES, f"the inbox could not be written ({err.strerror or err})")
         self.stats.received += 1
-        self._importer.put(path)
+        self._importer.put(received)
         return SUCCESS
 
     def _refuse(self, status: int, reason: str) -> int:
@@ -182,20 +232,44 @@ class StorageSCP:
         log.warning("refused a C-STORE (status 0x%04X): %s", status, reason)
         return status
 
-    def _store(self, event, study_uid: str, sop_uid: str) -> Path:
-        """The received bytes (preamble, file meta, data set as sent) renamed into place when complete."""
-        folder = self.inbox / study_uid          # UIDs were validated: digits and dots only
+    def _store(self, event, dataset) -> Probe | Path:
+        """Write the received file into the inbox; its probe, or its path where a probe needs the file.
+
+        The file holds what event.encoded_dataset() returns (preamble, File Meta, the data set as
+        sent), written here in two parts so that the data set's offset in the file is known.
+        """
+        meta = event.file_meta
+        head = b"\x00" * 128 + b"DICM" + encode_file_meta(meta)
+        data = event.encoded_dataset(include_meta=False)
+        # UIDs were validated: digits and dots only
+        path, mtime = self._write(self.inbox / str(dataset.StudyInstanceUID), f"{dataset.SOPInstanceUID}.dcm",
+                                  head, data)
+        if event.context.transfer_syntax.is_deflated:
+            return path     # the decoded data set's offsets are the inflated stream's, not the file's
+        dataset.file_meta = meta
+        try:
+            return probe_received(path, dataset, len(head) + len(data), mtime, data_offset=len(head))
+        except Exception:  # noqa: BLE001 - what the decoded data set cannot answer, the file will
+            log.debug("a received file is probed from disk instead", exc_info=True)
+            return path
+
+    @staticmethod
+    def _write(folder: Path, name: str, *parts: bytes) -> tuple[Path, float]:
+        """``folder/name`` written through a temporary file renamed into place when complete; (path, mtime)."""
         folder.mkdir(parents=True, exist_ok=True)
-        final = folder / f"{sop_uid}.dcm"
+        final = folder / name
         fd, tmp = tempfile.mkstemp(prefix=".receiving-", suffix=".part", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(event.encoded_dataset())
+                for part in parts:
+                    f.write(part)
+                f.flush()
+                mtime = os.fstat(f.fileno()).st_mtime   # renaming keeps it: what a later stat returns
             os.replace(tmp, final)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return final
+        return final, mtime
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
