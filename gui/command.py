@@ -86,7 +86,8 @@ def _screenshot(app, window, out_path: str, launched: float) -> int:
     def ready() -> bool:
         if state["image"] is None or not window.model_known:
             return False
-        return window.model_info is None or state["prediction"] is not None
+        # No published model fits the open study (none at all, or none for its body part): nothing to wait for.
+        return window.model_for(window.current_study)[1] is None or state["prediction"] is not None
 
     def poll() -> None:
         if ready() or time.perf_counter() > deadline:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.store.changes import ChangeFeed
+from core.store.published import describe, no_model_sentence, pick_scope
 from core.store.reading import ReadingSession
 from core.store.worklist import load_rows, next_unread, refresh_row
 from gui.key_guard import KeyGuard
@@ -39,6 +40,7 @@ from gui.workers.triage import TriageThread
 DEMO_STUDIES = 30
 CHANGE_POLL_MS = 1000      # how soon labels written by the command line show in the worklist
 ERROR_COLOUR = "#ef9a9a"
+MODEL_LABEL_MAX_PX = 420   # the status bar keeps room for messages; the tooltip lists every published model
 
 
 def _clause(err: Exception) -> str:
@@ -64,6 +66,7 @@ class MainWindow(QMainWindow):
         self.session = ReadingSession(self.store, self.settings.reader(), changes=self.changes)
         self.current_study: int | None = None
         self.current_rows: list = []
+        # {"models": {scope: model_id}, "operating_points": {model_id: {...}}} (PredictionThread), None: none published
         self.model_info: dict | None = None
         self.model_known = False
         self.predictions: dict[int, dict] = {}
@@ -426,8 +429,7 @@ class MainWindow(QMainWindow):
         from gui.services import tier_of
 
         ops = (self.model_info or {}).get("operating_points") or {}
-        model_id = (self.model_info or {}).get("model_id")
-        rows = load_rows(self.store, model_id, tier=lambda p: tier_of(p, ops))
+        rows = load_rows(self.store, self._models(), tier=lambda p, model_id: tier_of(p, ops.get(model_id) or {}))
         for row in rows:      # this session's fresh predictions are not all in the database yet
             pred = self.predictions.get(row.study_id)
             if pred:
@@ -571,7 +573,7 @@ class MainWindow(QMainWindow):
         if self._blinded() and self.current_rows:
             self.study_view.set_active(0)
         self._show_prediction()
-        if self.model_info is not None and study_id not in self.predictions:
+        if self.model_for(study_id)[1] is not None and study_id not in self.predictions:
             self.predictor_thread.request(study_id, images, first=True)
         if not self._first_image_done and any(im is not None for im in images):
             self._first_image_done = True
@@ -585,11 +587,27 @@ class MainWindow(QMainWindow):
         self.side_panel.show_history([] if self._blinded() else self.store.label_history(self.current_study))
 
     # -------------------------------------------------------------- prediction
+    def _models(self) -> dict[str, str]:
+        """The published {scope: model id} as the prediction thread last announced them."""
+        return dict((self.model_info or {}).get("models") or {})
+
+    def _body_part(self, study_id: int | None) -> str:
+        row = next((r for r in self.worklist.all_rows if r.study_id == study_id), None)
+        return row.body_part if row else ""
+
+    def model_for(self, study_id: int | None) -> tuple[str | None, str | None]:
+        """(scope, model id) of the model that predicts this study: its body part's own, else all parts'."""
+        models = self._models()
+        used = pick_scope(models, self.predictor_thread.task, self._body_part(study_id))
+        return used, models.get(used) if used else None
+
     def _model_text(self) -> str:
         if not self.model_known:
             return "Loading the model…"
         if self.model_info is None:
             return "No model yet — train one from the Training dock (Ctrl+T)."
+        if self.model_for(self.current_study)[1] is None:
+            return no_model_sentence(self._models(), self.predictor_thread.task, self._body_part(self.current_study))
         return "Computing the prediction…"
 
     def _show_prediction(self) -> None:
@@ -613,9 +631,9 @@ class MainWindow(QMainWindow):
         self.model_info = info
         self.predictions.clear()
         self.prediction_errors.clear()
-        self.model_label.setText(f"Model: {info['model_id']}" if info else "Model: none yet")
+        self._show_models_in_status_bar()
         self.reload_worklist()
-        if info is not None:
+        if self.model_for(self.current_study)[1] is not None:
             # The current study goes first, with its already-decoded pixels; until they are decoded
             # _on_loaded will queue it (decoding it twice would only slow both down).
             cached = self.loader.cache.get(self.current_study) if self.current_study is not None else None
@@ -625,8 +643,23 @@ class MainWindow(QMainWindow):
         self._show_prediction()
         self.model_state_known.emit()
 
+    def _show_models_in_status_bar(self) -> None:
+        """"Model: <id>", or "Models: all parts <id>; wrist <id>" cut to fit; the whole list in the tooltip."""
+        models = self._models()
+        if not models:
+            self.model_label.setText("Model: none yet")
+            self.model_label.setToolTip("")
+            return
+        task = self.predictor_thread.task
+        text = f"Model: {describe(models, task)}" if list(models) == [task] else f"Models: {describe(models, task)}"
+        metrics = self.model_label.fontMetrics()
+        self.model_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, MODEL_LABEL_MAX_PX))
+        self.model_label.setToolTip(f"Published {task} models:\n" + describe(models, task).replace("; ", "\n")
+                                    if len(models) > 1 else text)
+
     def _on_predicted(self, study_id: int, payload: dict) -> None:
-        if self._closed or self.model_info is None or payload.get("model_id") != self.model_info.get("model_id"):
+        # A payload of a model that no longer predicts this study (published over meanwhile) is stale.
+        if self._closed or payload.get("model_id") != self.model_for(study_id)[1]:
             return
         self.predictions[study_id] = payload
         self.prediction_errors.pop(study_id, None)
@@ -653,18 +686,19 @@ class MainWindow(QMainWindow):
         changed = False
         for row in self.worklist.all_rows:
             got = pending.get(row.study_id)
-            if got and got[0] == self.model_info.get("model_id") and row.study_id not in self.predictions:
-                row.probability, row.tier = got[1], tier_of(got[1], ops)
+            # Only the row's own model's probability (its body part's, else all parts'), as load_rows reads it.
+            if got and got[0] == row.model_id and row.study_id not in self.predictions:
+                row.probability, row.tier = got[1], tier_of(got[1], ops.get(row.model_id) or {})
                 changed = True
         if changed:        # one repaint for the batch
             model = self.worklist.model
             model.dataChanged.emit(model.index(0, 0), model.index(model.rowCount() - 1, model.columnCount() - 1))
 
-    def _on_triage_progress(self, done: int, total: int, model_id: str) -> None:
+    def _on_triage_progress(self, done: int, total: int, models: str) -> None:
         if self._closed:
             return
         self.triage_label.setText(f"Triage: {done}/{total}" if total and done < total else "")
-        self.triage_label.setToolTip(f"Studies predicted in the background by {model_id}" if model_id else "")
+        self.triage_label.setToolTip(f"Studies predicted in the background by {models}" if models else "")
 
     def _on_prediction_failed(self, study_id: int, message: str) -> None:
         """study_id 0: the model itself failed (status bar); otherwise the study's panel says why."""

@@ -63,13 +63,14 @@ def predictor_module_available() -> bool:
     return _has_module("core.inference.predictor")
 
 
-def open_predictor(workspace, task: str = "fracture"):
-    """The published model of ``task`` on the onnx path, or None ("No model yet")."""
+def open_predictor(workspace, task: str = "fracture", body_part: str | None = None):
+    """The published model of ``task`` for ``body_part`` studies (its own, else the all-parts one)
+    on the onnx path, or None ("No model yet")."""
     if not predictor_module_available():
         return None
     from core.inference.predictor import Predictor
 
-    return Predictor.for_workspace(workspace, task=task, backend="onnx")
+    return Predictor.for_workspace(workspace, task=task, backend="onnx", body_part=body_part)
 
 
 def tier_of(probability: float, operating_points: dict) -> str:

@@ -41,6 +41,15 @@ def scope(task: str, body_part: str | None = ALL_PARTS) -> str:
     return task if part == ALL_PARTS else f"{task}:{part}"
 
 
+def body_part_of(task: str, task_scope: str) -> str | None:
+    """The inverse of :func:`scope`: the body part of a registry key of ``task`` (ALL_PARTS for the
+    task itself), or None when the key belongs to another task (e.g. "body_part" for "fracture")."""
+    if task_scope == task:
+        return ALL_PARTS
+    head, colon, part = task_scope.partition(":")
+    return part if colon and head == task and part else None
+
+
 def latest(store, task_scope: str):
     """The newest registered model of a task scope, published or not, or None."""
     return store.execute("SELECT * FROM models WHERE task = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",

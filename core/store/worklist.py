@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.store.published import pick_model
+
 FILTERS = {
     "all": "All studies",
     "unlabelled": "Unlabelled",
@@ -28,9 +30,10 @@ _CURRENT_GRADES = """
                 AND e.retracts IS NULL AND NOT EXISTS (SELECT 1 FROM difficulty f WHERE f.retracts = e.id))
 """
 
-# The newest study-level probability of one model for every study it predicted.
+# The newest study-level probability of each of some models ({ids}: one "?" per model) for every study it predicted.
 _STUDY_PROBABILITIES = """
-    SELECT study_id, probability FROM predictions p WHERE task = ? AND model_id = ? AND image_id IS NULL
+    SELECT study_id, model_id, probability FROM predictions p
+    WHERE task = ? AND image_id IS NULL AND model_id IN ({ids})
       AND id = (SELECT MAX(id) FROM predictions q WHERE q.study_id = p.study_id AND q.task = p.task
                 AND q.model_id = p.model_id AND q.image_id IS NULL)
 """
@@ -49,6 +52,7 @@ class WorklistRow:
     probability: float | None = None
     tier: str | None = None
     difficulty: str | None = None
+    model_id: str | None = None       # the study's model (its body part's, else all parts'), predicted or not
 
     @property
     def read(self) -> bool:
@@ -60,31 +64,38 @@ class WorklistRow:
         return not text or text in self.patient_key.lower() or text in self.accession.lower()
 
 
-TierFn = Callable[[float], str]
+TierFn = Callable[[float, str], str]     # (probability, model id) -> tier
 
 
-def load_rows(store, model_id: str | None, tier: TierFn | None = None, task: str = "fracture") -> list[WorklistRow]:
+def load_rows(store, models: dict[str, str] | None, tier: TierFn | None = None,
+              task: str = "fracture") -> list[WorklistRow]:
     """Every study of the workspace as a :class:`WorklistRow`.
 
-    ``tier`` turns a study probability into negative | doubt | positive (the
-    published model's operating points); without it rows carry no tier.
+    ``models``: the published {scope: model id} (core.store.published.published_models);
+    each row's probability is its own model's (core.store.published.pick_model).
+    ``tier`` turns a study probability of a model into negative | doubt | positive
+    (that model's operating points); without it rows carry no tier.
     """
     labels = store.current_labels(task)
     counts = dict(store.execute("SELECT study_id, COUNT(*) FROM images GROUP BY study_id").fetchall())
     grades = dict(store.execute(_CURRENT_GRADES).fetchall())
-    probabilities: dict[int, float] = {}
-    if model_id:
-        probabilities = dict(store.execute(_STUDY_PROBABILITIES, (task, model_id)).fetchall())
+    probabilities: dict[tuple[int, str], float] = {}
+    if models:
+        ids = sorted(set(models.values()))       # only the published models: old ones' rows can be many
+        query = _STUDY_PROBABILITIES.format(ids=", ".join("?" * len(ids)))
+        probabilities = {(study_id, model_id): p for study_id, model_id, p
+                         in store.execute(query, (task, *ids)).fetchall()}
     rows = []
     for s in store.studies():
         label = labels.get(s["id"])
-        p = probabilities.get(s["id"])
+        model_id = pick_model(models or {}, task, s["body_part"])
+        p = probabilities.get((s["id"], model_id))
         rows.append(WorklistRow(
             study_id=s["id"], patient_key=s["patient_key"] or "", accession=s["accession"] or "",
             study_date=s["study_date"] or "", body_part=s["body_part"] or "", n_images=counts.get(s["id"], 0),
             label=label.value if label else None, label_source=label.source if label else None,
-            probability=p, tier=tier(p) if (p is not None and tier is not None) else None,
-            difficulty=grades.get(s["id"]),
+            probability=p, tier=tier(p, model_id) if (p is not None and tier is not None) else None,
+            difficulty=grades.get(s["id"]), model_id=model_id,
         ))
     return rows
 

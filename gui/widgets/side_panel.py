@@ -166,10 +166,12 @@ class SidePanel(QWidget):
         tier = prediction.get("tier") or ""
         colour = TIER_COLOURS.get(tier, "#bbbbbb")
         views = "  ".join(f"view {i + 1}: {v['probability']:.2f}" for i, v in enumerate(prediction.get("views", [])))
+        # Which published model predicted it (its body part's own, or the all-parts one), in the reader's words.
+        which = prediction.get("model_text") or f"model {prediction['model_id']}"
         self.prediction_label.setText(
             f'<span style="font-size:15pt; color:{colour}"><b>{tier.upper()}</b></span>'
             f'&nbsp; study p = {prediction["probability"]:.2f}<br>{views}'
-            f'<br><span style="color:#999">model {prediction["model_id"]}</span>')
+            f'<br><span style="color:#999">{html.escape(which)}</span>')
 
     def show_reading(self, label, grade: str | None, blinded: bool = False) -> None:
         """``label``: the study's current core.store Label (or None)."""

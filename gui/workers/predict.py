@@ -1,6 +1,9 @@
 """Predictions in the background: current study first, then the rest of the worklist.
 
-The thread owns its Predictor (onnxruntime path, no torch) and its own Store.
+The thread owns its predictors (onnxruntime path, no torch; one per published
+model, gui/workers/predictors.py) and its own Store. Each study is predicted by
+its body part's own published model, else by the all-parts one, and the
+payload says which.
 Results are cached in the workspace: study and view probabilities in the
 ``predictions`` table and heatmaps under W/heatmaps in core.store.heatmaps'
 format (float16 .npy, loaded without pickle -- the same files and loader as
@@ -15,8 +18,10 @@ from PySide6.QtCore import QThread, Signal
 
 
 class PredictionThread(QThread):
-    model_changed = Signal(object)        # {"model_id", "operating_points"} or None ("No model yet")
-    predicted = Signal(int, object)       # study_id, {"model_id", "probability", "tier", "views": [...]}
+    # {"models": {scope: model_id}, "operating_points": {model_id: {...}}}, or None ("No model yet")
+    model_changed = Signal(object)
+    # study_id, {"model_id", "scope", "model_text", "probability", "tier", "views": [...]}
+    predicted = Signal(int, object)
     failed = Signal(int, str)
 
     def __init__(self, workspace, task: str = "fracture", predictor_factory=None, parent=None):
@@ -28,7 +33,7 @@ class PredictionThread(QThread):
         self._queue: list[tuple[int, list | None]] = []
         self._stop = False
         self._reload = False
-        self.predictor = None
+        self.predictors = None              # gui.workers.predictors.PublishedPredictors, once run() starts
 
     # ------------------------------------------------------ GUI-thread API
     def request(self, study_id: int, images: list | None = None, first: bool = True) -> None:
@@ -48,7 +53,7 @@ class PredictionThread(QThread):
             self._cond.notify()
 
     def reload_model(self) -> None:
-        """Pick up a newly published model (after training) without restarting."""
+        """Pick up a newly published or rolled-back model of any scope (after training) without restarting."""
         with self._cond:
             self._reload = True
             self._cond.notify()
@@ -60,9 +65,12 @@ class PredictionThread(QThread):
 
     # ------------------------------------------------------- worker thread
     def run(self) -> None:
+        from gui.workers.predictors import PublishedPredictors
+
         store = self.workspace.connect()
+        self.predictors = PublishedPredictors(self.workspace, self.task, self.predictor_factory)
         try:
-            self._open_model()
+            self._read_models(store, announce=True)
             while True:
                 with self._cond:
                     while not self._stop and not self._reload and not self._queue:
@@ -72,61 +80,55 @@ class PredictionThread(QThread):
                     reload, self._reload = self._reload, False
                     item = None if reload else self._queue.pop(0)
                 if reload:
-                    self._reload_model()
+                    self._read_models(store, announce=False)
                     continue
-                if self.predictor is None:
+                if not self.predictors.models:
                     continue
                 study_id, images = item
                 try:
-                    self.predicted.emit(study_id, self._predict(store, study_id, images))
+                    payload = self._predict(store, study_id, images)
                 except Exception as err:  # noqa: BLE001 - one bad study must not stop the others
                     self.failed.emit(study_id, f"No prediction for this study: {err}")
+                else:
+                    if payload is not None:
+                        self.predicted.emit(study_id, payload)
         finally:
             store.close()
 
-    def _open_model(self) -> None:
+    def _read_models(self, store, announce: bool) -> None:
+        """Read what is published; announce it the first time, and later whenever it changed."""
         try:
-            if self.predictor_factory is not None:
-                self.predictor = self.predictor_factory(self.workspace)
-            else:
-                from gui.services import open_predictor
-
-                self.predictor = open_predictor(self.workspace, self.task)
-        except Exception as err:  # noqa: BLE001 - a broken model file means "no model", said once
-            self.predictor = None
-            self.failed.emit(0, f"The published model could not be opened: {err}")
-        self._announce()
-
-    def _reload_model(self) -> None:
-        if self.predictor is None:
-            self._open_model()
-        else:
-            try:
-                changed = self.predictor.reload_if_changed()
-            except Exception as err:  # noqa: BLE001
-                self.failed.emit(0, f"The new model could not be loaded: {err}")
-                return
-            if changed:
-                self._announce()
+            changed = self.predictors.refresh(store)
+        except Exception as err:  # noqa: BLE001 - unreadable (or a factory that fails): "no model", said once
+            self.predictors.models, self.predictors.operating_points = {}, {}
+            self.failed.emit(0, f"The published models could not be opened: {err}")
+            changed = True
+        if announce or changed:
+            self._announce()
 
     def _announce(self) -> None:
-        if self.predictor is None:
-            self.model_changed.emit(None)
-        else:
-            self.model_changed.emit({"model_id": self.predictor.model_id,
-                                     "operating_points": dict(getattr(self.predictor, "operating_points", {}) or {})})
+        models = dict(self.predictors.models)
+        self.model_changed.emit({"models": models, "operating_points": dict(self.predictors.operating_points)}
+                                if models else None)
 
-    def _predict(self, store, study_id: int, images: list | None) -> dict:
+    def _predict(self, store, study_id: int, images: list | None) -> dict | None:
+        """The study's payload from its own model (cached or computed); None when no published model fits it."""
+        from core.store.published import which_model
         from gui.services import load_display_image, tier_of
         from gui.workers.triage_pass import predict_and_record
 
-        predictor = self.predictor
+        study = store.study(study_id)
+        body_part = study["body_part"] if study is not None else None
+        predictor, used = self.predictors.for_study(body_part)
+        if predictor is None:
+            return None
         model_id = predictor.model_id
+        which = {"model_id": model_id, "scope": used, "model_text": which_model(self.task, used, body_part, model_id)}
         ops = dict(getattr(predictor, "operating_points", {}) or {})
         image_rows = store.images(study_id)
         cached = store.latest_predictions(study_id, self.task, model_id)
         if cached and len(cached) == len(image_rows) + 1:
-            return self._from_cache(study_id, cached, model_id, ops)
+            return {**which, **self._from_cache(study_id, cached, ops)}
         if images is None:
             images = [load_display_image(r["source_path"]) for r in image_rows]
         usable = [(r, im) for r, im in zip(image_rows, images) if im is not None]
@@ -136,10 +138,10 @@ class PredictionThread(QThread):
         views = [{"image_id": r["id"], "probability": float(view.probability), "heatmap": view.heatmap,
                   "heatmap_note": None if view.heatmap is not None else "This model gives no heatmap."}
                  for (r, _), view in zip(usable, result.views)]
-        return {"model_id": model_id, "probability": float(result.probability),
+        return {**which, "probability": float(result.probability),
                 "tier": getattr(result, "tier", None) or tier_of(result.probability, ops), "views": views}
 
-    def _from_cache(self, study_id: int, cached, model_id: str, ops: dict) -> dict:
+    def _from_cache(self, study_id: int, cached, ops: dict) -> dict:
         from core.errors import RadinetError
         from core.store.heatmaps import load_heatmap
         from gui.services import tier_of
@@ -159,5 +161,4 @@ class PredictionThread(QThread):
                     note = str(err)
             views.append({"image_id": row["image_id"], "probability": float(row["probability"]), "heatmap": heat,
                           "heatmap_note": note})
-        return {"model_id": model_id, "probability": study_p, "tier": tier_of(study_p, ops), "views": views,
-                "cached": True}
+        return {"probability": study_p, "tier": tier_of(study_p, ops), "views": views, "cached": True}

@@ -1,10 +1,13 @@
-"""Triage: predict every study the published model has not predicted yet, newest first, in the background.
+"""Triage: predict every study its published model has not predicted yet, newest first, in the background.
+
+A study's model is its body part's own published model, else the all-parts
+one (core.store.published); a study with neither waits for one.
 
 The worklist's AI column fills in as this runs, so the reader can sort by it
 and read the likely fractures first. After a model change (training
 published one, a model was published or rolled back by hand, or the command
-line did it) :meth:`TriageThread.restart` re-reads the published model and
-starts over with the studies *it* has not predicted; an import or the demo
+line did it) :meth:`TriageThread.restart` re-reads the published models and
+starts over with the studies *they* have not predicted; an import or the demo
 build restarts it too, to pick up the new studies. The study the reader
 opens is predicted by gui/workers/predict.py first; this thread skips any
 study already predicted by the time it gets there.
@@ -25,7 +28,7 @@ from PySide6.QtCore import QThread, Signal
 
 class TriageThread(QThread):
     triaged = Signal(int, str, float)        # study_id, model_id, study probability
-    progress = Signal(int, int, str)         # done, total, model_id ("" when no model is published)
+    progress = Signal(int, int, str)         # done, total, models (core.store.published.describe; "" when none)
     failed = Signal(int, str)                # study_id (0: the model itself), why
 
     def __init__(self, workspace, task: str = "fracture", predictor_factory=None, parent=None):
@@ -38,11 +41,12 @@ class TriageThread(QThread):
         self._stop = False
         self.done = 0
         self.total = 0
+        # The pass's models in words (core.store.published.describe): one all-parts model is just its id.
         self.model_id: str | None = None
 
     # ------------------------------------------------------ GUI-thread API
     def restart(self) -> None:
-        """Start over: re-read the published model and the studies it has not predicted."""
+        """Start over: re-read the published models and the studies they have not predicted."""
         with self._cond:
             self._restart = True
             self._cond.notify()
@@ -74,7 +78,7 @@ class TriageThread(QThread):
         """Turn one message of gui.workers.triage_process into signals; True at the end of the pass."""
         kind = message[0]
         if kind == "model":
-            # done first, model_id last: whoever sees the new model id sees its counts too
+            # done first, models last: whoever sees the new models sees their counts too
             self.done, self.total, self.model_id = 0, int(message[2]), (message[1] or None)
             self.progress.emit(0, self.total, message[1])
         elif kind == "triaged":
@@ -105,13 +109,13 @@ class TriageThread(QThread):
 
     def _pass_in_child(self) -> None:
         """A pass in its own lower-priority process (gui.workers.triage_process says why)."""
-        from core.store.registry import champion_for
+        from core.store.published import published_models
         from gui.workers.child_process import ChildEnded, relay, start_child
         from gui.workers.triage_process import run_pass
 
         try:                                            # nothing published: no process to start
             with self.workspace.connect() as store:
-                published = champion_for(store, self.task, None)[0] is not None
+                published = bool(published_models(store, self.task))
         except Exception:  # noqa: BLE001 - a busy or damaged database: the child finds out and says it
             published = True
         if not published:

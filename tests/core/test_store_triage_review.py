@@ -30,10 +30,11 @@ def test_newest_first_undated_last_and_only_studies_with_images(store):
     mid = _study(store, "1.4", "20220101")
     pid = store.upsert_patient("P-empty")
     store.upsert_study("1.5", pid, study_date="20250101")            # no image: nothing to predict
-    assert studies_to_predict(store, "m") == [new, mid, old, undated]
+    only_m = {"fracture": "m"}                                       # one all-parts model
+    assert [s for s, _ in studies_to_predict(store, only_m)] == [new, mid, old, undated]
     store.add_predictions([{"study_id": mid, "model_id": "m", "task": "fracture", "probability": 0.3}])
-    assert studies_to_predict(store, "m") == [new, old, undated]
-    assert studies_to_predict(store, "m", task="body_part") == [new, mid, old, undated]
+    assert studies_to_predict(store, only_m) == [(new, "m"), (old, "m"), (undated, "m")]
+    assert [s for s, _ in studies_to_predict(store, {"body_part": "m"}, task="body_part")] == [new, mid, old, undated]
     assert count_predicted(store, "m") == 1
 
 

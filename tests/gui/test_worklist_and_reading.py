@@ -6,7 +6,7 @@ from core.store.worklist import filter_rows, load_rows, next_unread
 
 def test_worklist_rows_and_filters(workspace):
     with workspace.connect() as store:
-        rows = load_rows(store, model_id=None)
+        rows = load_rows(store, models=None)
         assert len(rows) == store.count_studies() > 0
         sources = {r.label_source for r in rows}
         unlabelled = filter_rows(rows, "unlabelled")

@@ -1,0 +1,109 @@
+"""Per-body-part prediction in the workstation: each study by its body part's own published model,
+else the all-parts one, and the reading view says which (or precisely why there is none)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.gui.conftest import FakePredictor
+from tests.interop.conftest import SIZE, tiny_onnx_bytes
+
+WRIST_MODEL = "fracture-wrist-tiny-0001"
+
+
+def publish_tiny_wrist_model(ws) -> str:
+    """The tiny ONNX test model, registered and published as the wrist's own fracture model only
+    (what the Training dock publishes when the reader trains from a wrist study)."""
+    from core.inference.model_files import FORMAT, sha256_bytes
+    from core.store import registry
+
+    data = tiny_onnx_bytes()
+    (ws.models_dir / f"{WRIST_MODEL}.onnx").write_bytes(data)
+    sidecar = {"format": FORMAT, "model_id": WRIST_MODEL, "task": "fracture",
+               "scope": registry.scope("fracture", "wrist"), "body_part": "wrist", "stage": "target",
+               "architecture": "tiny-test-conv", "classes": ["fracture"],
+               "preprocessing": {"size": SIZE, "clahe": False}, "onnx_file": f"{WRIST_MODEL}.onnx",
+               "onnx_parity": {"sha256": sha256_bytes(data)},
+               "operating_points": {"high_sensitivity": 0.3, "high_specificity": 0.7}}
+    (ws.models_dir / f"{WRIST_MODEL}.json").write_text(json.dumps(sidecar))
+    with ws.connect() as store:
+        registry.register(store, sidecar, f"models/{WRIST_MODEL}.safetensors", "test")
+        registry.promote(store, WRIST_MODEL, "test fixture", "test")
+    return WRIST_MODEL
+
+
+def _study_of(window, wrist: bool) -> tuple[int, str]:
+    row = next(r for r in window.worklist.all_rows if (r.body_part == "wrist") == wrist and r.body_part)
+    return row.study_id, row.body_part
+
+
+def _panel(window) -> str:
+    return window.side_panel.prediction_label.text()
+
+
+def test_only_a_wrist_model_predicts_wrist_studies_and_says_so_for_the_others(qtbot, workspace, settings):
+    from gui.main_window import MainWindow
+
+    publish_tiny_wrist_model(workspace)
+    window = MainWindow(workspace, settings=settings, predictor_factory=None, restore_position=False)  # the real path
+    qtbot.addWidget(window)
+    try:
+        window.resize(1200, 800)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_known and window.current_study is not None, timeout=30_000)
+        assert window.model_info["models"] == {"fracture:wrist": WRIST_MODEL}
+        assert window.model_label.text() == f"Models: wrist {WRIST_MODEL}"
+        wrist, _ = _study_of(window, wrist=True)
+        other, part = _study_of(window, wrist=False)
+
+        window.open_study(wrist)
+        qtbot.waitUntil(lambda: wrist in window.predictions, timeout=60_000)
+        assert window.predictions[wrist]["model_id"] == WRIST_MODEL
+        assert window.predictions[wrist]["scope"] == "fracture:wrist"
+        assert f"wrist model {WRIST_MODEL}" in _panel(window)
+
+        window.open_study(other)
+        qtbot.waitUntil(lambda: window.current_study == other, timeout=10_000)
+        assert _panel(window) == (f"No fracture model is published for {part} studies (published: wrist). "
+                                  "Train one from the Training dock (Ctrl+T).")
+        assert "No model yet" not in _panel(window)
+
+        # Triage predicts the wrist studies with the wrist model and leaves the others waiting.
+        qtbot.waitUntil(lambda: window.triage.model_id == f"wrist {WRIST_MODEL}" and window.triage.total > 0
+                        and window.triage.done == window.triage.total, timeout=120_000)
+        rows = window.worklist.all_rows
+        qtbot.waitUntil(lambda: all(r.probability is not None for r in rows if r.body_part == "wrist"),
+                        timeout=10_000)
+        assert all(r.probability is None for r in rows if r.body_part != "wrist")
+        with workspace.connect() as store:
+            predicted = {s for (s,) in store.execute("SELECT DISTINCT study_id FROM predictions "
+                                                     "WHERE model_id = ? AND image_id IS NULL", (WRIST_MODEL,))}
+        assert predicted == {r.study_id for r in rows if r.body_part == "wrist" and r.n_images}
+    finally:
+        window.shutdown()
+
+
+def test_a_part_without_its_own_model_gets_the_all_parts_model_and_is_told(make_window, qtbot, workspace):
+    wrist_model = FakePredictor(0.9)
+    wrist_model.model_id = "fake-wrist-1"
+    all_parts = FakePredictor(0.1)
+    all_parts.model_id = "fake-all-1"
+    window = make_window(predictor={"fracture": all_parts, "fracture:wrist": wrist_model})
+    qtbot.waitUntil(lambda: window.model_known and window.current_study is not None, timeout=10_000)
+    assert window.model_label.text() == "Models: all parts fake-all-1; wrist fake-wrist-1"
+    assert "wrist fake-wrist-1" in window.model_label.toolTip()
+    wrist, _ = _study_of(window, wrist=True)
+    other, part = _study_of(window, wrist=False)
+    window.open_study(other)
+    qtbot.waitUntil(lambda: other in window.predictions and window.current_study == other, timeout=30_000)
+    assert f"all-parts model fake-all-1 (no {part} model is published)" in _panel(window)
+    window.open_study(wrist)
+    qtbot.waitUntil(lambda: wrist in window.predictions and window.current_study == wrist, timeout=30_000)
+    assert "wrist model fake-wrist-1" in _panel(window) and "POSITIVE" in _panel(window)
+    # The worklist: every row its own model's probability, from triage or the reading view.
+    qtbot.waitUntil(lambda: all(r.probability is not None for r in window.worklist.all_rows if r.n_images),
+                    timeout=30_000)
+    for row in window.worklist.all_rows:
+        if row.n_images:
+            expected = ("fake-wrist-1", 0.9) if row.body_part == "wrist" else ("fake-all-1", 0.1)
+            assert (row.model_id, row.probability) == expected
