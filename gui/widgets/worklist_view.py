@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
 from core.store.reading import LABEL_WORDS
 from core.store.worklist import FILTERS, WorklistRow, filter_rows, shuffled
 
-COLUMNS = ("Patient", "Accession", "Body part", "#", "Label", "AI p", "Difficulty")
-LABEL_COLUMN, AI_COLUMN, DIFFICULTY_COLUMN = 4, 5, 6
+# What a reader triages by comes first, so that it shows in a narrow worklist pane
+# (1280 px screen: about the first four columns) without scrolling sideways.
+COLUMNS = ("Patient", "Body part", "AI p", "Label", "Difficulty", "#", "Accession")
+BODY_PART_COLUMN, AI_COLUMN, LABEL_COLUMN, DIFFICULTY_COLUMN = 1, 2, 3, 4
 SOURCE_TEXT = {"radiologist": "radiologist", "nlp": "report", "import": "import"}
 TIER_COLOURS = {"negative": QColor("#4caf50"), "doubt": QColor("#ffb300"), "positive": QColor("#ef5350")}
 
@@ -55,16 +57,16 @@ class WorklistModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return r.study_id
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.patient_key, r.accession, r.body_part, str(r.n_images),
+            return (r.patient_key, r.body_part,
+                    "" if r.probability is None else f"{r.probability:.2f}",
                     f"{LABEL_WORDS.get(r.label, r.label)} · {SOURCE_TEXT.get(r.label_source, r.label_source)}"
                     if r.label else "",
-                    "" if r.probability is None else f"{r.probability:.2f}",
-                    (r.difficulty or "").capitalize())[col]
+                    (r.difficulty or "").capitalize(), str(r.n_images), r.accession)[col]
         if role == Qt.ItemDataRole.ForegroundRole and col == AI_COLUMN and r.tier:
             return TIER_COLOURS.get(r.tier)
-        if role == Qt.ItemDataRole.UserRole + 1:   # sort key
-            return (r.patient_key, r.accession, r.body_part, r.n_images, f"{r.label or ''} {r.label_source or ''}",
-                    -1.0 if r.probability is None else r.probability, r.difficulty or "")[col]
+        if role == Qt.ItemDataRole.UserRole + 1:   # sort key, in COLUMNS order
+            return (r.patient_key, r.body_part, -1.0 if r.probability is None else r.probability,
+                    f"{r.label or ''} {r.label_source or ''}", r.difficulty or "", r.n_images, r.accession)[col]
         return None
 
 
