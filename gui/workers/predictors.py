@@ -32,7 +32,7 @@ class PublishedPredictors:
     def _from_factory(self) -> bool:
         made = self.factory(self.workspace)
         by_scope = made if isinstance(made, dict) else ({self.task: made} if made is not None else {})
-        files_changed = any([bool(p.reload_if_changed()) for p in by_scope.values()])
+        files_changed = any([_reloaded(p) for p in by_scope.values()])
         self.models = {s: p.model_id for s, p in by_scope.items()}
         self._opened = {p.model_id: p for p in by_scope.values()}
         self.operating_points = {p.model_id: dict(getattr(p, "operating_points", {}) or {}) for p in by_scope.values()}
@@ -44,13 +44,16 @@ class PublishedPredictors:
 
         self.models = published_models(store, self.task)
         published = set(self.models.values())
-        # A model no longer published is closed; one still published is kept, unless its files changed.
-        kept = {m: p for m, p in self._opened.items() if m in published}
-        rewritten = {m for m, p in kept.items() if _reloaded(p)}
-        self._opened = {m: p for m, p in kept.items() if m not in rewritten}
+        # An opened predictor reloads itself when its files changed (kept) or its scope's champion did
+        # (closed: it could now hold another scope's model, e.g. all parts' after a wrist rollback).
+        opened, self._opened, files_changed = self._opened, {}, False
+        for model_id, predictor in opened.items():
+            files_changed = _reloaded(predictor) or files_changed
+            if predictor.model_id == model_id and model_id in published:
+                self._opened[model_id] = predictor
         self.operating_points = {m: dict(registry.sidecar_of(registry.get(store, m)).get("operating_points") or {})
                                  for m in published}
-        return bool(rewritten)
+        return files_changed
 
     def for_study(self, body_part: str | None):
         """(predictor, scope used) for a ``body_part`` study; (None, None) when no model fits it."""
@@ -83,12 +86,11 @@ class PublishedPredictors:
 
 
 def _reloaded(predictor) -> bool:
-    """True when the predictor's model was replaced or its files rewritten since it was opened
-    (it is then opened again when a study next needs it, with what is published by then)."""
+    """True when the predictor reloaded because its model was replaced or its files rewritten."""
     try:
-        return bool(predictor.reload_if_changed())
-    except Exception:  # noqa: BLE001 - reopened, and any error reported, when a study next needs it
-        return True
+        return bool(getattr(predictor, "reload_if_changed", lambda: False)())
+    except Exception:  # noqa: BLE001 - it keeps the model it had; a study that needs it says what fails
+        return False
 
 
 def _model_words(task: str, used_scope: str) -> str:
