@@ -151,9 +151,10 @@ def main() -> int:
     done, total = triage.done, triage.total
     window.shutdown()
     with ws.connect() as store:
-        from core.store.triage import count_predicted
+        from core.store.published import published_models
+        from core.store.triage import count_up_to_date
 
-        predicted = count_predicted(store, model_id)
+        predicted = count_up_to_date(store, published_models(store, "fracture"))
 
     p50, p99, mx = stats(lateness[1:])
     print(f"model {model_id}: {sidecar_arch(ws, model_id)} at {size} px; {n_studies} studies, {n_images} images; "

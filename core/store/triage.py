@@ -46,6 +46,6 @@ def count_up_to_date(store, models: dict[str, str], task: str = "fracture") -> i
 
 
 def count_predicted(store, model_id: str, task: str = "fracture") -> int:
-    """How many studies ``model_id`` has a study-level prediction for (one model; bench/bench_triage.py)."""
+    """How many studies ``model_id`` has a study-level prediction for (one model, whichever studies it covers)."""
     return store.execute("SELECT COUNT(DISTINCT study_id) FROM predictions WHERE task = ? AND model_id = ? "
                          "AND image_id IS NULL", (task, model_id)).fetchone()[0]
