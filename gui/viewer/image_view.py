@@ -36,6 +36,16 @@ def _rgba_qimage(array: np.ndarray) -> QImage:
     return QImage(array.data, w, h, array.strides[0], QImage.Format.Format_RGBA8888).copy()
 
 
+def _text(p: QPainter, x: float, y: float, text: str) -> None:
+    """Text at (x, y) in the pen's colour over a 1-px dark shadow: legible on black air and on
+    white collimation borders or bone alike (the corner overlay sits on both)."""
+    colour = p.pen().color()
+    p.setPen(QColor(0, 0, 0))
+    p.drawText(QPointF(x + 1, y + 1), text)
+    p.setPen(colour)
+    p.drawText(QPointF(x, y), text)
+
+
 class ImageView(QWidget):
     activated = Signal()                  # clicked: becomes the active pane
     cursor_info = Signal(str)             # "x 120  y 340  value 1834"
@@ -133,7 +143,7 @@ class ImageView(QWidget):
         p.setFont(f)
         line = QFontMetrics(f).height()
         if self.title:
-            p.drawText(8, 18, self.title)
+            _text(p, 8, 18, self.title)
         if self.overlay_visible and self.header is not None and self.state is not None:
             self._paint_corners(p, line)
         if self.state is not None:
@@ -143,9 +153,9 @@ class ImageView(QWidget):
             # MONOCHROME1 is shown inverted by default (bone white); only a change from that is news.
             if self.state.invert != self.state.initial_invert:
                 text += "  inverted"
-            p.drawText(8, self.height() - 8, text)
+            _text(p, 8, self.height() - 8, text)
             if self.tool or self.state.measurements:
-                p.drawText(8, self.height() - 8 - line, QFontMetrics(f).elidedText(
+                _text(p, 8, self.height() - 8 - line, QFontMetrics(f).elidedText(
                     "Measured in " + self._spacing_text(), Qt.TextElideMode.ElideRight, self.width() - 16))
         if self.message:
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
@@ -163,10 +173,10 @@ class ImageView(QWidget):
         fm = p.fontMetrics()
         half = max(40, (self.width() - 24) // 2)      # each side keeps to its half: narrow panes elide, never overlap
         for i, text in enumerate(corners.top_left):
-            p.drawText(8, 18 + line * (i + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight, half))
+            _text(p, 8, 18 + line * (i + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight, half))
         for i, text in enumerate(corners.top_right):
             text = fm.elidedText(text, Qt.TextElideMode.ElideRight, half)
-            p.drawText(self.width() - 8 - fm.horizontalAdvance(text), 18 + line * i, text)
+            _text(p, self.width() - 8 - fm.horizontalAdvance(text), 18 + line * i, text)
         if corners.marker:
             big = QFont(p.font())
             big.setPointSizeF(p.font().pointSizeF() * 2.2)
@@ -174,8 +184,8 @@ class ImageView(QWidget):
             p.save()
             p.setFont(big)
             width = QFontMetrics(big).horizontalAdvance(corners.marker)
-            p.drawText(self.width() - 10 - width, 18 + line * len(corners.top_right) + QFontMetrics(big).ascent(),
-                       corners.marker)
+            _text(p, self.width() - 10 - width, 18 + line * len(corners.top_right) + QFontMetrics(big).ascent(),
+                  corners.marker)
             p.restore()
 
     def _screen(self, point) -> QPointF:
@@ -201,10 +211,8 @@ class ImageView(QWidget):
             text = m.text(self.spacing()) if m.complete else ""
             if text and pts:
                 anchor = pts[1] if m.kind == "angle" else pts[-1]
-                p.setPen(QColor(0, 0, 0))
-                p.drawText(anchor + QPointF(9, -7), text)       # a shadow keeps it legible on white bone
                 p.setPen(colour)
-                p.drawText(anchor + QPointF(8, -8), text)
+                _text(p, anchor.x() + 8, anchor.y() - 8, text)
         p.restore()
 
     def _place_point(self, pos: QPointF) -> None:

@@ -116,3 +116,19 @@ def test_window_level_keeps_the_coloured_overlay_and_rotation_recolours_it(qtbot
     pane.refresh()
     turned = pane._overlay_image()
     assert turned is not first and (turned.width(), turned.height()) == (200, 300)
+
+
+def test_overlay_text_stays_legible_on_a_white_image(qtbot):
+    """The pane's text is light; on white collimation borders or bone it needs its dark shadow."""
+    from gui.viewer.image_view import ImageView
+    from gui.viewer.view_state import ViewState
+
+    pane = ImageView()
+    qtbot.addWidget(pane)
+    pane.resize(400, 300)
+    state = ViewState(np.full((300, 400), 1000.0, dtype=np.float32))
+    state.center, state.width = 0.0, 10.0               # everything above the window: white
+    pane.set_image(state, title="PA 1/2")
+    image = pane.grab().toImage()
+    box = [image.pixelColor(x, y).lightness() for x in range(8, 60) for y in range(6, 22)]   # the title
+    assert max(box) > 200 and min(box) < 60              # light text over a dark shadow on white
