@@ -60,12 +60,24 @@ uncertain about what it mentions: its "?" is moved before that word, where a
 leading question mark is already an uncertainty trigger, as "¿" is in Spanish.
 So is a sentence without such a word whose last clause (after its last comma
 or colon, or the whole sentence) opens with a mention and ends with "?"
-("Fracture?", "fractura de escafoides?", "wrist pain, fracture?"). A
-termination phrase right after a leading question mark ends nothing ("¿hay
-fractura?", "¿se observa fractura?"): the question is about what follows. A
-question negates nothing: from its opening mark on, negation triggers are no
-triggers ("is there no fracture?", "¿no hay fractura?" are uncertain: a
-question never gives a confident negative).
+("Fracture?", "fractura de escafoides?", "wrist pain, fracture?"), or holds one
+after other words ("no fracture?", "no hay fractura?", "old fracture?"): a
+sentence ending in "?" is a question, whatever opens it -- but a word that takes
+what it mentions as given (``<lang>_question_given.txt``: "where is the
+fracture?") opens none about it. A Spanish "¿" opens one to the end of its
+sentence even without its closing "?" ("¿no hay fractura"). A question is one
+sentence: "No fracture. Dislocation?" asks about the dislocation only. A termination phrase right after a leading question mark
+ends nothing ("¿hay fractura?", "¿se observa fractura?"): the question is about
+what follows. A question negates nothing: from its opening mark on, negation
+triggers are no triggers ("is there no fracture?", "¿no hay fractura?" are
+uncertain: a question never gives a confident negative); nor does another
+class's trigger in it end its uncertainty ("is there an old fracture?" is
+historical and uncertain, as "¿hay una fractura antigua?" is: a question about
+an old fracture is still a question).
+A healed word that closes a sentence set off by a comma is not about a negated
+mention: "no acute fracture, healed" denies the acute fracture and reports a
+healed one, elided -- negated, not "historical, negated" (a denied old fracture,
+"no old fracture").
 
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
@@ -104,6 +116,15 @@ _STOPPED_BY = {
     "postop": ("negated", "uncertain", "hypothetical"),
     "hypothetical": ("negated", "uncertain"),
 }
+# The historical component reads the negated one's result (_reaches_back): negation runs first.
+assert CONTEXT_CLASSES.index("negated") < CONTEXT_CLASSES.index("historical")
+
+
+def _extension(cls: str) -> str:
+    """The spaCy Span extension that marks a mention of context class ``cls``."""
+    return f"radinet_{cls}"
+
+
 # Classes whose post-triggers reach back only to the nearest mention of a category
 # ("sin fractura aguda, fractura antigua": "antigua" is about the second mention only).
 _NEAREST_MENTION_ONLY = ("historical",)
@@ -246,10 +267,13 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     word ("ni") right before another class's trigger ends no scope of that class.
     A termination phrase right after a leading question mark ends nothing.
     From ``question`` on (the index of a question's opening mark; -1: none) negation
-    triggers are dropped: a question negates nothing.
+    triggers are dropped: a question negates nothing; and no other class's pre-trigger ends
+    an uncertainty scope there: the question asks about all it holds ("is there an old
+    fracture?" is historical AND uncertain, as "¿hay una fractura antigua?" is).
     A healed pre-trigger that closes the sentence right after a comma is a post-trigger
     too. Stores the starts of the healed post-triggers that are plural (a word of
-    ``doc.user_data["plural_words"]``) or so set off, for :func:`_reaches_back`.
+    ``doc.user_data["plural_words"]``) or so set off, and of every healed post-trigger that
+    closes the sentence right after a comma, for :func:`_reaches_back`.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
@@ -276,6 +300,10 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     doc.user_data["plural_triggers"] = {s for label, s, e in won if label == "historical|post"
                                         and plural_words.intersection(range(s, e))}
     doc.user_data["set_off_triggers"] = {s for s, _ in set_off}
+    # Every healed post-trigger that closes the sentence right after a comma ("no acute fracture,
+    # healed"; "sin fractura aguda, consolidada"): set off, not about a negated mention (_reaches_back).
+    doc.user_data["closing_triggers"] = {s for label, s, e in won if label == "historical|post"
+                                         and e == len(doc) and s in commas}
     doc.user_data["commas"] = commas
     targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
     negations = [(s, e) for label, s, e in won if label == "negated|pre"]
@@ -306,8 +334,12 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         # "ni antiguas", "nor old": the list goes on into this class's trigger; "ni" does not end its scope.
         listed = {(s, e) for label, s, e in won if label == "negated|pre" and e - s == 1
                   and doc[s].text in coordinators and any(ts == e for ts, _ in mine)}
+        # "Is there an old fracture?": the question's mark asks about all the question holds; an
+        # "old" in it qualifies what is asked about and must not end the asking (that would leave
+        # a confident "old fracture"). A termination ("but") still ends it.
         ends = terminating + [(s, e) for label, s, e in won if label.endswith("|pre")
-                              and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine and (s, e) not in listed]
+                              and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine and (s, e) not in listed
+                              and not (cls == "uncertain" and 0 <= question <= s)]
         # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))
@@ -329,11 +361,26 @@ def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
     adjective agrees with the coordinated mentions, "fractura de radio y fractura de cúbito
     consolidadas", not with its nearest one), or a healed word set off by a comma at the end of
     the sentence ("fracture of the radius, fracture of the ulna and fracture of the scaphoid,
-    healed": set off, it is no adjective of the last item)."""
+    healed": set off, it is no adjective of the last item).
+
+    Never, from a healed word that closes the sentence after a comma, to a negated mention: "no
+    acute fracture, healed" denies an acute fracture and reports a healed one, elided ("...,
+    healed [fracture]"), as "no acute fracture, healed fracture of the ulna" does in full. In
+    ConText terms the negation's scope does reach over the comma (a comma ends no scope: "no
+    fracture, dislocation or effusion"), but the set-off healed word is no modifier of the
+    negated mention -- a fracture the sentence says is not there has no healing to report -- it
+    opens a phrase of its own, as a one-word historical pre-trigger after a negated mention does
+    ("no acute fracture, old fracture", :func:`_resolve_triggers`). The mention stays negated
+    only, not "historical, negated", which means a denied old fracture ("no old fracture", "sin
+    fractura consolidada", where the healed word is inside the negated phrase and still
+    applies). Needs the negated class decided first: ``CONTEXT_CLASSES`` runs "negated" before
+    "historical"."""
+    info = doc.user_data
+    if trigger_start in info["closing_triggers"] and ent._.get(_extension("negated")):
+        return False
     chain = [ent] + [o for o in inside if o.label == ent.label and ent.end <= o.start and o.end <= trigger_start]
     if len(chain) == 1:
         return True
-    info = doc.user_data
     if trigger_start not in info["set_off_triggers"] and (
             trigger_start not in info["plural_triggers"] or chain[-1].start in info["plural_mentions"]):
         return False
@@ -428,7 +475,7 @@ def pipeline(language: str) -> _Pipeline:
     for cls in CONTEXT_CLASSES:
         termset = {"pseudo_negations": pseudo, "preceding_negations": pre[cls],
                    "following_negations": post[cls], "termination": termination}
-        extension = f"radinet_{cls}"
+        extension = _extension(cls)
         Span.set_extension(extension, default=False, force=True)
         components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
     return _Pipeline(nlp, matcher, coordinators, components,
@@ -453,6 +500,12 @@ def _target_phrases(language: str) -> frozenset[tuple[str, ...]]:
 def _question_words(language: str) -> frozenset[str]:
     """Words that open a question ("is", "hay"), normalised; no spaCy pipeline needed."""
     return frozenset(_phrases(language, "question"))
+
+
+@functools.lru_cache(maxsize=4)
+def _given_question_words(language: str) -> frozenset[str]:
+    """Words that open a question taking its mentions as given ("where", "dónde"), normalised."""
+    return frozenset(_phrases(language, "question_given"))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -518,7 +571,7 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
         if questions:
             words, tok = _with_questions(words, tok, questions, text)
         commas = tuple(i for i in range(1, len(tok)) if "," in text[tok[i - 1].end:tok[i].start])
-        asked = _question_start(words, tok, text, language) if "?" in text else None
+        asked = _question_start(words, tok, text, language) if "?" in text or "¿" in text else None
         question = -1
         if asked is not None:
             question, mark = asked
@@ -543,24 +596,30 @@ _TRAILING_QUESTION = re.compile(r"[\s\"'»)\]]*\?")
 
 
 def _question_start(words, tokens, text, language):
-    """Where the question of a sentence that ends with "?" opens, or None.
+    """Where the question of a sentence that ends with "?" (or holds a "¿") opens, or None.
 
     ``(index, offset of its "?")`` of the word that opens it, before which the trailing "?" is
     to stand: an interrogative word (``<lang>_question.txt``) that starts the sentence or follows
     a colon ("Question: is there a fracture?") or a comma ("Wrist pain, is there a fracture?");
-    failing that, a mention that opens the sentence's last clause (after its last comma or
-    colon, or the whole sentence): a bare noun phrase asked about ("Fracture?", "Fracture of the
-    distal radius?", "Wrist pain, fracture?"). Only that clause is asked about: "fracture of the
-    radius, is it displaced?" and "fracture of the radius, displaced?" ask about the
-    displacement, "fracture of the radius, dislocation?" about the dislocation.
+    failing that, the first word of the sentence's last clause (after its last comma or colon,
+    or the whole sentence) where that clause holds a mention: a noun phrase asked about, bare or
+    with its modifiers, a negation among them ("Fracture?", "Fracture of the distal radius?",
+    "Wrist pain, fracture?", "No fracture?", "No hay fractura?", "Old fracture?"). Only that
+    clause is asked about: "fracture of the radius, is it displaced?" and "fracture of the
+    radius, displaced?" ask about the displacement (their last clause mentions nothing),
+    "fracture of the radius, dislocation?" and "no fracture, no dislocation?" about the
+    dislocation. Nor where that clause opens with a word that takes what it mentions as given
+    (``<lang>_question_given.txt``: "where is the fracture?").
     ``(index, None)`` where a leading question mark already opens it: the mark before that
     interrogative word, else the sentence's first "¿" ("¿fractura?", "dolor de muñeca, ¿hay
-    fractura?")."""
+    fractura?"), with or without its closing "?" ("¿no hay fractura")."""
     if not tokens:
         return None
     mark = _TRAILING_QUESTION.match(text, tokens[-1].end)
     if not mark:
-        return None
+        # "¿No hay fractura": a Spanish question is marked where it opens; one whose closing "?" is
+        # left off still asks, from its "¿" to the end of the sentence (the one place a "¿" stands).
+        return (words.index("¿"), None) if "¿" in words else None
 
     def opens_clause(k, separators):
         return k == 0 or any(p in text[tokens[k - 1].end:tokens[k].start] for p in separators)
@@ -574,8 +633,14 @@ def _question_start(words, tokens, text, language):
     if "¿" in words:
         return words.index("¿"), None
     last = max(k for k in range(len(words)) if opens_clause(k, ":,"))
+    if words[last] in _given_question_words(language):
+        return None
+    # The whole last clause is asked about, not only a mention that opens it: the "?" ends the
+    # sentence, so "No fracture?" asks whether there is a fracture -- its "no" must not leave a
+    # confident negative ("?" goes before "no", where the question's negation is dropped).
     targets = _target_phrases(language)
-    if any(words[last:last + n] in targets for n in range(1, max(map(len, targets), default=0) + 1)):
+    longest = max(map(len, targets), default=0)
+    if any(words[k:k + n] in targets for k in range(last, len(words)) for n in range(1, longest + 1)):
         return last, mark.end() - 1
     return None
 

@@ -195,6 +195,31 @@ CASES = [
     ("en", "Healed fracture of the radius, fracture of the ulna and fracture of the scaphoid.", ["historical", "", ""]),
     # --- "Luxación y fractura ... consolidadas": one fracture mention, healed; the dislocation is no fracture
     ("es", "Luxación y fractura de radio consolidadas.", ["historical"]),
+    # --- A sentence ending in "?" is a question about the mentions of its last clause, whatever opens
+    # that clause (a negation too); a Spanish "¿" opens one even where the closing "?" is left off
+    ("en", "No fracture?", ["uncertain"]),
+    ("en", "No acute fracture of the scaphoid?", ["uncertain"]),
+    ("es", "No hay fractura?", ["uncertain"]),
+    ("es", "Sin fractura de escafoides?", ["uncertain"]),
+    ("es", "¿No hay fractura", ["uncertain"]),
+    ("en", "No fracture. Dislocation?", ["negated"]),    # a question is one sentence: the first is no question
+    ("en", "No fracture? Dislocation.", ["uncertain"]),
+    ("en", "Where is the fracture?", [""]),      # a "where" question takes the fracture as given
+    ("es", "Dónde está la fractura?", [""]),
+    # --- A question's opening mark is about the whole question: an old / healed trigger in it ends no uncertainty
+    ("en", "Is there an old fracture?", ["historical,uncertain"]),
+    ("en", "Old fracture?", ["historical,uncertain"]),
+    ("es", "¿Hay una fractura antigua?", ["historical,uncertain"]),
+    ("es", "¿Hay una antigua fractura?", ["historical,uncertain"]),
+    ("en", "?old fracture", ["historical"]),     # a leading "?" (shorthand for "possible") is no question
+    # --- A healed word set off at the end is no modifier of a negated mention: the negated one stays negated
+    ("en", "No acute fracture, healed.", ["negated"]),
+    ("en", "No acute fracture, old healed.", ["negated"]),
+    ("es", "Sin fractura aguda, consolidada.", ["negated"]),
+    ("en", "No acute fracture, healed fracture of the ulna.", ["negated", "historical"]),
+    ("en", "No fracture of the radius, fracture of the ulna and fracture of the scaphoid, healed.",
+     ["negated", "historical", "historical"]),
+    ("es", "Sin fractura consolidada.", ["historical,negated"]),    # not set off: a consolidated fracture denied
 ]
 
 
@@ -271,6 +296,9 @@ def test_list_rules_leave_the_other_findings_as_they_were():
     # The dislocation before "y fractura ... consolidadas" stays a finding: never a fracture mention.
     assert [m.category for m in analyse("Luxación y fractura de radio consolidadas.", "es").mentions] == [
         "finding", "fracture"]
+    # A question in the last clause asks about that clause only; the negation before it stays.
+    assert contexts("No fracture, no dislocation?", "en") == [("fracture", "negated"), ("finding", "uncertain")]
+    assert contexts("No fracture. Dislocation?", "en") == [("fracture", "negated"), ("finding", "uncertain")]
 
 
 def test_a_question_s_negation_is_no_cue():
