@@ -3,33 +3,15 @@ else the all-parts one, and the reading view says which (or precisely why there 
 
 from __future__ import annotations
 
-import json
-
 from tests.gui.conftest import FakePredictor
-from tests.interop.conftest import SIZE, tiny_onnx_bytes
+from tests.interop.conftest import publish_tiny_model
 
 WRIST_MODEL = "fracture-wrist-tiny-0001"
 
 
 def publish_tiny_wrist_model(ws) -> str:
-    """The tiny ONNX test model, registered and published as the wrist's own fracture model only
-    (what the Training dock publishes when the reader trains from a wrist study)."""
-    from core.inference.model_files import FORMAT, sha256_bytes
-    from core.store import registry
-
-    data = tiny_onnx_bytes()
-    (ws.models_dir / f"{WRIST_MODEL}.onnx").write_bytes(data)
-    sidecar = {"format": FORMAT, "model_id": WRIST_MODEL, "task": "fracture",
-               "scope": registry.scope("fracture", "wrist"), "body_part": "wrist", "stage": "target",
-               "architecture": "tiny-test-conv", "classes": ["fracture"],
-               "preprocessing": {"size": SIZE, "clahe": False}, "onnx_file": f"{WRIST_MODEL}.onnx",
-               "onnx_parity": {"sha256": sha256_bytes(data)},
-               "operating_points": {"high_sensitivity": 0.3, "high_specificity": 0.7}}
-    (ws.models_dir / f"{WRIST_MODEL}.json").write_text(json.dumps(sidecar))
-    with ws.connect() as store:
-        registry.register(store, sidecar, f"models/{WRIST_MODEL}.safetensors", "test")
-        registry.promote(store, WRIST_MODEL, "test fixture", "test")
-    return WRIST_MODEL
+    """The tiny ONNX test model published as the wrist's own fracture model only."""
+    return publish_tiny_model(ws, WRIST_MODEL, body_part="wrist")
 
 
 def _study_of(window, wrist: bool) -> tuple[int, str]:
@@ -114,7 +96,7 @@ def test_a_publish_or_rollback_of_any_scope_is_picked_up(workspace):
     """gui.workers.predictors on the real path: the registry's champions, opened lazily, re-read on refresh."""
     from core.store import registry
     from gui.workers.predictors import PublishedPredictors
-    from tests.interop.conftest import MODEL_ID, publish_tiny_model
+    from tests.interop.conftest import MODEL_ID
 
     predictors = PublishedPredictors(workspace, "fracture")
     with workspace.connect() as store:

@@ -42,22 +42,26 @@ def tiny_onnx_bytes() -> bytes:
     return model.SerializeToString()
 
 
-def publish_tiny_model(ws: Workspace) -> str:
+def publish_tiny_model(ws: Workspace, model_id: str = MODEL_ID, body_part: str | None = None) -> str:
+    """The tiny ONNX model registered and published in ``ws``: the all-parts fracture model, or with
+    ``body_part`` that part's own (what the Training dock publishes from a study of that part)."""
     from core.inference.model_files import FORMAT, sha256_bytes
     from core.store import registry
 
     data = tiny_onnx_bytes()
-    (ws.models_dir / f"{MODEL_ID}.onnx").write_bytes(data)
-    sidecar = {"format": FORMAT, "model_id": MODEL_ID, "task": "fracture", "stage": "target",
+    (ws.models_dir / f"{model_id}.onnx").write_bytes(data)
+    sidecar = {"format": FORMAT, "model_id": model_id, "task": "fracture", "stage": "target",
                "architecture": "tiny-test-conv", "classes": ["fracture"],
-               "preprocessing": {"size": SIZE, "clahe": False}, "onnx_file": f"{MODEL_ID}.onnx",
+               "preprocessing": {"size": SIZE, "clahe": False}, "onnx_file": f"{model_id}.onnx",
                "onnx_parity": {"sha256": sha256_bytes(data)},
                "operating_points": {"high_sensitivity": 0.3, "high_specificity": 0.7}}
-    (ws.models_dir / f"{MODEL_ID}.json").write_text(json.dumps(sidecar))
+    if body_part is not None:
+        sidecar.update(scope=registry.scope("fracture", body_part), body_part=body_part)
+    (ws.models_dir / f"{model_id}.json").write_text(json.dumps(sidecar))
     with ws.connect() as store:
-        registry.register(store, sidecar, f"models/{MODEL_ID}.safetensors", "test")
-        registry.promote(store, MODEL_ID, "test fixture", "test")
-    return MODEL_ID
+        registry.register(store, sidecar, f"models/{model_id}.safetensors", "test")
+        registry.promote(store, model_id, "test fixture", "test")
+    return model_id
 
 
 @pytest.fixture(scope="session")
