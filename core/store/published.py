@@ -12,24 +12,20 @@ from __future__ import annotations
 
 from core.store import registry
 
-# CHAMPION_SQL for every scope at once: every promote that no later rollback of the same model has
-# undone, oldest first, so the last one seen per scope is that scope's champion.
-_PROMOTED = """
-    SELECT e.task, e.model_id FROM model_events e JOIN models m ON m.id = e.model_id
-    WHERE e.action = 'promote'
-      AND NOT EXISTS (SELECT 1 FROM model_events r
-                      WHERE r.task = e.task AND r.model_id = e.model_id
-                        AND r.action = 'rollback' AND r.id > e.id)
-    ORDER BY e.id
-"""
+# Every scope that has ever had a model published; each one's champion is then the registry's own
+# answer (registry.champion), so "published" means one thing everywhere. A workspace has a few
+# scopes (all parts and at most one per body part), so this is a handful of small queries.
+_PROMOTED_SCOPES = "SELECT DISTINCT task FROM model_events WHERE action = 'promote'"
 
 
 def published_models(store, task: str = "fracture") -> dict[str, str]:
     """{scope: model id} of every published ``task`` model (all parts and each body part's own)."""
     models: dict[str, str] = {}
-    for task_scope, model_id in store.execute(_PROMOTED).fetchall():
+    for (task_scope,) in store.execute(_PROMOTED_SCOPES).fetchall():
         if registry.body_part_of(task, task_scope) is not None:
-            models[task_scope] = model_id
+            model_id = registry.champion_id(store, task_scope)
+            if model_id is not None:
+                models[task_scope] = model_id
     return models
 
 
