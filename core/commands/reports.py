@@ -148,6 +148,7 @@ def _evaluate(args) -> int:
 
 def _label(args) -> int:
     from core.reports.autolabel import label_workspace
+    from core.reports.coverage import unfamiliar_sentence
 
     ws = open_workspace(args)
     with ws.connect() as store:
@@ -163,7 +164,8 @@ def _label(args) -> int:
         f"cross-validated coverage {summary['cv_coverage']}.\n"
         f"Unlabelled studies with a report: {summary['candidates']} ({summary['already_decided']} already decided "
         f"by this labeller). Labelled now: {summary['labelled']} ({summary['labelled_positive']} positive, "
-        f"{summary['labelled_negative']} negative); sent to review: {summary['sent_to_review']}; "
+        f"{summary['labelled_negative']} negative); sent to review: {summary['sent_to_review']}"
+        f"{unfamiliar_sentence(summary['unfamiliar_context'])}; "
         f"coverage {summary['coverage']}; review queue: {summary['review_queue']}."
     )
     emit(args, summary, text)

@@ -8,9 +8,11 @@
    keeps the negative predictive value >= the target.
 3. Retrain on all of them; label only studies with no current label (or an
    nlp label of an older labeller version) whose probability passes a
-   threshold; every other such study goes to the review queue. Each decision
-   records the sentence of the report that decided it
-   (core.reports.queue.deciding_sentence).
+   threshold; every other such study goes to the review queue. So does a
+   report with a fracture mention in a context (e.g. post-operative, a
+   question) that fewer than 5 labelled reports contain: the labelled data has
+   not shown what it means here (core.reports.coverage). Each decision records
+   the sentence of the report that decided it (core.reports.queue.deciding_sentence).
 
 A radiologist's or imported label is never touched: those studies are the
 training data, not candidates, and each candidate is re-checked inside the
@@ -29,7 +31,8 @@ import numpy as np
 
 from core.errors import InputError
 from core.reports.evaluation import binary_metrics, check_classes, fold_splits, out_of_fold
-from core.reports.labeller import ReportLabeller
+from core.reports.coverage import context_counts, unfamiliar_mention
+from core.reports.labeller import DecidingSentence, ReportLabeller
 from core.reports.language import AUTO
 from core.reports.queue import add_suggestion, count_applied, latest_report_rows, latest_reports, review_queue, \
     studies_decided_by
@@ -132,6 +135,8 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     todo = [s for s in candidates if s not in decided
             and not (s in current and current[s].labeller_version == version)]
     counts = {"positive": 0, "negative": 0, "review": 0, "retracted": 0, "protected": 0}
+    familiar = context_counts(d.analysis for d in docs)
+    unfamiliar: dict[str, int] = {}
     if todo:
         labeller.fit_prepared(docs, y)
         todo_docs = labeller.prepare([reports[s] for s in todo])
@@ -146,9 +151,15 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
                 if now is not None and now.source != "nlp":   # a radiologist (or an import) labelled it meanwhile
                     counts["protected"] += 1
                     continue
-                if t_pos is not None and p >= t_pos:
+                unseen = unfamiliar_mention(doc.analysis, familiar)
+                if unseen is not None:
+                    # The review shows the sentence with the unfamiliar mention: that is what a reader must judge.
+                    s = doc.analysis.sentences[unseen[0]]
+                    sentence = DecidingSentence(doc.text[s.start:s.end], s.start, s.end, 0.0)
+                    unfamiliar[unseen[1]] = unfamiliar.get(unseen[1], 0) + 1
+                if unseen is None and t_pos is not None and p >= t_pos:
                     value, confidence = "positive", p
-                elif t_neg is not None and p <= t_neg:
+                elif unseen is None and t_neg is not None and p <= t_neg:
                     value, confidence = "negative", 1.0 - p
                 else:
                     add_suggestion(store, study_id, "positive" if p >= 0.5 else "negative", p, version, "review",
@@ -183,6 +194,8 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
         "labelled_positive": counts["positive"],
         "labelled_negative": counts["negative"],
         "sent_to_review": counts["review"],
+        # of them, for a fracture-mention context too few labelled reports contain: {context: studies}
+        "unfamiliar_context": dict(sorted(unfamiliar.items())),
         "retracted_older_nlp_labels": counts["retracted"],
         "skipped_labelled_by_radiologist": counts["protected"],
         "coverage": round(applied_by_version / len(candidates), 4) if candidates else None,

@@ -251,3 +251,50 @@ def test_report_panel_paints_a_question_mark_as_a_hedge_only_before_a_word():
     assert hedges("?fracture of the left 5th rib.") == 1 and hedges("Fall. ? fracture of the hip.") == 1
     assert hedges("Is there a fracture ?") == 0 and hedges("Pain? Fracture of the distal radius.") == 0
     assert "?fracture" not in report_html("?fracture") and "fracture</span>" in report_html("?fracture")
+
+
+POSTOP = ("HISTORY: Follow up.\nFINDINGS: Status post ORIF of a distal radius fracture. Plate and screws intact. "
+          "No acute fracture.\nIMPRESSION: Normal study.")
+
+
+def test_a_context_the_labelled_reports_never_show_goes_to_review(workspace):
+    """The 160 labelled synthetic reports hold no post-operative fracture mention, so the labeller cannot know
+    whether this workspace counts "status post ORIF of a fracture" as a fracture; such reports are queued with
+    the post-operative sentence, not labelled from their other words ("no acute fracture", "normal study")."""
+    ws, _ = workspace
+    with ws.connect() as store:
+        pid = store.upsert_patient("P2")
+        postop = []
+        for i in range(3):
+            sid, _ = store.upsert_study(f"2.25.9{i}", pid)
+            store.add_report(sid, POSTOP, origin="test")
+            postop.append(sid)
+        summary = label_workspace(store, target_precision=0.9)
+        assert summary["unfamiliar_context"] == {"fracture_postop": 3}
+        current = store.current_labels("fracture")
+        queued = {q["study_id"] for q in review_queue(store)}
+        for sid in postop:
+            assert sid not in current and sid in queued
+            why = deciding_sentence(store, sid)
+            assert why["status"] == "review" and why["sentence"].rstrip(".") == "Status post ORIF of a distal radius fracture"
+            # The classifier alone was sure enough to write "negative": the rule, not its probability, queued it.
+            assert why["probability"] <= summary["thresholds"]["negative"]
+        # Everything else is decided as before: only the three went to review for this reason.
+        assert summary["labelled"] >= 10
+
+        # Once five labelled reports show what a post-operative mention means here, the classifier decides.
+        for i in range(5):
+            sid, _ = store.upsert_study(f"2.25.8{i}", pid)
+            store.add_report(sid, POSTOP if i % 2 else "Status post fixation of an ulna fracture.", origin="test")
+            store.add_label(sid, "fracture", "negative", "radiologist", "dr-test")
+        summary = label_workspace(store, target_precision=0.9)
+        assert summary["unfamiliar_context"] == {}
+        assert {why["status"] for why in (deciding_sentence(store, sid) for sid in postop)} <= {"applied", "review"}
+
+
+def test_the_summary_names_the_unfamiliar_contexts_in_words():
+    from core.reports.coverage import unfamiliar_sentence
+
+    assert unfamiliar_sentence({}) == ""
+    text = unfamiliar_sentence({"fracture_postop": 2, "fracture_uncertain": 1})
+    assert "3 of them" in text and "post-operative (2)" in text and "uncertain or asked (1)" in text
