@@ -46,6 +46,9 @@ class TrainConfig:
     class_weights: bool = True       # fracture: pos_weight = negatives/positives (unless weighted_sampling)
     weighted_sampling: bool = False  # oversample the rarer class instead of weighting the loss
     augment: bool = True
+    shift: int = 0                   # augmentation: random whole-pixel translation up to this many pixels
+    select_on: str = "loss"          # the epoch kept (and early stopping): lowest validation loss | highest AUC
+    ema_decay: float = 0.0           # >0: validate and keep an exponential moving average of the weights
     threads: int | None = None       # CPU threads (default: cores / processes)
     precision: str = "auto"          # trainer.precision: auto (CUDA float16, CPU float32) | fp32 | bf16
     resume: bool = True
@@ -117,5 +120,11 @@ def validate(config: TrainConfig) -> None:
         raise InputError(f"Unknown denoising {config.denoise!r}; use none, median or bilateral.")
     if config.schedule not in ("plateau", "cosine"):
         raise InputError(f"Unknown schedule {config.schedule!r}; use plateau or cosine.")
+    if config.shift < 0 or config.shift * 4 >= config.image_size:
+        raise InputError("The shift must be at least 0 and under a quarter of the image size, e.g. 8 pixels.")
+    if config.select_on not in ("loss", "auc"):
+        raise InputError(f"Unknown --select-on {config.select_on!r}; use loss or auc.")
+    if not 0 <= config.ema_decay < 1:
+        raise InputError("The moving-average decay must be at least 0 and below 1, e.g. 0.95 (0: off).")
     if config.lr is not None and not (0 < config.lr < 1):
         raise InputError("The learning rate must be between 0 and 1, e.g. 1e-3.")

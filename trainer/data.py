@@ -256,7 +256,7 @@ def model_ready_arrays_checked(workspace, samples: list[Sample], size: int, clah
 
 # ----------------------------------------------------------------- augmentation
 def augment(x, generator, max_rotation_deg: float = 0.0, scale=(1.0, 1.0),
-            brightness: float = 0.1, contrast=(0.8, 1.2), saturate: bool = True):
+            brightness: float = 0.1, contrast=(0.8, 1.2), saturate: bool = True, shift: int = 0):
     """Random horizontal flip and brightness/contrast on a batch; rotation and scaling only when asked.
 
     No rotation or scaling by default, because both resample the image (bilinear), and
@@ -272,6 +272,8 @@ def augment(x, generator, max_rotation_deg: float = 0.0, scale=(1.0, 1.0),
     raised brightness or contrast can clip a lucent line inside it to white. Not clipping
     gave no gain on one body part (bench/bench_single_part.py, forearm, seed 0: fresh AUC
     0.536 (0.426-0.627) unclipped vs 0.569 (0.472-0.667) clipped, n=150), so clipping stays.
+
+    ``shift``: each image moved by a whole number of pixels (up to ``shift`` each way), exact like the flip.
 
     x: (N, 1, H, W) float tensor in [0, 1]. With rotation or scaling, one
     affine_grid/grid_sample call for the whole batch.
@@ -295,8 +297,22 @@ def augment(x, generator, max_rotation_deg: float = 0.0, scale=(1.0, 1.0),
         x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     else:
         x = torch.where(flip.view(n, 1, 1, 1), x.flip(3), x)
+    if shift:
+        x = shifted(x, shift, generator)
     c = u(*contrast).view(n, 1, 1, 1)
     b = u(-brightness, brightness).view(n, 1, 1, 1)
     mean = x.mean(dim=(2, 3), keepdim=True)
     x = (x - mean) * c + mean + b
     return x.clamp_(0.0, 1.0) if saturate else x
+
+
+def shifted(x, shift: int, generator):
+    """Each image of the batch moved by its own whole-pixel offset in [-shift, shift]; the edge is repeated."""
+    import torch
+    import torch.nn.functional as F
+
+    n, _, h, w = x.shape
+    padded = F.pad(x, (shift, shift, shift, shift), mode="replicate")
+    dy = torch.randint(0, 2 * shift + 1, (n,), generator=generator).tolist()
+    dx = torch.randint(0, 2 * shift + 1, (n,), generator=generator).tolist()
+    return torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])

@@ -10,7 +10,9 @@ backbone frozen (its BatchNorm statistics too), then everything trains; Adam;
 the plateau (or cosine) schedule and early stopping on the validation loss,
 both pure functions in trainer.schedule, counting epochs only from the one
 whose validation loss leaves the constant prediction's (a random start sits
-there for a few epochs before it learns); the best epoch's weights are kept.
+there for a few epochs before it learns); the best epoch's weights are kept
+(best: lowest validation loss, or highest AUC with select_on="auc"; with
+ema_decay the moving average of the weights is what is validated and kept).
 The pretrain stage trains the backbone on reconstruction (trainer.pretrain).
 Importing this module imports torch.
 """
@@ -265,7 +267,7 @@ class Run:
             return x.float().to(self.device, non_blocking=True)
         x = torch.from_numpy(self.data["train"].arrays[idx].astype(np.float32))[:, None]
         if self.c.augment:
-            x = augment(x, gen)
+            x = augment(x, gen, shift=self.c.shift)
         return x.to(self.device, non_blocking=True)
 
     def evaluate(self, split: str, model: RadiNetModel | None = None) -> dict:
@@ -309,6 +311,10 @@ class Run:
                                  study_level=self.study_level, weighted_sampling=c.weighted_sampling,
                                  n_classes=len(self.data.classes), rank=self.rank, world=self.world)
             summary = None
+            if c.ema_decay and getattr(self, "ema", None) is None:
+                from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+                self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(c.ema_decay), use_buffers=True)
             for step in run_epoch(module, self.optimizer, scaler, self.spec, train, batches,
                                   lambda idx: self.batch_input(idx, gen), self.device, self.stop,
                                   study_level=self.study_level, amp_dtype=amp_dtype):
@@ -319,12 +325,14 @@ class Run:
                 if step.get("done"):
                     summary = step
                     break
+                if c.ema_decay:
+                    self.ema.update_parameters(self.model)
                 remaining = (step["batches"] - step["batch"]) + (c.epochs - epoch - 1) * step["batches"]
                 yield self.ev("batch", epoch=self.epoch, batch=step["batch"], batches=step["batches"],
                               loss=step["loss"], lr=lr, eta_s=remaining * step["seconds_per_batch"])
             if epoch >= 1:  # the first epoch pays one-off costs
                 self.images_per_second.append(summary["seen"] * self.world / max(summary["seconds"], 1e-9))
-            val = self.evaluate("val")
+            val = self.evaluate("val", self.ema.module if c.ema_decay else None)
             val["train_loss"] = summary["train_loss"]
             learning = self.onset_epoch is not None
             if not learning and left_constant_prediction(val["loss"], self.constant_loss):
@@ -336,10 +344,12 @@ class Run:
             # Before the onset the rate is held and no epoch counts towards early stopping (trainer.schedule).
             if learning:
                 self.plateau = plateau_step(self.plateau, val["loss"], patience=c.plateau_patience)
-            improved = val["loss"] < self.best_loss - 1e-6
+            score = -val["auc"] if (c.select_on == "auc" and val.get("auc") is not None) else val["loss"]
+            improved = score < self.best_loss - 1e-6
             if improved:
-                self.best_loss, self.best_val = val["loss"], val
-                self.best_state = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+                self.best_loss, self.best_val = score, val
+                kept = self.ema.module if c.ema_decay else self.model
+                self.best_state = {k: v.detach().cpu().clone() for k, v in kept.state_dict().items()}
             self.bad_epochs = 0 if (improved or not learning) else self.bad_epochs + 1
             self.history.append({"epoch": self.epoch, "lr": lr, "best": improved, "learning": learning,
                                  **{k: val.get(k) for k in ("loss", "auc", "accuracy", "train_loss")}})

@@ -262,3 +262,66 @@ def test_onset_rule_is_pure():
 
     assert not left_constant_prediction(0.753, 0.753) and not left_constant_prediction(0.748, 0.753)
     assert left_constant_prediction(0.70, 0.753)
+
+
+def _stubbed_run(tmp_path, val_scores, **config_fields):
+    """A real target run on a tiny synthetic workspace whose validation results are given, not measured;
+    returns the run and the models it was asked to validate."""
+    from core.store.workspace import Workspace
+    from tests.trainer.synthetic import build_synthetic_workspace
+    from trainer import fit as fit_module
+    from trainer.config import TrainConfig
+
+    ws = Workspace.open(tmp_path / "ws")
+    build_synthetic_workspace(ws, n_studies=30, seed=2, views=1)
+    config = TrainConfig(stage="target", init="random", image_size=48, epochs=len(val_scores), batch_size=8,
+                         lr=1e-3, early_stopping_patience=99, promote=False, export_onnx=False, resume=False,
+                         min_val_studies_per_class=1, **config_fields)
+    run = fit_module.Run(config, ws, threading.Event())
+    run.store = ws.connect()
+    run.data = _consume(fit_module.prepare(ws, run.store, config, run.stop, run.ev, fit_module.Stopped()))
+    run.model, run.init, run.parent_id, run.lr = fit_module.build_model("resnet18", 1), "random", None, 1e-3
+    scores, validated = iter(val_scores), []
+
+    def evaluate(split, model=None):
+        loss, auc = next(scores)
+        validated.append({k: v.detach().clone() for k, v in (model or run.model).state_dict().items()})
+        return {"loss": loss * run.constant_loss, "auc": auc, "n": 10}
+
+    run.evaluate = evaluate
+    list(run.epochs())
+    run.store.close()
+    return run, validated
+
+
+def _same_weights(a: dict, b: dict) -> bool:
+    return all(torch.equal(a[k], b[k]) for k in a if a[k].is_floating_point())
+
+
+def test_the_kept_epoch_is_chosen_on_the_asked_validation_figure(tmp_path):
+    # (loss relative to the constant prediction's, AUC) per epoch: the loss is lowest at epoch 2, the AUC
+    # highest at epoch 3 (an overconfident model: its loss rises while it ranks better).
+    scores = [(0.95, 0.60), (0.90, 0.65), (0.97, 0.80)]
+    run, validated = _stubbed_run(tmp_path, scores)
+    assert run.best_val["auc"] == 0.65 and _same_weights(run.model.state_dict(), validated[1])
+    run, validated = _stubbed_run(tmp_path / "auc", scores, select_on="auc")
+    assert run.best_val["auc"] == 0.80 and _same_weights(run.model.state_dict(), validated[2])
+
+
+def test_ema_validates_and_keeps_the_moving_average_of_the_weights(tmp_path):
+    scores = [(0.95, 0.6), (0.90, 0.7), (0.97, 0.65)]
+    run, validated = _stubbed_run(tmp_path, scores, ema_decay=0.9)
+    ema = {k: v.detach() for k, v in run.ema.module.state_dict().items()}
+    assert _same_weights(validated[2], ema)                      # the average was validated, not the raw weights
+    assert _same_weights(run.model.state_dict(), validated[1])  # and the best epoch's average was kept
+    assert not _same_weights(validated[1], validated[2])
+
+
+@pytest.mark.parametrize("fields", [{"shift": -1}, {"shift": 32, "image_size": 128}, {"select_on": "accuracy"},
+                                    {"ema_decay": 1.0}, {"ema_decay": -0.1}])
+def test_settings_out_of_range_are_refused_in_a_sentence(fields):
+    from core.errors import InputError
+    from trainer.config import TrainConfig, validate
+
+    with pytest.raises(InputError, match=r"^[A-Z].*\.$"):
+        validate(TrainConfig(**fields))

@@ -154,3 +154,20 @@ def test_fast_refresh_split_is_exact(architecture):
     tail_params = {id(p) for p in model.tail().parameters()}
     assert tail_params and tail_params < {id(p) for p in model.features.parameters()}
     assert not tail_params & {id(p) for p in model.stem().parameters()}
+
+
+def test_shift_moves_each_image_by_whole_pixels():
+    """The shift augmentation translates without resampling: a one-pixel line stays one pixel wide, each image
+    by its own offset within the bound, the edge repeated."""
+    import torch
+
+    from trainer.data import shifted
+
+    x = torch.zeros(8, 1, 32, 32)
+    x[:, :, 10:22, 16] = 1.0   # a vertical one-pixel line
+    y = shifted(x, 3, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    assert set(torch.unique(y).tolist()) <= {0.0, 1.0}
+    columns = [int(torch.nonzero(y[i, 0].sum(0)).flatten()[0]) for i in range(8)]
+    assert all(abs(c - 16) <= 3 for c in columns) and len(set(columns)) > 1
+    assert all(int(y[i, 0].sum()) == 12 for i in range(8))  # the whole line, one pixel wide

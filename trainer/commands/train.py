@@ -49,6 +49,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--clahe", action="store_true", help="contrast-limited adaptive histogram equalisation")
     parser.add_argument("--weighted-sampling", action="store_true", help="oversample the rarer class")
     parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--shift", type=int, default=d.shift,
+                        help="augmentation: move each training image by up to this many whole pixels (exact)")
+    parser.add_argument("--select-on", choices=["loss", "auc"], default=d.select_on,
+                        help="the epoch kept and early stopping: lowest validation loss or highest AUC")
+    parser.add_argument("--ema", type=float, default=d.ema_decay, metavar="DECAY",
+                        help="validate and keep an exponential moving average of the weights (e.g. 0.95; 0: off)")
     parser.add_argument("--max-images", type=int, default=None)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--threads", type=int, default=None)
@@ -72,7 +78,7 @@ def config_from_args(args, seed: int | None = None):
         early_stopping_patience=args.early_stopping_patience, warmup_epochs=args.warmup_epochs,
         study_level=args.study_level, clahe=args.clahe, weighted_sampling=args.weighted_sampling,
         augment=not args.no_augment, max_images=args.max_images, device=args.device, threads=args.threads,
-        precision=args.precision,
+        precision=args.precision, shift=args.shift, select_on=args.select_on, ema_decay=args.ema,
         seed=args.seed if seed is None else seed, resume=not args.no_resume,
         promote=not args.no_promote and (seed is None))
 
