@@ -291,6 +291,13 @@ class Run:
         self.onset_epoch = None  # the first epoch whose validation loss left the constant prediction's
         self.key = run_key(c, self.data.split_hash, len(train))
         start_epoch = self.try_resume()
+        # With ema_decay, the moving average of the weights (from the resumed ones on a resumed run) is what is
+        # validated and kept.
+        self.ema = None
+        if c.ema_decay:
+            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+            self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(c.ema_decay), use_buffers=True)
         if start_epoch:
             # The workstation's dock recognises this prefix ("resumed after epoch") and offers a fresh start.
             yield self.ev("log", epoch=start_epoch, message=f"resumed after epoch {start_epoch} (an interrupted run "
@@ -311,10 +318,6 @@ class Run:
                                  study_level=self.study_level, weighted_sampling=c.weighted_sampling,
                                  n_classes=len(self.data.classes), rank=self.rank, world=self.world)
             summary = None
-            if c.ema_decay and getattr(self, "ema", None) is None:
-                from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-
-                self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(c.ema_decay), use_buffers=True)
             for step in run_epoch(module, self.optimizer, scaler, self.spec, train, batches,
                                   lambda idx: self.batch_input(idx, gen), self.device, self.stop,
                                   study_level=self.study_level, amp_dtype=amp_dtype):
@@ -325,14 +328,15 @@ class Run:
                 if step.get("done"):
                     summary = step
                     break
-                if c.ema_decay:
+                if self.ema is not None:
                     self.ema.update_parameters(self.model)
                 remaining = (step["batches"] - step["batch"]) + (c.epochs - epoch - 1) * step["batches"]
                 yield self.ev("batch", epoch=self.epoch, batch=step["batch"], batches=step["batches"],
                               loss=step["loss"], lr=lr, eta_s=remaining * step["seconds_per_batch"])
             if epoch >= 1:  # the first epoch pays one-off costs
                 self.images_per_second.append(summary["seen"] * self.world / max(summary["seconds"], 1e-9))
-            val = self.evaluate("val", self.ema.module if c.ema_decay else None)
+            validated = self.model if self.ema is None else self.ema.module
+            val = self.evaluate("val", validated)
             val["train_loss"] = summary["train_loss"]
             learning = self.onset_epoch is not None
             if not learning and left_constant_prediction(val["loss"], self.constant_loss):
@@ -344,12 +348,12 @@ class Run:
             # Before the onset the rate is held and no epoch counts towards early stopping (trainer.schedule).
             if learning:
                 self.plateau = plateau_step(self.plateau, val["loss"], patience=c.plateau_patience)
+            # best_loss holds the figure epochs are chosen on: the loss, or minus the AUC with select_on="auc".
             score = -val["auc"] if (c.select_on == "auc" and val.get("auc") is not None) else val["loss"]
             improved = score < self.best_loss - 1e-6
             if improved:
                 self.best_loss, self.best_val = score, val
-                kept = self.ema.module if c.ema_decay else self.model
-                self.best_state = {k: v.detach().cpu().clone() for k, v in kept.state_dict().items()}
+                self.best_state = {k: v.detach().cpu().clone() for k, v in validated.state_dict().items()}
             self.bad_epochs = 0 if (improved or not learning) else self.bad_epochs + 1
             self.history.append({"epoch": self.epoch, "lr": lr, "best": improved, "learning": learning,
                                  **{k: val.get(k) for k in ("loss", "auc", "accuracy", "train_loss")}})

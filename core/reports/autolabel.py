@@ -135,9 +135,9 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     todo = [s for s in candidates if s not in decided
             and not (s in current and current[s].labeller_version == version)]
     counts = {"positive": 0, "negative": 0, "review": 0, "retracted": 0, "protected": 0}
-    familiar = context_counts(d.analysis for d in docs)
     unfamiliar: dict[str, int] = {}
     if todo:
+        familiar = context_counts(d.analysis for d in docs)
         labeller.fit_prepared(docs, y)
         todo_docs = labeller.prepare([reports[s] for s in todo])
         probs = labeller.predict_prepared(todo_docs)
@@ -154,8 +154,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
                 unseen = unfamiliar_mention(doc.analysis, familiar)
                 if unseen is not None:
                     # The review shows the sentence with the unfamiliar mention: that is what a reader must judge.
-                    s = doc.analysis.sentences[unseen[0]]
-                    sentence = DecidingSentence(doc.text[s.start:s.end], s.start, s.end, 0.0)
+                    sentence = DecidingSentence.of(doc.text, doc.analysis.sentences[unseen[0]], 0.0)
                     unfamiliar[unseen[1]] = unfamiliar.get(unseen[1], 0) + 1
                 if unseen is None and t_pos is not None and p >= t_pos:
                     value, confidence = "positive", p

@@ -54,6 +54,11 @@ class DecidingSentence:
     def as_dict(self) -> dict:
         return {"text": self.text, "start": self.start, "end": self.end, "weight": round(self.weight, 4)}
 
+    @classmethod
+    def of(cls, report: str, sentence, weight: float) -> "DecidingSentence":
+        """The analysed ``sentence`` (an AnalysedSentence) of ``report``, as written."""
+        return cls(report[sentence.start:sentence.end], sentence.start, sentence.end, weight)
+
 
 @dataclass(frozen=True)
 class ReportLabel:
@@ -178,8 +183,7 @@ class ReportLabeller:
         coef = getattr(self.classifier, "coef_", None)
         scores = np.asarray(X @ coef[0]).ravel() if coef is not None else self.classifier.predict_proba(X)[:, 1]
         i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
-        s = sentences[i]
-        return DecidingSentence(doc.text[s.start:s.end], s.start, s.end, float(scores[i]))
+        return DecidingSentence.of(doc.text, sentences[i], float(scores[i]))
 
     def version(self, training_fingerprint: str = "") -> str:
         """Labeller version: a hash of the training data fingerprint and every setting."""
