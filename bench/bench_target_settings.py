@@ -68,7 +68,7 @@ def main() -> None:
         for seed in [int(s) for s in args.seeds.split(",")]:
             t = time.perf_counter()
             r = _run(TrainConfig(**{**base, **extra, "seed": seed}), ws, stop, lambda m: None)
-            row = {"setting": setting, "seed": seed, "seconds": round(time.perf_counter() - t),
+            row = {"setting": setting, "seed": seed, "model_id": r["model_id"], "seconds": round(time.perf_counter() - t),
                    "val_auc": (r.get("val") or {}).get("auc")}
             for name, f in fresh.items():
                 row[name] = round(judged(predict_fresh(ws, r["model_id"], f, args.body_part))["auc"], 3)

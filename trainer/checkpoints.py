@@ -80,14 +80,20 @@ def resume_paths(models_dir: Path, run_key: str) -> tuple[Path, Path]:
     return folder / f"{run_key}.safetensors", folder / f"{run_key}.json"
 
 
-def save_resume(models_dir: Path, run_key: str, model, optimizer, state: dict, best_model_state: dict | None) -> None:
-    """Model, Adam moments and loop state after an epoch (or a stop), to continue later."""
+def save_resume(models_dir: Path, run_key: str, model, optimizer, state: dict, best_model_state: dict | None,
+                averaged=None) -> None:
+    """Model, Adam moments and loop state after an epoch (or a stop), to continue later.
+
+    ``averaged``: the moving average of the weights (torch.optim.swa_utils.AveragedModel), when the run
+    keeps one; without it a resumed run would restart the average from the resumed weights."""
     import torch
     from safetensors.torch import save
 
     tensors = {f"model.{k}": v for k, v in state_tensors(model).items()}
     if best_model_state is not None:
         tensors.update({f"best.{k}": v.contiguous() for k, v in best_model_state.items()})
+    if averaged is not None:
+        tensors.update({f"averaged.{k}": v for k, v in state_tensors(averaged).items()})
     opt = optimizer.state_dict()
     for idx, st in opt["state"].items():
         for name, value in st.items():
@@ -103,7 +109,8 @@ def save_resume(models_dir: Path, run_key: str, model, optimizer, state: dict, b
 
 
 def load_resume(models_dir: Path, run_key: str):
-    """(state, model tensors, best tensors or None, optimizer tensors) or None when nothing to resume."""
+    """(state, {"model", "best", "opt", "averaged"} tensors; the last three may be empty) or None when nothing
+    to resume."""
     from safetensors.torch import load
 
     wpath, jpath = resume_paths(models_dir, run_key)
@@ -117,11 +124,13 @@ def load_resume(models_dir: Path, run_key: str):
         tensors = load(data)
     except Exception:
         return None
-    split = {"model": {}, "best": {}, "opt": {}}
+    split = {"model": {}, "best": {}, "opt": {}, "averaged": {}}
     for key, value in tensors.items():
         head, _, rest = key.partition(".")
+        if head not in split:
+            return None  # written by another version of the trainer: start over
         split[head][rest] = value
-    return meta, split["model"], split["best"] or None, split["opt"]
+    return meta, split
 
 
 def clear_resume(models_dir: Path, run_key: str) -> None:

@@ -290,14 +290,14 @@ class Run:
         self.history, self.stopped, self.images_per_second = [], False, []
         self.onset_epoch = None  # the first epoch whose validation loss left the constant prediction's
         self.key = run_key(c, self.data.split_hash, len(train))
-        start_epoch = self.try_resume()
-        # With ema_decay, the moving average of the weights (from the resumed ones on a resumed run) is what is
-        # validated and kept.
+        # With ema_decay, the moving average of the weights is what is validated and kept; a resumed run
+        # continues the average it saved.
         self.ema = None
         if c.ema_decay:
             from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
             self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(c.ema_decay), use_buffers=True)
+        start_epoch = self.try_resume()
         if start_epoch:
             # The workstation's dock recognises this prefix ("resumed after epoch") and offers a fresh start.
             yield self.ev("log", epoch=start_epoch, message=f"resumed after epoch {start_epoch} (an interrupted run "
@@ -389,7 +389,8 @@ class Run:
                  "best_val": self.best_val, "bad_epochs": self.bad_epochs, "onset_epoch": self.onset_epoch,
                  "history": self.history, "init": self.init, "parent_id": self.parent_id, "lr": self.lr,
                  "plateau": self.plateau.as_dict()}
-        checkpoints.save_resume(self.ws.models_dir, self.key, self.model, self.optimizer, state, self.best_state)
+        checkpoints.save_resume(self.ws.models_dir, self.key, self.model, self.optimizer, state, self.best_state,
+                                averaged=self.ema)
 
     def try_resume(self) -> int:
         if not self.c.resume:
@@ -397,9 +398,14 @@ class Run:
         found = checkpoints.load_resume(self.ws.models_dir, self.key)
         if found is None:
             return 0
-        meta, model_t, best_t, opt_t = found
+        meta, saved = found
+        model_t, best_t, opt_t = saved["model"], saved["best"] or None, saved["opt"]
         try:
             self.model.load_state_dict(model_t)
+            if self.ema is not None:
+                # The average of the interrupted run, or (a resume file without one) the resumed weights.
+                self.ema.load_state_dict(saved["averaged"] or {
+                    **{f"module.{k}": v for k, v in model_t.items()}, "n_averaged": torch.tensor(0)})
             opt_state = {"state": {}, "param_groups": []}
             for key, value in opt_t.items():
                 idx, name = key.split(".", 1)

@@ -317,6 +317,46 @@ def test_ema_validates_and_keeps_the_moving_average_of_the_weights(tmp_path):
     assert not _same_weights(validated[1], validated[2])
 
 
+def test_a_resumed_run_continues_its_moving_average(tmp_path):
+    """An interrupted --ema run saves the average with its resume point; resuming must not restart the average
+    from the resumed weights (which would validate and keep a different model than the uninterrupted run)."""
+    from core.store.workspace import Workspace
+    from tests.trainer.synthetic import build_synthetic_workspace
+    from trainer import fit as fit_module
+    from trainer.config import TrainConfig
+
+    ws = Workspace.open(tmp_path / "ws")
+    build_synthetic_workspace(ws, n_studies=30, seed=2, views=1)
+    config = TrainConfig(stage="target", init="random", image_size=48, epochs=3, batch_size=8, lr=1e-3,
+                         early_stopping_patience=99, promote=False, export_onnx=False, resume=True,
+                         min_val_studies_per_class=1, ema_decay=0.9)
+
+    def started_run(stop_at_once: bool):
+        run = fit_module.Run(config, ws, threading.Event())
+        run.store = ws.connect()
+        run.data = _consume(fit_module.prepare(ws, run.store, config, run.stop, run.ev, fit_module.Stopped()))
+        if stop_at_once:
+            run.stop.set()
+        run.model, run.init, run.parent_id, run.lr = fit_module.build_model("resnet18", 1), "random", None, 1e-3
+
+        def evaluate(split, model=None):
+            run.stop.set()  # interrupt after the first epoch
+            return {"loss": 0.9 * run.constant_loss, "auc": 0.6, "n": 10}
+
+        run.evaluate = evaluate
+        list(run.epochs())
+        run.store.close()
+        return run
+
+    first = started_run(stop_at_once=False)
+    assert first.stopped and int(first.ema.n_averaged) > 1
+    resumed = started_run(stop_at_once=True)
+    assert resumed.epoch == 2  # it resumed after epoch 1, then stopped before any batch
+    assert int(resumed.ema.n_averaged) == int(first.ema.n_averaged)
+    assert _same_weights(resumed.ema.module.state_dict(), first.ema.module.state_dict())
+    assert not _same_weights(resumed.ema.module.state_dict(), resumed.model.state_dict())
+
+
 @pytest.mark.parametrize("fields", [{"shift": -1}, {"shift": 32, "image_size": 128}, {"select_on": "accuracy"},
                                     {"ema_decay": 1.0}, {"ema_decay": -0.1}])
 def test_settings_out_of_range_are_refused_in_a_sentence(fields):
