@@ -53,7 +53,10 @@ OBJECTIVES = ("masked", "denoising", "autoencoder")
 # images: autoencoder 1.000, denoising 0.994, masked 0.976, random backbone 0.929. The gaps
 # between objectives are 0-4 images, i.e. within noise; the fracture probe was at chance for
 # all (AUC 0.40-0.47, 51 studies). Paper 002's autoencoder is the default until a larger
-# measurement separates them.
+# measurement separates them. Longer pretraining did not help the wrist target either (issue 11,
+# 1,500-study Table 2 workspace, 128 px, pretrain -> RadiNet 3 epochs -> wrist 12 epochs, training
+# seeds 0-2, 300 fresh wrist studies of seed 2006): autoencoder 3 epochs 0.663 +- 0.052, autoencoder
+# 12 epochs 0.607 +- 0.100, masked 12 epochs 0.627 +- 0.107.
 DEFAULT_OBJECTIVE = "autoencoder"
 # Every backbone in trainer.models ends at 1/32 of the input size.
 OUTPUT_STRIDE = 32
