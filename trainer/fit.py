@@ -459,6 +459,9 @@ class Run:
             shared = [result]
             torch.distributed.broadcast_object_list(shared, src=0)
             result = shared[0]
+            # Every rank has the result before any leaves: a rank that tears the group down while another
+            # still has a collective in flight can abort both processes (gloo).
+            torch.distributed.barrier()
         return result
 
 
