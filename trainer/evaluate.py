@@ -35,7 +35,7 @@ def predict_logits(model, arrays: np.ndarray, device, batch: int = 64, from_maps
 def study_probabilities(split: SplitData, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(study labels, study probabilities = mean of the views' probabilities) in study_ids order.
 
-    The mean, although a subtle demo fracture shows on one view only in half the difficult studies: the
+    The mean, although half the difficult demo fractures are hidden on one of the study's views: the
     maximum, the mean logit and noisy-OR pooled the same wrist models' views no better (issue 11, three
     models, 300 fresh wrist studies: mean 0.646 / 0.722 / 0.622, max 0.659 / 0.702 / 0.629)."""
     sums = np.bincount(split.study_of, weights=p, minlength=len(split.study_ids))
