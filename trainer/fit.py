@@ -402,10 +402,10 @@ class Run:
         model_t, best_t, opt_t = saved["model"], saved["best"] or None, saved["opt"]
         try:
             self.model.load_state_dict(model_t)
-            if self.ema is not None:
-                # The average of the interrupted run, or (a resume file without one) the resumed weights.
-                self.ema.load_state_dict(saved["averaged"] or {
-                    **{f"module.{k}": v for k, v in model_t.items()}, "n_averaged": torch.tensor(0)})
+            if self.ema is not None and saved["averaged"]:
+                # The interrupted run's average. Without one it starts afresh: an AveragedModel that has
+                # averaged nothing copies the weights (here the resumed ones) at its first update.
+                self.ema.load_state_dict(saved["averaged"])
             opt_state = {"state": {}, "param_groups": []}
             for key, value in opt_t.items():
                 idx, name = key.split(".", 1)

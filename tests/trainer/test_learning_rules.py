@@ -264,23 +264,39 @@ def test_onset_rule_is_pure():
     assert left_constant_prediction(0.70, 0.753)
 
 
-def _stubbed_run(tmp_path, val_scores, **config_fields):
-    """A real target run on a tiny synthetic workspace whose validation results are given, not measured;
-    returns the run and the models it was asked to validate."""
+def _synthetic_workspace(tmp_path):
     from core.store.workspace import Workspace
     from tests.trainer.synthetic import build_synthetic_workspace
-    from trainer import fit as fit_module
-    from trainer.config import TrainConfig
 
     ws = Workspace.open(tmp_path / "ws")
     build_synthetic_workspace(ws, n_studies=30, seed=2, views=1)
-    config = TrainConfig(stage="target", init="random", image_size=48, epochs=len(val_scores), batch_size=8,
-                         lr=1e-3, early_stopping_patience=99, promote=False, export_onnx=False, resume=False,
-                         min_val_studies_per_class=1, **config_fields)
+    return ws
+
+
+def _small_config(**fields):
+    from trainer.config import TrainConfig
+
+    return TrainConfig(**{**dict(stage="target", init="random", image_size=48, batch_size=8, lr=1e-3,
+                                 early_stopping_patience=99, promote=False, export_onnx=False, resume=False,
+                                 min_val_studies_per_class=1), **fields})
+
+
+def _prepared_run(ws, config):
+    """A target run with its data prepared and a random model, ready for ``run.epochs()``; the caller closes
+    ``run.store``."""
+    from trainer import fit as fit_module
+
     run = fit_module.Run(config, ws, threading.Event())
     run.store = ws.connect()
     run.data = _consume(fit_module.prepare(ws, run.store, config, run.stop, run.ev, fit_module.Stopped()))
     run.model, run.init, run.parent_id, run.lr = fit_module.build_model("resnet18", 1), "random", None, 1e-3
+    return run
+
+
+def _stubbed_run(tmp_path, val_scores, **config_fields):
+    """A real target run on a tiny synthetic workspace whose validation results are given, not measured;
+    returns the run and the models it was asked to validate."""
+    run = _prepared_run(_synthetic_workspace(tmp_path), _small_config(epochs=len(val_scores), **config_fields))
     scores, validated = iter(val_scores), []
 
     def evaluate(split, model=None):
@@ -320,24 +336,13 @@ def test_ema_validates_and_keeps_the_moving_average_of_the_weights(tmp_path):
 def test_a_resumed_run_continues_its_moving_average(tmp_path):
     """An interrupted --ema run saves the average with its resume point; resuming must not restart the average
     from the resumed weights (which would validate and keep a different model than the uninterrupted run)."""
-    from core.store.workspace import Workspace
-    from tests.trainer.synthetic import build_synthetic_workspace
-    from trainer import fit as fit_module
-    from trainer.config import TrainConfig
-
-    ws = Workspace.open(tmp_path / "ws")
-    build_synthetic_workspace(ws, n_studies=30, seed=2, views=1)
-    config = TrainConfig(stage="target", init="random", image_size=48, epochs=3, batch_size=8, lr=1e-3,
-                         early_stopping_patience=99, promote=False, export_onnx=False, resume=True,
-                         min_val_studies_per_class=1, ema_decay=0.9)
+    ws = _synthetic_workspace(tmp_path)
+    config = _small_config(epochs=3, resume=True, ema_decay=0.9)
 
     def started_run(stop_at_once: bool):
-        run = fit_module.Run(config, ws, threading.Event())
-        run.store = ws.connect()
-        run.data = _consume(fit_module.prepare(ws, run.store, config, run.stop, run.ev, fit_module.Stopped()))
+        run = _prepared_run(ws, config)
         if stop_at_once:
             run.stop.set()
-        run.model, run.init, run.parent_id, run.lr = fit_module.build_model("resnet18", 1), "random", None, 1e-3
 
         def evaluate(split, model=None):
             run.stop.set()  # interrupt after the first epoch
