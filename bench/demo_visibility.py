@@ -17,6 +17,7 @@ not a gain. The plain baseline printed first is the same statistic between two
 different noise draws of the same unfractured film (what "visible" competes with).
 
     python bench/demo_visibility.py [--studies 400] [--per-grade 40] [--seed 0] [--body-crop] [--clahe]
+                                    [--body-part wrist,elbow]
 """
 
 from __future__ import annotations
@@ -75,14 +76,16 @@ def _diff_stats(a, b) -> tuple[float, float, int, float]:
     return float(d[changed].mean()), float(d.max()), int(changed.sum()), float(d.sum() / 255.0)
 
 
-def measure(n_studies: int, per_grade: int, seed: int, clahe: bool = False, body: bool = False) -> dict:
+def measure(n_studies: int, per_grade: int, seed: int, clahe: bool = False, body: bool = False,
+            body_parts: tuple[str, ...] | None = None) -> dict:
     import numpy as np
 
+    from core.demo.anatomy import BODY_PARTS
     from core.demo.plan import plan_studies
     from core.demo.render import render_view
 
     views = {"easy": [], "difficult": []}
-    for plan in plan_studies(n_studies, seed):
+    for plan in plan_studies(n_studies, seed, body_parts or BODY_PARTS):
         if not plan.fracture:
             continue
         for view in plan.views:
@@ -117,9 +120,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--clahe", action="store_true", help="CLAHE after the crop, as TrainConfig(clahe=True)")
     ap.add_argument("--body-crop", action="store_true", help="crop to the body region (the trainer's default)")
+    ap.add_argument("--body-part", default="", help="only studies of these body parts (comma-separated); default all")
     args = ap.parse_args()
-    rows = measure(args.studies, args.per_grade, args.seed, args.clahe, args.body_crop)
-    print(f"demo fracture visibility: one fractured view per study, seed {args.seed}; grey levels of the "
+    parts = tuple(p for p in args.body_part.split(",") if p) or None
+    rows = measure(args.studies, args.per_grade, args.seed, args.clahe, args.body_crop, parts)
+    print(f"demo fracture visibility ({args.body_part or 'all body parts'}): one fractured view per study, seed {args.seed}; grey levels of the "
           f"8-bit model input (255 = window width); mean over views (max over views for 'max')")
     print(f"{'grade':>10} {'n':>3} {'size':>4} {'mean|d| changed':>15} {'max|d|':>7} {'max|d| (max)':>12} "
           f"{'changed px':>10} {'sum|d|/255':>10}")
