@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.errors import ModelFileError
+from core.errors import InputError, ModelFileError
 # The torch-free half of a model file (paths, sidecar, hash, atomic write) lives
 # in core so the onnxruntime predictor can read models without the trainer.
 from core.inference.model_files import (  # noqa: F401 - re-exported for the trainer
@@ -40,7 +40,7 @@ def save_checkpoint(models_dir: Path, model_id: str, model, sidecar: dict) -> di
     atomic_write(wpath, data)
     sidecar = {**sidecar, "format": FORMAT, "model_id": model_id, "weights_file": wpath.name,
                "weights_sha256": sha256_bytes(data), "architecture": model.architecture,
-               "head": model.head_kind, "num_outputs": model.num_outputs}
+               "head": model.head_kind, "pooling": model.pooling, "num_outputs": model.num_outputs}
     atomic_write(sidecar_path(models_dir, model_id), json.dumps(sidecar, indent=2, sort_keys=True).encode())
     return sidecar
 
@@ -65,9 +65,11 @@ def load_model(path: Path):
     except (SafetensorError, ValueError, Exception) as err:
         raise ModelFileError(f"{wpath.name} is not a safetensors model file.") from err
     try:
-        model = build_model(sidecar["architecture"], int(sidecar["num_outputs"]), sidecar.get("head", "linear"))
+        # Models saved before pooling was a choice all averaged.
+        model = build_model(sidecar["architecture"], int(sidecar["num_outputs"]), sidecar.get("head", "linear"),
+                            sidecar.get("pooling", "avg"))
         model.load_state_dict(tensors, strict=True)
-    except (KeyError, RuntimeError, TypeError) as err:
+    except (KeyError, RuntimeError, TypeError, InputError) as err:   # InputError: an unknown head or pooling
         raise ModelFileError(f"{wpath.name} does not hold the {sidecar.get('architecture', 'declared')} model its description names.") from err
     model.eval()
     return model, sidecar

@@ -15,6 +15,10 @@ PRECISIONS = ("auto", "fp32", "bf16")   # the training step's arithmetic: traine
 TASK_OF_STAGE = {"pretrain": "pretrain", "body-part": "body_part", "target": "fracture",
                  "fast-refresh": "fracture"}
 BODY_PARTS = ("all", "shoulder", "humerus", "elbow", "forearm", "wrist", "hand", "finger")
+# The torchvision backbones trainer.models builds; here, torch-free, so the workstation's settings can offer them.
+ARCHITECTURES = ("resnet18", "resnet50", "densenet121", "densenet169", "efficientnet_b0", "mobilenet_v3_large")
+HEADS = ("linear", "mlp")         # trainer.models: one linear layer | the paper's stack of dense layers
+POOLINGS = ("avg", "max")        # trainer.models: average the feature maps | the class activation map's peak
 
 
 @dataclass
@@ -23,6 +27,7 @@ class TrainConfig:
     body_part: str = "all"           # target / fast refresh: one body part (RadiNet_wrist) or all
     architecture: str = "resnet18"
     head: str = "linear"
+    pooling: str = "avg"             # avg: average the feature maps | max: the highest location of the CAM
     image_size: int = 256
     crop: str = "body"               # body: crop to the body region | border: uniform frame borders only
     epochs: int = 12
@@ -114,6 +119,8 @@ def validate(config: TrainConfig) -> None:
                          f"target and fast-refresh stages.")
     if config.epochs < 1 or config.batch_size < 2 or config.image_size < 32:
         raise InputError("Epochs must be at least 1, the batch size at least 2 and the image size at least 32 pixels.")
+    if config.pooling not in POOLINGS:
+        raise InputError(f"Unknown pooling {config.pooling!r}; use {' or '.join(POOLINGS)}.")
     if config.crop not in ("body", "border"):
         raise InputError(f"Unknown crop {config.crop!r}; use body or border.")
     if config.denoise not in ("none", "median", "bilateral"):

@@ -1,8 +1,12 @@
 """Backbones, heads and class activation maps for greyscale radiographs.
 
 Every model is ``RadiNetModel``: ``features`` (a torchvision backbone cut
-before its pooling, ending in the last feature maps), global average pooling
-and a head. Input is one channel in [0, 1] (the output of
+before its pooling, ending in the last feature maps), a spatial pooling and a
+head. ``avg`` pools the feature maps and then applies the head (torchvision's
+classifier); ``max`` applies the head at every location (the class activation
+map) and keeps the highest one, so a small local finding such as a cortical
+break is not averaged with the rest of the film (multiple-instance pooling
+over locations). Input is one channel in [0, 1] (the output of
 ``core.imaging.preprocess.model_input``); the ImageNet normalisation lives
 inside the model so the exported ONNX graph takes the same input.
 
@@ -18,8 +22,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-ARCHITECTURES = ("resnet18", "resnet50", "densenet121", "densenet169", "efficientnet_b0", "mobilenet_v3_large")
-HEADS = ("linear", "mlp")
+from trainer.config import ARCHITECTURES, HEADS, POOLINGS  # kept torch-free there for the GUI's settings and the CLI
+
 # Grey-level mean/std of ImageNet (mean of the RGB statistics).
 GREY_MEAN, GREY_STD = 0.449, 0.226
 
@@ -66,13 +70,16 @@ def _greyscale_first_conv(features: nn.Sequential) -> None:
 
 
 class RadiNetModel(nn.Module):
-    def __init__(self, architecture: str = "resnet18", num_outputs: int = 1, head: str = "linear"):
+    def __init__(self, architecture: str = "resnet18", num_outputs: int = 1, head: str = "linear",
+                 pooling: str = "avg"):
         super().__init__()
-        if head not in HEADS:
+        if head not in HEADS or pooling not in POOLINGS:
             from core.errors import InputError
 
-            raise InputError(f"Unknown head {head!r}; choose linear or mlp.")
+            raise InputError(f"Unknown head {head!r} or pooling {pooling!r}; choose a head of "
+                             f"{', '.join(HEADS)} and a pooling of {', '.join(POOLINGS)}.")
         self.architecture, self.head_kind, self.num_outputs = architecture, head, num_outputs
+        self.pooling = pooling
         self.features, self.channels, self.first_conv_key, self.split_index = _backbone(architecture)
         _greyscale_first_conv(self.features)
         if head == "linear":
@@ -86,6 +93,8 @@ class RadiNetModel(nn.Module):
         return (x - GREY_MEAN) / GREY_STD
 
     def forward_from_maps(self, maps: torch.Tensor) -> torch.Tensor:
+        if self.pooling == "max":
+            return self.cam_from_maps(maps).flatten(2).amax(2)
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(maps, 1), 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -96,8 +105,9 @@ class RadiNetModel(nn.Module):
         """Class activation map (N, outputs, h, w): the head applied at each location.
 
         For the linear head this is Zhou et al.'s CAM (feature maps weighted by
-        the classifier weights, plus the bias), and its spatial mean equals the
-        logit exactly, so the map is on the same absolute scale as the output.
+        the classifier weights, plus the bias). With average pooling its spatial
+        mean equals the logit exactly, with max pooling its peak does, so either
+        way the map is on the same absolute scale as the output.
         """
         per_location = maps.permute(0, 2, 3, 1)  # N, h, w, C
         return self.head(per_location).permute(0, 3, 1, 2)
@@ -187,8 +197,9 @@ class CamExport(nn.Module):
         return self.model.logits_and_cam(x)
 
 
-def build_model(architecture: str = "resnet18", num_outputs: int = 1, head: str = "linear") -> RadiNetModel:
-    return RadiNetModel(architecture, num_outputs, head)
+def build_model(architecture: str = "resnet18", num_outputs: int = 1, head: str = "linear",
+                pooling: str = "avg") -> RadiNetModel:
+    return RadiNetModel(architecture, num_outputs, head, pooling)
 
 
 def load_imagenet_state_dict(model: RadiNetModel, path) -> None:

@@ -26,7 +26,7 @@ from core.inference.preprocessing import preprocessing_options
 METADATA_KEY = "radinet_model"
 FORMAT = "radinet-onnx/1"
 # Sidecar entries that travel with the ONNX file (the rest, e.g. training history, stays home).
-CARRIED = ("model_id", "task", "stage", "architecture", "head", "num_outputs", "classes", "body_part", "scope",
+CARRIED = ("model_id", "task", "stage", "architecture", "head", "pooling", "num_outputs", "classes", "body_part", "scope",
            "preprocessing", "operating_points", "threshold", "parent_id", "init", "split_seed", "split_hash",
            "heatmap", "created_at")
 

@@ -7,6 +7,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QWidget,
 )
 
+from trainer.config import ARCHITECTURES
+
 RESEARCH_NOTICE = "Research use only — not for diagnostic use."
 
 ABOUT_TEXT = f"""<h3>RadiNet Studio {{version}}</h3>
@@ -58,7 +60,7 @@ class SettingsDialog(QDialog):
         self.device.setCurrentText(settings.get("device"))
         form.addRow("Training device", self.device)
         self.architecture = QComboBox()
-        self.architecture.addItems(["resnet18", "resnet34", "resnet50", "densenet121"])
+        self.architecture.addItems(list(ARCHITECTURES))   # only what the trainer can build
         self.architecture.setCurrentText(settings.get("architecture"))
         form.addRow("Model size", self.architecture)
         self.image_size = QSpinBox()

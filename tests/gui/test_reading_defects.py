@@ -463,3 +463,15 @@ def test_11_start_while_a_command_line_training_runs_says_so_at_once(make_window
     qtbot.wait(10)
     assert dock.start() is True          # the marker of a finished process is ignored
     qtbot.waitUntil(lambda: not dock.is_running(), timeout=10_000)
+
+
+def test_settings_offer_only_architectures_the_trainer_builds(qtbot, settings):
+    """The settings once offered resnet34, which no stage could build: training then failed at its start."""
+    from gui.widgets.dialogs import SettingsDialog
+    from trainer.models import ARCHITECTURES
+
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    offered = [dialog.architecture.itemText(i) for i in range(dialog.architecture.count())]
+    assert offered and set(offered) <= set(ARCHITECTURES)
+    assert dialog.architecture.currentText() == settings.get("architecture")

@@ -176,6 +176,35 @@ def test_fast_refresh_trains_from_published_model(chain, tmp_path):
     assert result["val"]["auc"] is not None
 
 
+def test_max_pooled_model_exports_and_its_fast_refresh_keeps_the_pooling(chain, tmp_path):
+    """A model that pools the CAM's peak goes through export (logit = heatmap peak in the ONNX graph too),
+    and a fast refresh of it stays max-pooled although the refresh's config says nothing about pooling."""
+    import onnxruntime
+
+    from core.store import registry
+    from trainer.checkpoints import onnx_path
+    from trainer.publish import promote_by_hand
+
+    ws = copy_workspace(chain[0], tmp_path / "ws")
+    target = run_train(ws, stage="target", epochs=2, lr=3e-4, pooling="max",
+                       init=f"model:{chain[1]['model_id']}")[-1].result
+    with ws.connect() as store:
+        assert registry.sidecar_of(registry.get(store, target["model_id"]))["pooling"] == "max"
+        promote_by_hand(ws, store, target["model_id"], "test", "tester")
+    session = onnxruntime.InferenceSession(str(onnx_path(ws.models_dir, target["model_id"])),
+                                           providers=["CPUExecutionProvider"])
+    description = json.loads(session.get_modelmeta().custom_metadata_map["radinet_model"])
+    logits, cam = session.run(["logits", "cam"], {"image": np.random.default_rng(0).random((2, 1, SIZE, SIZE),
+                                                                                         np.float32)})
+    assert description["pooling"] == "max"
+    assert np.allclose(logits, cam.reshape(2, 1, -1).max(axis=2), atol=1e-4)
+
+    refresh = run_train(ws, stage="fast-refresh", epochs=1, lr=1e-4)[-1].result
+    assert refresh["parent_id"] == target["model_id"]
+    with ws.connect() as store:
+        assert registry.sidecar_of(registry.get(store, refresh["model_id"]))["pooling"] == "max"
+
+
 def test_cli_predict_and_export(chain, tmp_path):
     from main import main
 

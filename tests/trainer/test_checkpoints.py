@@ -38,6 +38,35 @@ def test_round_trip_reproduces_the_model(saved):
     assert not list(folder.glob("*.tmp"))
 
 
+def test_round_trip_keeps_max_pooling(tmp_path):
+    import torch
+
+    from trainer.checkpoints import load_model, save_checkpoint
+    from trainer.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("resnet18", 1, pooling="max").eval()
+    save_checkpoint(tmp_path, "mx", model, {"task": "fracture", "stage": "target",
+                                            "preprocessing": {"size": 64, "clahe": False}})
+    loaded, meta = load_model(tmp_path / "mx.safetensors")
+    x = torch.rand(2, 1, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model(x), loaded(x))
+    assert meta["pooling"] == "max" and loaded.pooling == "max"
+
+
+def test_a_description_naming_an_unknown_pooling_is_a_model_file_error(saved, tmp_path):
+    import json
+
+    path = _copy(saved[0], tmp_path, "odd")
+    sidecar = path.with_suffix(".json")
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "pooling": "median"}))
+    with pytest.raises(ModelFileError, match="does not hold"):
+        from trainer.checkpoints import load_model
+
+        load_model(path)
+
+
 def _copy(folder, tmp_path, name):
     import shutil
 

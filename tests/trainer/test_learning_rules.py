@@ -293,10 +293,12 @@ def _prepared_run(ws, config):
     return run
 
 
-def _stubbed_run(tmp_path, val_scores, **config_fields):
+def _stubbed_run(tmp_path, val_scores, init="random", **config_fields):
     """A real target run on a tiny synthetic workspace whose validation results are given, not measured;
-    returns the run and the models it was asked to validate."""
+    returns the run and the models it was asked to validate. ``init="model:…"`` makes it a run from a learnt
+    backbone (the warm-up epochs train the head alone)."""
     run = _prepared_run(_synthetic_workspace(tmp_path), _small_config(epochs=len(val_scores), **config_fields))
+    run.init = init
     scores, validated = iter(val_scores), []
 
     def evaluate(split, model=None):
@@ -322,6 +324,24 @@ def test_the_kept_epoch_is_chosen_on_the_asked_validation_figure(tmp_path):
     assert run.best_val["auc"] == 0.65 and _same_weights(run.model.state_dict(), validated[1])
     run, validated = _stubbed_run(tmp_path / "auc", scores, select_on="auc")
     assert run.best_val["auc"] == 0.80 and _same_weights(run.model.state_dict(), validated[2])
+
+
+def test_the_frozen_warm_up_epoch_is_never_the_model_kept(tmp_path):
+    """From a learnt backbone the first epoch trains the head alone: a linear probe of the parent's features.
+    On a small validation split its loss can be the lowest (the wrist target kept it in 5 of 29 runs and scored
+    chance on fresh studies), so it is not a candidate, and early stopping waits for the first full epoch."""
+    scores = [(0.90, 0.50), (0.97, 0.60), (0.95, 0.70), (0.99, 0.60)]
+    run, validated = _stubbed_run(tmp_path, scores, init="model:parent", warmup_epochs=1, early_stopping_patience=2,
+                                  plateau_patience=1)
+    assert [h["epoch"] for h in run.history] == [1, 2, 3, 4]     # not stopped after two epochs above the probe
+    assert run.best_val["auc"] == 0.70 and _same_weights(run.model.state_dict(), validated[2])
+    assert [h["best"] for h in run.history] == [False, True, True, False]
+    # Nor is the probe's loss the plateau schedule's baseline: measured from it, epochs 2 and 3 would have cut
+    # the rate before epoch 4.
+    assert [h["lr"] for h in run.history] == [1e-3] * 4
+    # From random weights nothing is frozen: the first epoch is a model like any other.
+    run, validated = _stubbed_run(tmp_path / "random", scores, warmup_epochs=1)
+    assert run.best_val["auc"] == 0.50 and _same_weights(run.model.state_dict(), validated[0])
 
 
 def test_ema_validates_and_keeps_the_moving_average_of_the_weights(tmp_path):

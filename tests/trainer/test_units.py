@@ -31,6 +31,24 @@ def test_greyscale_imagenet_weights_equal_rgb_input(tmp_path):
     assert torch.allclose(ours, theirs, atol=1e-4)
 
 
+def test_build_starts_from_imagenet_weights_with_the_asked_pooling_and_refuses_an_unknown_init(tmp_path):
+    import torch
+    import torchvision
+
+    from core.errors import InputError
+    from trainer.config import TrainConfig
+    from trainer.fit import build
+
+    reference = torchvision.models.resnet18(weights=None)
+    path = tmp_path / "resnet18.pth"
+    torch.save(reference.state_dict(), path)
+    model, init, parent = build(None, None, TrainConfig(init=f"imagenet:{path}", pooling="max"), "fracture", ["yes"])
+    assert parent == "imagenet:resnet18.pth" and model.pooling == "max"
+    assert torch.equal(model.features.conv1.weight, reference.conv1.weight.sum(dim=1, keepdim=True))
+    with pytest.raises(InputError, match="Unknown --init"):
+        build(None, None, TrainConfig(init="hub:resnet18"), "fracture", ["yes"])
+
+
 def test_imagenet_file_of_wrong_kind_is_a_model_file_error(tmp_path):
     import torch
 
@@ -53,6 +71,31 @@ def test_cam_mean_is_the_logit(architecture):
     with torch.no_grad():
         logits, cam = model.logits_and_cam(torch.rand(2, 1, 48, 48))
     assert torch.allclose(cam.mean(dim=(2, 3)), logits, atol=1e-4)
+
+
+@pytest.mark.parametrize("architecture", ["resnet18", "densenet121"])
+def test_max_pooled_logit_is_the_cam_peak(architecture):
+    import torch
+
+    from trainer.models import build_model
+
+    model = build_model(architecture, 1, pooling="max").eval()
+    with torch.no_grad():
+        logits, cam = model.logits_and_cam(torch.rand(2, 1, 96, 96))   # a 3x3 map: its peak is not its mean
+    assert cam.shape[2:] == (3, 3)
+    assert torch.allclose(cam.amax(dim=(2, 3)), logits, atol=1e-5)
+    assert not torch.allclose(cam.mean(dim=(2, 3)), logits, atol=1e-3)   # not the average model's logit
+
+
+def test_unknown_pooling_is_refused():
+    from core.errors import InputError
+    from trainer.config import TrainConfig, validate
+    from trainer.models import build_model
+
+    with pytest.raises(InputError, match="pooling"):
+        build_model("resnet18", 1, pooling="mean")
+    with pytest.raises(InputError, match="pooling"):
+        validate(TrainConfig(pooling="mean"))
 
 
 def test_split_is_stable_and_roughly_80_10_10():

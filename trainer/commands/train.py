@@ -16,7 +16,7 @@ HELP = ("train the self-supervised backbone (--stage pretrain), RadiNet (--stage
 
 
 def add_arguments(parser) -> None:
-    from trainer.config import BODY_PARTS, PRECISIONS, STAGES, TrainConfig
+    from trainer.config import ARCHITECTURES, BODY_PARTS, HEADS, POOLINGS, PRECISIONS, STAGES, TrainConfig
 
     d = TrainConfig()
     add_workspace_argument(parser)
@@ -24,10 +24,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--stage", choices=STAGES, default="target")
     parser.add_argument("--body-part", choices=BODY_PARTS, default="all",
                         help="target / fast refresh: the fracture model of one body part (RadiNet_wrist) or all")
-    parser.add_argument("--architecture", default=d.architecture,
-                        choices=["resnet18", "resnet50", "densenet121", "densenet169", "efficientnet_b0",
-                                 "mobilenet_v3_large"])
-    parser.add_argument("--head", choices=["linear", "mlp"], default=d.head)
+    parser.add_argument("--architecture", default=d.architecture, choices=ARCHITECTURES)
+    parser.add_argument("--head", choices=HEADS, default=d.head)
+    parser.add_argument("--pooling", choices=POOLINGS, default=d.pooling,
+                        help="avg: average the last feature maps | max: keep the heatmap's highest location "
+                             "(a fast refresh keeps its parent's)")
     parser.add_argument("--init", default="auto", help="auto | random | imagenet:PATH | model:ID")
     parser.add_argument("--epochs", type=int, default=d.epochs)
     parser.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -72,7 +73,8 @@ def config_from_args(args, seed: int | None = None):
     from trainer.config import TrainConfig
 
     return TrainConfig(
-        stage=args.stage, body_part=args.body_part, architecture=args.architecture, head=args.head, init=args.init,
+        stage=args.stage, body_part=args.body_part, architecture=args.architecture, head=args.head,
+        pooling=args.pooling, init=args.init,
         epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size, crop=args.crop,
         denoise=args.denoise, lr=args.lr, schedule=args.schedule, plateau_patience=args.patience,
         early_stopping_patience=args.early_stopping_patience, warmup_epochs=args.warmup_epochs,
