@@ -11,7 +11,8 @@ on 150 fresh forearm studies of seed 6: study AUC with a 95 % bootstrap CI (1,00
              MILD=flat (no rotation or scaling: flips, contrast and brightness only; now the default),
              MILD=unclipped (the trainer's augmentation without clipping to [0, 1]),
              MILD=flips (horizontal flips only: no brightness or contrast jitter),
-             POOL=max|lse[:r] (pool the per-location logits instead of averaging the features),
+             POOL=max (the trainer's --pooling max: the class activation map's peak),
+             POOL=lse[:r] (experiment only: a log-sum-exp of the per-location logits, sharpness r),
              N=500 (demo studies), EPOCHS=14, SIZE=128,
              REVEAL=1 (label the third of studies the demo withholds, from ground_truth.csv, as a
              radiologist would: every study then trains, as in the paper's labelled sets),
@@ -53,15 +54,13 @@ def main():
         import trainer.fit as te
         te.augment = functools.partial(td.augment, **geometry)
     pooling = os.environ.get("POOL")
-    if pooling:  # experiment: pool the per-location logits (the CAM) instead of averaging the features
+    if pooling and pooling != "max":  # experiment: a soft maximum of the per-location logits (the CAM)
         import torch
 
         import trainer.models as tm
 
         def forward_from_maps(self, maps):
             cam = self.cam_from_maps(maps).flatten(2)                  # N, outputs, h*w
-            if pooling == "max":
-                return cam.amax(2)
             r = float(pooling.split(":")[1]) if ":" in pooling else 5.0   # lse[:r]
             return (torch.logsumexp(r * cam, 2) - torch.log(torch.tensor(float(cam.shape[2])))) / r
         tm.RadiNetModel.forward_from_maps = forward_from_maps
@@ -82,6 +81,7 @@ def main():
                       warmup_epochs=0, early_stopping_patience=epochs, seed=seed, study_level=study_level,
                       augment=os.environ.get("AUG", "1") == "1", plateau_patience=int(os.environ.get("PP", "3")),
                       min_val_studies_per_class=2, bootstrap_resamples=300,
+                      pooling="max" if pooling == "max" else "avg",
                       threads=int(os.environ["THREADS"]) if os.environ.get("THREADS") else None,
                       precision=os.environ.get("PRECISION", "auto"))
     t0 = time.time()
