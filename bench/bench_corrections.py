@@ -1,7 +1,7 @@
 """The product's loop (issue 11 goal): corrections in, fast refresh, better model out.
 
     .venv/bin/python bench/bench_corrections.py [--workspace W] [--studies 1500] [--body-part wrist]
-        [--per-round 50] [--rounds 4] [--size 192] [--only-part] [--precision auto|fp32|bf16]
+        [--per-round 50] [--rounds 4] [--size 128] [--fresh-studies 600] [--only-part] [--precision auto|fp32|bf16]
 
 Starts from the published fracture model of the body part (trains one with
 the full chain when there is none; with --only-part, on a demo of that body
@@ -38,11 +38,11 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--workspace")
     p.add_argument("--studies", type=int, default=1500)
-    p.add_argument("--fresh-studies", type=int, default=300)
+    p.add_argument("--fresh-studies", type=int, default=600)
     p.add_argument("--body-part", default="wrist")
     p.add_argument("--per-round", type=int, default=50)
     p.add_argument("--rounds", type=int, default=4)
-    p.add_argument("--size", type=int, default=192)
+    p.add_argument("--size", type=int, default=128)   # as bench_table2 (192 px measured worse)
     p.add_argument("--epochs", type=int, default=6, help="epochs of each fast refresh")
     p.add_argument("--only-part", action="store_true",
                    help="a demo workspace of --body-part studies only (enough withheld ones for several rounds "
