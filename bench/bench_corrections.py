@@ -116,14 +116,19 @@ def main() -> None:
     curve = [{"round": 0, "corrections": 0, "model_id": model_id, "refresh_seconds": None,
               "fresh": judged(predict_fresh(ws, model_id, fresh, only))}]
     print(f"round 0: {model_id}: fresh AUC {curve[0]['fresh']['auc']:.3f} {curve[0]['fresh']['auc_ci']}", flush=True)
-    t0 = time.perf_counter()
-    unchanged = _train(TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, **common), ws)
-    control_seconds = time.perf_counter() - t0
-    control_rows = predict_fresh(ws, unchanged["model_id"], fresh, only)
+
+    def refresh() -> tuple[dict, float, list[dict]]:
+        """A fast refresh of the published model with the labels there are now: (result, seconds, fresh predictions)."""
+        t0 = time.perf_counter()
+        result = _train(TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, **common), ws)
+        seconds = time.perf_counter() - t0
+        return result, seconds, predict_fresh(ws, result["model_id"], fresh, only)
+
+    unchanged, control_seconds, control_rows = refresh()
     control = {"model_id": unchanged["model_id"], "refresh_seconds": control_seconds, "fresh": judged(control_rows)}
     c = control["fresh"]
     print(f"round 0 refreshed with no correction (the baseline corrections must beat), "
-          f"{control['refresh_seconds']:.0f} s: fresh AUC {c['auc']:.3f} "
+          f"{control_seconds:.0f} s: fresh AUC {c['auc']:.3f} "
           f"(95 % CI {c['auc_ci'][0]:.3f}-{c['auc_ci'][1]:.3f}, n={c['n']})", flush=True)
     truth = ground_truth(ws)
     with ws.connect() as store:
@@ -142,10 +147,7 @@ def main() -> None:
                 value = "positive" if truth[s["study_uid"]]["fracture"] else "negative"
                 store.add_label(s["id"], "fracture", value, "radiologist", "bench")
         revealed += len(batch)
-        t0 = time.perf_counter()
-        result = _train(TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, **common), ws)
-        seconds = time.perf_counter() - t0
-        rows = predict_fresh(ws, result["model_id"], fresh, only)
+        result, seconds, rows = refresh()
         f, gain = judged(rows), paired_gain(rows, control_rows)
         curve.append({"round": r, "corrections": revealed, "model_id": result["model_id"], "refresh_seconds": seconds,
                       "published": result["promoted"], "fresh": f, "gain_over_refresh_without_corrections": gain})
