@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from gui.settings import DEFAULTS
 from gui.widgets.curve import CurveWidget
 from gui.workers.train import TrainingThread
 
@@ -73,7 +74,7 @@ class TrainingDock(QDockWidget):
             self.stage_box.addItem(text, key)
         self.epochs_box = QSpinBox()
         self.epochs_box.setRange(1, 500)
-        self.epochs_box.setValue(int(self.settings.get("epochs", 10)))
+        self.epochs_box.setValue(int(self.settings.get("epochs", DEFAULTS["epochs"])))
         self.auto_box = QSpinBox()
         self.auto_box.setRange(0, 10_000)
         self.auto_box.setSpecialValueText("manual only")

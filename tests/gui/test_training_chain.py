@@ -91,3 +91,18 @@ def test_without_go_on_each_start_runs_one_step_and_names_the_next(make_window, 
     assert dock.start()
     qtbot.waitUntil(lambda: "Fracture model" in dock.chain_label.text(), timeout=10_000)
     assert [c["stage"] for c in CONFIGS] == ["pretrain", "body-part"]
+
+
+def test_the_workstation_trains_with_the_trainers_defaults_until_the_user_changes_them(make_window, settings):
+    """'Train' in the workstation and `radinet train` run the same model by default (they once differed:
+    320 px and 10 epochs in the GUI against the trainer's 256 px and 12 epochs)."""
+    from trainer.config import TrainConfig
+
+    fields = make_window().training_dock.config_fields()
+    default = TrainConfig()
+    assert (fields["image_size"], fields["epochs"], fields["architecture"], fields["device"]) == \
+        (default.image_size, default.epochs, default.architecture, default.device)
+    settings.set("image_size", 192)
+    settings.set("epochs", 7)
+    fields = make_window().training_dock.config_fields()
+    assert (fields["image_size"], fields["epochs"]) == (192, 7)
