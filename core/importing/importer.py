@@ -70,8 +70,46 @@ class _Known:
 
     @classmethod
     def load(cls, store) -> "_Known":
-        rows = store.execute("SELECT source_path, sop_uid, file_size FROM images").fetchall()
+        """Every image row: a folder import may touch any of them."""
+        return cls._of(store.execute("SELECT source_path, sop_uid, file_size FROM images").fetchall())
+
+    @classmethod
+    def load_for(cls, store, probes: list[Probe]) -> "_Known":
+        """Only the rows these probes can match, by path or SOP Instance UID (both columns have a unique
+        index): a receiver's batch of a few files costs a few lookups, not a read of every image row of
+        the workspace on each batch."""
+        paths = [str(probe.path) for probe in probes]
+        uids = [uid for uid in map(_sop_uid_of, probes) if uid]
+        rows = []
+        for column, values in (("source_path", paths), ("sop_uid", uids)):
+            for start in range(0, len(values), _LOOKUP_BATCH):
+                part = values[start:start + _LOOKUP_BATCH]
+                rows += store.execute(f"SELECT source_path, sop_uid, file_size FROM images "
+                                      f"WHERE {column} IN ({', '.join('?' * len(part))})", part).fetchall()
+        return cls._of(rows)
+
+    @classmethod
+    def _of(cls, rows) -> "_Known":
         return cls({r[0] for r in rows}, {r[1] for r in rows}, copies={r[1]: (r[0], r[2]) for r in rows})
+
+
+_LOOKUP_BATCH = 500   # values per IN (...) query, well under SQLite's limit on bound parameters
+
+
+def _sop_uid_of(probe: Probe) -> str | None:
+    """The SOP Instance UID the probe's file would be filed under, or None (rejected, or no study)."""
+    if probe.kind == "dicom":
+        return probe.header.sop_instance_uid
+    if probe.kind in ("png", "jpeg"):
+        mura = parse_mura_path(probe.path)
+        return _bitmap_sop_uid(mura, probe.path) if mura is not None else None
+    return None
+
+
+def _bitmap_sop_uid(mura, path: Path) -> str:
+    """A PNG/JPEG has no SOP Instance UID: it is keyed on its MURA-relative path, so a copy of the same
+    tree elsewhere is recognised."""
+    return "file:" + hashlib.sha1(f"{mura.study_key}/{path.name}".encode()).hexdigest()
 
 
 @dataclass
@@ -125,7 +163,7 @@ def import_probed(probes: Iterable[Probe], store, author: str | None = None) -> 
     author = author or current_user()
     result = ImportResult()
     probes = list(probes)
-    known = _Known.load(store)      # each call: another process may have imported meanwhile
+    known = _Known.load_for(store, probes)   # each call: another process may have imported meanwhile
     todo = set(_unknown([probe.path for probe in probes], known, result))
     _record_chunks(store, (probe for probe in probes if probe.path in todo), known, result, author)
     _audit(store, author, result)
@@ -323,9 +361,7 @@ def _import_bitmap(store, probe: Probe, known: "_Known", result: ImportResult, a
         raise DicomError(path, "a PNG/JPEG image outside a MURA-style folder (XR_<BODY PART>/<patient>/<study>/) "
                                "has no study to belong to")
     size = probe.size
-    # Keyed on the MURA-relative path so a copy of the same tree elsewhere is recognised.
-    image_key = f"{mura.study_key}/{path.name}"
-    sop_uid = "file:" + hashlib.sha1(image_key.encode()).hexdigest()
+    sop_uid = _bitmap_sop_uid(mura, path)
     if sop_uid in known.sop_uids:
         return False
     known.sop_uids.add(sop_uid)

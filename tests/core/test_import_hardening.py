@@ -192,3 +192,58 @@ def test_reimporting_a_differing_copy_is_reported_and_an_identical_copy_skipped(
                                 "longer.dcm": "already imported (differs from the imported copy)"}
     with ws.connect() as store:
         assert [r["source_path"] for r in store.images()] == [str(first.resolve())]
+
+
+# ------------------------------------------- a receiver's batch looks up only the rows it can match
+def test_a_probed_batch_is_filed_as_a_folder_import_files_it_with_lookups_of_its_own_rows(demo_cr, tmp_path, ws):
+    """import_probed (radinet listen) looks up the batch's paths and SOP Instance UIDs instead of reading
+    every image row on each batch, and still skips a known path, skips an identical copy of a known UID,
+    refuses a differing one, and files a MURA PNG once under its path-derived UID."""
+    import cv2
+    import numpy as np
+
+    from core.demo.generate import generate_demo_files
+    from core.importing import importer
+    from core.importing.importer import import_probed, open_import_store
+    from core.importing.probe import probe_file
+
+    first = tmp_path / "a" / "img.dcm"
+    first.parent.mkdir()
+    shutil.copy(demo_cr, first)
+    mura = tmp_path / "MURA" / "XR_WRIST" / "patient00001" / "study1_positive" / "image1.png"
+    mura.parent.mkdir(parents=True)
+    cv2.imwrite(str(mura), np.full((64, 48), 128, np.uint8))
+    assert import_paths([first, mura], ws).imported == 2
+    unrelated = tmp_path / "other"
+    generate_demo_files(unrelated, n_studies=3, seed=9, workers=0)
+    assert import_paths([unrelated], ws).imported >= 3
+
+    copies = tmp_path / "b"
+    copies.mkdir()
+    (copies / "same.dcm").write_bytes(first.read_bytes())
+    changed = bytearray(first.read_bytes())
+    changed[-100] ^= 0xFF
+    (copies / "changed.dcm").write_bytes(bytes(changed))
+    mura_copy = tmp_path / "copy" / "XR_WRIST" / "patient00001" / "study1_positive" / "image1.png"
+    mura_copy.parent.mkdir(parents=True)
+    shutil.copy(mura, mura_copy)
+    batch = [first.resolve(), (copies / "same.dcm").resolve(), (copies / "changed.dcm").resolve(), mura_copy.resolve()]
+    probes = [probe_file(path) for path in batch]
+
+    seen = []
+    real_of = importer._Known._of.__func__
+
+    def spy(cls, rows):
+        seen.append(len(rows))
+        return real_of(cls, rows)
+
+    with open_import_store(ws) as store:
+        n_rows = store.execute("SELECT COUNT(*) FROM images").fetchone()[0]
+        importer._Known._of = classmethod(spy)
+        try:
+            result = import_probed(probes, store)
+        finally:
+            importer._Known._of = classmethod(real_of)
+    assert (result.imported, result.skipped) == (0, 3)     # known path, identical copy, the PNG's copy
+    assert _reasons(result) == {"changed.dcm": "already imported (differs from the imported copy)"}
+    assert seen == [3] and n_rows >= 8      # the CR's row by path and by UID (twice) and the PNG's; not all rows
