@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_table2.py [--workspace W] [--studies 1500] [--fresh-studies 600]
         [--size 128] [--epochs 12] [--all-epochs N] [--body-epochs 3] [--pretrain-epochs 3] [--seeds 1]
+        [--first-seed 0]
         [--all-labelled] [--precision auto|fp32|bf16]
 
 W gets the full seven-part demo (seed 5) when empty; the fresh studies are
@@ -51,6 +52,8 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--first-seed", type=int, default=0,
+                   help="training seeds first-seed .. first-seed+seeds-1 (to add seeds to an earlier run's)")
     p.add_argument("--rows", default="wristnet,radinetrand_part,radinet_part,radinet_all",
                    help="comma-separated; also radinet_all_part (the all-parts fracture model fine-tuned on the part)")
     p.add_argument("--out", default=None, help="also write the HTML table here")
@@ -79,7 +82,7 @@ def main() -> None:
         build_demo_workspace(fresh_all, n_studies=a.fresh_all_studies, seed=1007)
     print(f"data ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     runs = []
-    for seed in range(a.seeds):
+    for seed in range(a.first_seed, a.first_seed + a.seeds):
         runs.append(table2(ws, fresh, fresh_all, body_part=a.body_part, image_size=a.size, epochs=a.epochs,
                            body_epochs=a.body_epochs, pretrain_epochs=a.pretrain_epochs, batch_size=a.batch,
                            seed=seed, lr=a.lr, rows=tuple(a.rows.split(",")), precision=a.precision,
@@ -91,7 +94,7 @@ def main() -> None:
     print(f"{a.studies} demo studies (seed 5), {a.fresh_studies} fresh {a.body_part} studies (seed 1006); resnet18 "
           f"{a.size} px, target {a.epochs} epochs (all parts {a.all_epochs or a.epochs}), body-part {a.body_epochs}, "
           f"pretrain {a.pretrain_epochs}; "
-          f"{a.seeds} seed(s); {'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
+          f"{a.seeds} seed(s) from {a.first_seed}; {'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
           f"patience {a.early_stopping_patience or 'default'}; precision {a.precision}; {seconds:.0f} s in all")
     for i, first in enumerate(runs[0]):
         aucs = [run[i]["fresh"]["auc"] for run in runs if run[i]["fresh"]["auc"] is not None]
