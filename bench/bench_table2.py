@@ -23,6 +23,9 @@ Measured (issue 11 note): --studies 3000 --fresh-studies 600 --all-labelled --pr
 --rows wristnet,radinetrand_part,radinet_part --seeds 3, 46 min: WristNet 0.729 +- 0.102,
 RadiNetRand_wrist 0.806 +- 0.033, RadiNet_wrist 0.821 +- 0.008 (easy fractures 0.94-0.95,
 difficult 0.59-0.61).
+With --studies 6000 (same options, 1,921 s for seed 0's three rows): WristNet 0.838, RadiNetRand_wrist
+0.854, RadiNet_wrist 0.875 (0.846-0.902); RadiNet_wrist seeds 1 and 2 (--rows radinet_part --seeds 2
+--first-seed 1, 1,796 s) 0.819 and 0.843: mean 0.846 +- 0.028 over three seeds (difficult 0.62-0.70).
 """
 
 from __future__ import annotations
