@@ -97,7 +97,8 @@ def main() -> None:
     print(f"{a.studies} demo studies (seed 5), {a.fresh_studies} fresh {a.body_part} studies (seed 1006); resnet18 "
           f"{a.size} px, target {a.epochs} epochs (all parts {a.all_epochs or a.epochs}), body-part {a.body_epochs}, "
           f"pretrain {a.pretrain_epochs}; "
-          f"{a.seeds} seed(s) from {a.first_seed}; {'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
+          f"{a.seeds} seed(s) from {a.first_seed}; "
+          f"{'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
           f"patience {a.early_stopping_patience or 'default'}; precision {a.precision}; {seconds:.0f} s in all")
     for i, first in enumerate(runs[0]):
         aucs = [run[i]["fresh"]["auc"] for run in runs if run[i]["fresh"]["auc"] is not None]
