@@ -26,6 +26,8 @@ difficult 0.59-0.61).
 With --studies 6000 (same options, 1,921 s for seed 0's three rows): WristNet 0.838, RadiNetRand_wrist
 0.854, RadiNet_wrist 0.875 (0.846-0.902); RadiNet_wrist seeds 1 and 2 (--rows radinet_part --seeds 2
 --first-seed 1, 1,796 s) 0.819 and 0.843: mean 0.846 +- 0.028 over three seeds (difficult 0.62-0.70).
+Seed 1 of the other rows (--rows wristnet,radinetrand_part --first-seed 1, 648 s): WristNet 0.827,
+RadiNetRand_wrist 0.792: with this much data the random start catches up and the order is not stable.
 """
 
 from __future__ import annotations
