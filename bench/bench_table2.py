@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_table2.py [--workspace W] [--studies 1500] [--fresh-studies 600]
         [--size 128] [--epochs 12] [--all-epochs N] [--body-epochs 3] [--pretrain-epochs 3] [--seeds 1]
-        [--first-seed 0]
+        [--first-seed 0] [--radinet MODEL_ID[,MODEL_ID...]]
         [--all-labelled] [--precision auto|fp32|bf16]
 
 W gets the full seven-part demo (seed 5) when empty; the fresh studies are
@@ -10,6 +10,8 @@ demo studies of the target body part of another seed (1000 + seed), and for
 RadiNet_all also fresh studies of all parts, split by difficulty. The plain
 baseline is the WristNet row (random initialisation, the same data).
 With --seeds K every row is repeated with K training seeds: mean ± sd.
+--radinet starts the pretrained rows (RadiNet_part, RadiNet_all) from body-part models an earlier run left in
+W, one per seed, instead of training pretrain and RadiNet again (how to add the all-parts row to a table).
 --all-labelled labels the third of studies the demo withholds (from ground_truth.csv, as
 radiologist labels), as in the paper's fully labelled training sets.
 
@@ -59,6 +61,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, default=1)
     p.add_argument("--first-seed", type=int, default=0,
                    help="training seeds first-seed .. first-seed+seeds-1 (to add seeds to an earlier run's)")
+    p.add_argument("--radinet", default=None,
+                   help="comma-separated body-part model ids in W, one per seed: the pretrained rows start from them")
     p.add_argument("--rows", default="wristnet,radinetrand_part,radinet_part,radinet_all",
                    help="comma-separated; also radinet_all_part (the all-parts fracture model fine-tuned on the part)")
     p.add_argument("--out", default=None, help="also write the HTML table here")
@@ -67,6 +71,9 @@ def main() -> None:
     p.add_argument("--all-labelled", action="store_true", help="label the studies whose label the demo withholds")
     p.add_argument("--precision", default="auto", help="every stage's training arithmetic (trainer.precision)")
     a = p.parse_args()
+    radinets = a.radinet.split(",") if a.radinet else [None] * a.seeds
+    if len(radinets) != a.seeds:
+        p.error(f"--radinet names {len(radinets)} models for {a.seeds} seed(s); give one per seed")
     from bench._workspace import bench_workspace
     from core.demo.workspace import build_demo_workspace
     from core.store.workspace import Workspace
@@ -87,11 +94,11 @@ def main() -> None:
         build_demo_workspace(fresh_all, n_studies=a.fresh_all_studies, seed=1007)
     print(f"data ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     runs = []
-    for seed in range(a.first_seed, a.first_seed + a.seeds):
+    for seed, radinet in zip(range(a.first_seed, a.first_seed + a.seeds), radinets):
         runs.append(table2(ws, fresh, fresh_all, body_part=a.body_part, image_size=a.size, epochs=a.epochs,
                            body_epochs=a.body_epochs, pretrain_epochs=a.pretrain_epochs, batch_size=a.batch,
                            seed=seed, lr=a.lr, rows=tuple(a.rows.split(",")), precision=a.precision,
-                           all_epochs=a.all_epochs,
+                           all_epochs=a.all_epochs, radinet=radinet,
                            **({} if a.early_stopping_patience is None
                               else {"early_stopping_patience": a.early_stopping_patience}),
                            log=lambda m: print(m, file=sys.stderr, flush=True)))
@@ -100,6 +107,7 @@ def main() -> None:
           f"{a.size} px, target {a.epochs} epochs (all parts {a.all_epochs or a.epochs}), body-part {a.body_epochs}, "
           f"pretrain {a.pretrain_epochs}; "
           f"{a.seeds} seed(s) from {a.first_seed}; "
+          f"{'RadiNet ' + a.radinet + ' trained earlier; ' if a.radinet else ''}"
           f"{'all studies labelled' if a.all_labelled else 'a third unlabelled'}; early stopping "
           f"patience {a.early_stopping_patience or 'default'}; precision {a.precision}; {seconds:.0f} s in all")
     for i, first in enumerate(runs[0]):

@@ -114,10 +114,12 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
            epochs: int = 12, body_epochs: int = 3, pretrain_epochs: int = 3, batch_size: int = 16,
            architecture: str = "resnet18", seed: int = 0, rows: tuple[str, ...] = ROWS, lr: float | None = None,
            log: Callable[[str], None] = print, stop: threading.Event | None = None, all_epochs: int | None = None,
-           **train_options) -> list[dict]:
+           radinet: str | None = None, **train_options) -> list[dict]:
     """The rows of the paper's Table 2 on demo data; ``train_options`` (e.g. early_stopping_patience)
     go to every stage's TrainConfig. ``all_epochs``: the all-parts target's epochs (default ``epochs``):
-    it sees every body part's fractures, about seven times the studies of one part."""
+    it sees every body part's fractures, about seven times the studies of one part. ``radinet``: the id of
+    a body-part model already in the workspace (an earlier run's pretrain -> RadiNet) that the pretrained
+    rows start from, instead of training pretrain and RadiNet again."""
     stop = stop or threading.Event()
     base = dict(architecture=architecture, image_size=image_size, batch_size=batch_size, seed=seed,
                 promote=False, resume=False, lr=lr, **train_options)
@@ -159,10 +161,14 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
         body = stage("RadiNetRand", TrainConfig(stage="body-part", init="random", epochs=body_epochs, **base))
         row(f"RadiNetRand_{body_part}", "random -> RadiNet", target(f"model:{body['model_id']}", body_part),
             fresh_part, body_part)
-    if need_pre:
+    if need_pre and radinet is not None:
+        body = {"model_id": _body_part_model(workspace, radinet)}
+        log(f"RadiNet: {radinet}, trained earlier")
+    elif need_pre:
         pre = stage("pretrain", TrainConfig(stage="pretrain", init="random", epochs=pretrain_epochs, **base))
         body = stage("RadiNet", TrainConfig(stage="body-part", init=f"model:{pre['model_id']}", epochs=body_epochs,
                                             **base))
+    if need_pre:
         if "radinet_part" in rows:
             row(f"RadiNet_{body_part}", "pretrain -> RadiNet", target(f"model:{body['model_id']}", body_part),
                 fresh_part, body_part)
@@ -174,6 +180,18 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
                 row(f"RadiNet_all_{body_part}", "pretrain -> RadiNet -> all",
                     target(f"model:{everything['model_id']}", body_part), fresh_part, body_part)
     return out
+
+
+def _body_part_model(workspace, model_id: str) -> str:
+    """``model_id`` when it is a body-part model (RadiNet) of ``workspace``; InputError otherwise."""
+    from core.errors import InputError
+    from core.store import registry
+
+    with workspace.connect() as store:
+        stage = registry.sidecar_of(registry.get(store, model_id)).get("stage")
+    if stage != "body-part":
+        raise InputError(f"Model {model_id} is a {stage} model; the rows start from a body-part model (RadiNet).")
+    return model_id
 
 
 def _fmt(v) -> str:

@@ -26,3 +26,45 @@ def test_table_shows_the_body_parts_easy_and_difficult_columns():
     page = table_html([row], {"size": 128})
     assert "easy fractures (body part)" in page and "difficult (body part)" in page
     assert "1.000 (" in page and "0.125 (" in page
+
+
+def _registered(workspace, model_id: str, stage: str) -> None:
+    from core.store import registry
+
+    sidecar = {"model_id": model_id, "task": "body_part" if stage == "body-part" else "fracture", "stage": stage,
+               "architecture": "resnet18"}
+    with workspace.connect() as store:
+        registry.register(store, sidecar, f"models/{model_id}.safetensors", "test")
+
+
+def test_table2_rows_start_from_an_earlier_radinet_without_training_pretrain_or_radinet_again(tmp_path, monkeypatch):
+    import pytest
+
+    from core.errors import InputError
+    from core.store.workspace import Workspace
+    from trainer import experiments
+
+    ws = Workspace.open(tmp_path / "ws")
+    _registered(ws, "radinet-earlier", "body-part")
+    _registered(ws, "fracture-earlier", "target")
+    trained = []
+
+    def fake_run(config, workspace, stop, log):
+        trained.append((config.stage, config.body_part, config.init))
+        return {"model_id": f"m{len(trained)}"}
+
+    monkeypatch.setattr(experiments, "_run", fake_run)
+    monkeypatch.setattr(experiments, "predict_fresh", lambda *args, **kwargs: ROWS)
+    rows = experiments.table2(ws, None, rows=("radinet_part", "radinet_all"), radinet="radinet-earlier",
+                              log=lambda m: None)
+    assert trained == [("target", "wrist", "model:radinet-earlier"), ("target", "all", "model:radinet-earlier")]
+    assert [r["row"] for r in rows] == ["RadiNet_wrist", "RadiNet_all"]
+
+    trained.clear()
+    for wrong in ("fracture-earlier", "no-such-model"):
+        with pytest.raises(InputError):
+            experiments.table2(ws, None, rows=("radinet_part",), radinet=wrong, log=lambda m: None)
+    assert trained == []
+    # Without it, the pretrained rows train their own pretrain and RadiNet first.
+    experiments.table2(ws, None, rows=("radinet_part",), log=lambda m: None)
+    assert [stage for stage, _, _ in trained] == ["pretrain", "body-part", "target"]
