@@ -4,12 +4,13 @@
         [--body-part wrist] [--seeds 0,1,2] [--size 128] [--epochs 12] [--precision bf16] SETTING [SETTING ...]
 
 Each SETTING is a JSON object of TrainConfig fields, e.g. '{}' (the defaults, the plain baseline of the same run),
-'{"warmup_epochs": 4}', '{"shift": 8}'. W is a Table 2 workspace (bench/bench_table2.py) whose body-part model
-(RadiNet) is the parent unless --parent names another model, or one per seed (a comma-separated list as long as
---seeds: each training seed starts from its own chain's RadiNet, as bench_table2's seeds do). Every run is judged
-through its ONNX on two sets of fresh demo studies of the body part: a selection set (seed 2006), on which settings
-are to be compared, and a report set (seed 1006, the one bench_table2 reports), printed but not to choose on. Prints
-one JSON line per run and, per setting, the mean +- sd over seeds on both sets.
+'{"warmup_epochs": 4}', '{"shift": 8}', '{"init": "random", "max_images": 400}'. W is a Table 2 workspace
+(bench/bench_table2.py) whose body-part model (RadiNet) is the parent unless --parent names another model, or one
+per seed (a comma-separated list as long as --seeds: each training seed starts from its own chain's RadiNet, as
+bench_table2's seeds do). Every run is judged through its ONNX on two sets of fresh demo studies of the body part: a
+selection set (seed 2006), on which settings are to be compared, and a report set (seed 1006, the one bench_table2
+reports), printed but not to choose on. Prints one JSON line per run and, per setting, the mean +- sd over seeds on
+both sets.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def main() -> None:
         extra = json.loads(setting)
         for seed, start in zip(seeds, parents):
             t = time.perf_counter()
-            r = _run(TrainConfig(**{**base, **extra, "seed": seed, "init": f"model:{start}"}), ws, stop, lambda m: None)
+            # A setting may name its own init ('{"init": "random"}': the WristNet row of the same run).
+            config = TrainConfig(**{**base, "init": f"model:{start}", **extra, "seed": seed})
+            r = _run(config, ws, stop, lambda m: None)
             row = {"setting": setting, "seed": seed, "model_id": r["model_id"],
                    "seconds": round(time.perf_counter() - t),
                    "val_auc": (r.get("val") or {}).get("auc")}
