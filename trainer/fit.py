@@ -304,9 +304,12 @@ class Run:
         # continues the average it saved.
         self.ema = None
         if c.ema_decay:
-            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+            from torch.optim.swa_utils import AveragedModel
 
-            self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(c.ema_decay), use_buffers=True)
+            from trainer.averaging import ema_with_running_mean_start
+
+            self.ema = AveragedModel(self.model, multi_avg_fn=ema_with_running_mean_start(c.ema_decay),
+                                     use_buffers=True)
         start_epoch = self.try_resume()
         if start_epoch:
             # The workstation's dock recognises this prefix ("resumed after epoch") and offers a fresh start.
