@@ -17,7 +17,7 @@ def _averaged_after(values: list[float], decay: float) -> tuple[float, int]:
             model[0].weight.fill_(v)
             model(torch.randn(4, 1))  # a training step's forward: BatchNorm counts a batch
         average.update_parameters(model)
-    return float(average.module[0].weight), int(average.module[1].num_batches_tracked)
+    return float(average.module[0].weight.detach()), int(average.module[1].num_batches_tracked)
 
 
 def test_the_first_steps_are_a_running_mean_not_the_first_steps_weights_carried_on():

@@ -55,7 +55,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--select-on", choices=["loss", "auc"], default=d.select_on,
                         help="the epoch kept and early stopping: lowest validation loss or highest AUC")
     parser.add_argument("--ema", type=float, default=d.ema_decay, metavar="DECAY",
-                        help="validate and keep an exponential moving average of the weights (e.g. 0.95; 0: off)")
+                        help=f"validate and keep a moving average of the weights (default {d.ema_decay}; 0: off)")
     parser.add_argument("--max-images", type=int, default=None)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--threads", type=int, default=None)
