@@ -30,6 +30,9 @@ With --studies 6000 (same options, 1,921 s for seed 0's three rows): WristNet 0.
 --first-seed 1, 1,796 s) 0.819 and 0.843: mean 0.846 +- 0.028 over three seeds (difficult 0.62-0.70).
 Seed 1 of the other rows (--rows wristnet,radinetrand_part --first-seed 1, 648 s): WristNet 0.827,
 RadiNetRand_wrist 0.792: with this much data the random start catches up and the order is not stable.
+With the moving average of the weights (the trainer's default since, --ema 0.99; the RadiNets above reused
+with --radinet): RadiNet_wrist 0.886 / 0.884 / 0.884 (0.885 +- 0.001; --rows radinet_part --seeds 3, 566 s),
+RadiNetRand_wrist 0.877 / 0.883, WristNet 0.881 / 0.860 / 0.866 (bench_target_settings.py).
 """
 
 from __future__ import annotations
