@@ -33,6 +33,9 @@ RadiNetRand_wrist 0.792: with this much data the random start catches up and the
 With the moving average of the weights (the trainer's default since, --ema 0.99; the RadiNets above reused
 with --radinet): RadiNet_wrist 0.886 / 0.884 / 0.884 (0.885 +- 0.001; --rows radinet_part --seeds 3, 566 s),
 RadiNetRand_wrist 0.877 / 0.883, WristNet 0.881 / 0.860 / 0.866 (bench_target_settings.py).
+RadiNet_all from seed 0's RadiNet (--rows radinet_all --all-epochs 8 --fresh-all-studies 700, 813 s):
+easy fractures 0.877 on wrists, 0.876 (0.843-0.906) on all parts; difficult 0.594 / 0.551; its validation
+AUC was still rising at epoch 8.
 """
 
 from __future__ import annotations
