@@ -161,14 +161,14 @@ def table2(workspace, fresh_part, fresh_all=None, *, body_part: str = "wrist", i
         body = stage("RadiNetRand", TrainConfig(stage="body-part", init="random", epochs=body_epochs, **base))
         row(f"RadiNetRand_{body_part}", "random -> RadiNet", target(f"model:{body['model_id']}", body_part),
             fresh_part, body_part)
-    if need_pre and radinet is not None:
-        body = {"model_id": _body_part_model(workspace, radinet)}
-        log(f"RadiNet: {radinet}, trained earlier")
-    elif need_pre:
-        pre = stage("pretrain", TrainConfig(stage="pretrain", init="random", epochs=pretrain_epochs, **base))
-        body = stage("RadiNet", TrainConfig(stage="body-part", init=f"model:{pre['model_id']}", epochs=body_epochs,
-                                            **base))
     if need_pre:
+        if radinet is not None:
+            body = {"model_id": _body_part_model(workspace, radinet)}
+            log(f"RadiNet: {radinet}, trained earlier")
+        else:
+            pre = stage("pretrain", TrainConfig(stage="pretrain", init="random", epochs=pretrain_epochs, **base))
+            body = stage("RadiNet", TrainConfig(stage="body-part", init=f"model:{pre['model_id']}",
+                                                epochs=body_epochs, **base))
         if "radinet_part" in rows:
             row(f"RadiNet_{body_part}", "pretrain -> RadiNet", target(f"model:{body['model_id']}", body_part),
                 fresh_part, body_part)
