@@ -105,7 +105,7 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
         _remove_unregistered(workspace.models_dir, model_id)
         raise
     promoted = bool(decision.promote and config.promote)
-    reason = decision.reason if config.promote else f"publishing was not requested ({decision.reason})"
+    reason = event_reason(decision, requested=config.promote)
     if promoted:
         registry.promote(store, model_id, reason, author)
     else:
@@ -113,6 +113,16 @@ def publish(workspace, store, model, config: TrainConfig, sidecar: dict, val: Sp
     return {"model_id": model_id, "scope": model_scope, "promoted": promoted, "reason": reason,
             "compared_with": champion["id"] if task != "pretrain" and champion is not None else None,
             "promotion": sidecar["promotion"]}
+
+
+def event_reason(decision: Decision, requested: bool) -> str:
+    """The reason the registry records: the rule's verdict, or, where publishing was not requested (bench
+    and experiment runs), that verdict as what the rule would have done. The verdict's own text says
+    "published because …", which under "publishing was not requested" read as a contradiction."""
+    if requested:
+        return decision.reason
+    would = "would have published it" if decision.promote else "would not have published it either"
+    return f"kept as a candidate: publishing was not requested; the promotion rule {would}: {decision.reason}"
 
 
 def _remove_unregistered(models_dir, model_id: str) -> None:
