@@ -53,6 +53,8 @@ easy 0.931 (0.908-0.951), difficult 0.646 (0.587-0.707), on wrists 0.760.
 Seed 2's wrist rows (--rows wristnet,radinetrand_part,radinet_part --first-seed 2, 876 s): 0.835 < 0.863 < 0.879.
 Over seeds 0-2: WristNet 0.833 +- 0.018 < RadiNetRand_wrist 0.861 +- 0.003 < RadiNet_wrist 0.874 +- 0.006, the
 order held in every seed (difficult fractures 0.63 / 0.66 / 0.70 on the means, easy 0.95-0.98).
+Seed 2's all-parts row from that RadiNet (--rows radinet_all --radinet ID --first-seed 2, 967 s): all parts easy
+0.913 (0.886-0.933), difficult 0.615; with 16 epochs over seeds 0-2, easy 0.839 / 0.931 / 0.913 (0.894 +- 0.049).
 """
 
 from __future__ import annotations
