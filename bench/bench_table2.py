@@ -130,7 +130,7 @@ def main() -> None:
                            log=lambda m: print(m, file=sys.stderr, flush=True)))
     seconds = time.perf_counter() - t0
     print(f"{a.studies} demo studies (seed 5), {a.fresh_studies} fresh {a.body_part} studies (seed 1006); resnet18 "
-          f"{a.size} px, target {a.epochs} epochs (all parts {a.all_epochs or a.epochs}), body-part {a.body_epochs}, "
+          f"{a.size} px, target {a.epochs} epochs (all parts {a.all_epochs}), body-part {a.body_epochs}, "
           f"pretrain {a.pretrain_epochs}; "
           f"{a.seeds} seed(s) from {a.first_seed}; "
           f"{'RadiNet ' + a.radinet + ' trained earlier; ' if a.radinet else ''}"
