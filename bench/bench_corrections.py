@@ -78,6 +78,11 @@ def main() -> None:
                    help="a demo workspace of --body-part studies only (enough withheld ones for several rounds "
                         "at a size two cores train in minutes), and a starting model trained from random weights "
                         "on that body part instead of the chain")
+    p.add_argument("--labelled", type=int,
+                   help="start from this many labelled training studies of --body-part: the labels of the others "
+                        "are undone first (appended retractions), and the starting model is trained on these")
+    p.add_argument("--seed", type=int, default=0,
+                   help="training seed of every model, and which studies keep their label under --labelled")
     p.add_argument("--precision", default="auto", help="every stage's training arithmetic (trainer.precision)")
     a = p.parse_args()
     from bench._workspace import bench_workspace
@@ -85,7 +90,7 @@ def main() -> None:
     from core.store import registry
     from core.store.workspace import Workspace
     from trainer.config import TrainConfig
-    from trainer.experiments import ground_truth, judged, predict_fresh
+    from trainer.experiments import ground_truth, judged, predict_fresh, withhold_labels
     from trainer.splits import split_of
 
     from core.demo.anatomy import BODY_PARTS
@@ -98,17 +103,22 @@ def main() -> None:
     build_demo_workspace(fresh, n_studies=a.fresh_studies, seed=1007 if everything else 1006,
                          body_parts=BODY_PARTS if everything else (a.body_part,))
     only = None if everything else a.body_part
-    common = dict(image_size=a.size, resume=False, precision=a.precision)
+    common = dict(image_size=a.size, resume=False, precision=a.precision, seed=a.seed)
     with ws.connect() as store:
         champion, _ = registry.champion_for(store, "fracture", a.body_part)
+        radinet = registry.latest(store, registry.scope("body_part"))
+    if a.labelled is not None:
+        undone = withhold_labels(ws, only, a.labelled, seed=a.seed)
+        print(f"{a.labelled} labelled {a.body_part} training studies kept, {undone} labels undone", file=sys.stderr)
+        champion = None  # a published model learnt the undone labels too: the start is trained on what is left
     if champion is None and a.only_part:
-        print(f"no published fracture model: training one from random weights on the {a.body_part} studies",
-              file=sys.stderr)
+        print(f"training the starting model from random weights on the {a.body_part} studies", file=sys.stderr)
         first = _train(TrainConfig(stage="target", body_part=a.body_part, init="random", epochs=12, **common), ws)
     elif champion is None:
-        print("no published fracture model: training the chain first (pretrain -> RadiNet -> target)", file=sys.stderr)
-        for stage, epochs in (("pretrain", 3), ("body-part", 3)):
-            _train(TrainConfig(stage=stage, epochs=epochs, **common), ws)
+        if radinet is None:
+            print("no RadiNet: training the chain first (pretrain -> RadiNet -> target)", file=sys.stderr)
+            for stage, epochs in (("pretrain", 3), ("body-part", 3)):
+                _train(TrainConfig(stage=stage, epochs=epochs, **common), ws)
         first = _train(TrainConfig(stage="target", body_part=a.body_part, epochs=12, **common), ws)
     if champion is None:
         if not first["promoted"]:  # a small validation split cannot pass the rule: publish by hand, as a user would

@@ -74,6 +74,34 @@ def label_withheld_studies(workspace, author: str = "bench") -> int:
     return written
 
 
+def withhold_labels(workspace, body_part: str | None, keep: int, seed: int = 0, author: str = "bench") -> int:
+    """Leave ``keep`` labelled training studies (of ``body_part``; None: every part) and undo the
+    fracture labels of the rest, as the store's undo does (appended retractions; nothing is deleted).
+
+    The inverse of :func:`label_withheld_studies` for the corrections bench: a clinic starts with few
+    labelled studies. Validation and test studies keep theirs, so early stopping and promotion judge
+    on the same studies. Which studies keep their label is drawn with ``seed``. Returns how many
+    studies lost theirs.
+    """
+    from trainer.splits import split_of
+
+    truth = ground_truth(workspace)
+    with workspace.connect() as store:
+        labels = store.current_labels("fracture")
+        labelled = [s for s in store.studies() if s["id"] in labels and split_of(s["patient_key"]) == "train"
+                    and (body_part is None or truth.get(s["study_uid"], {}).get("body_part") == body_part)]
+        order = np.random.default_rng(seed).permutation(len(labelled))
+        withheld = [labelled[i] for i in order[keep:]]
+        with store.transaction():
+            for study in withheld:
+                rows = [r for r in store.label_history(study["id"]) if r["task"] == "fracture"]
+                undone = {r["retracts"] for r in rows if r["retracts"] is not None}
+                for r in rows:
+                    if r["retracts"] is None and r["id"] not in undone and r["source"] != "model":
+                        store.retract_label(r["id"], author)
+    return len(withheld)
+
+
 def predict_fresh(model_workspace, model_id: str, data_workspace, body_part: str | None = None) -> list[dict]:
     """Study-level predictions of a registered model (through its ONNX) on another workspace's demo studies."""
     from core.imaging.image import load_image

@@ -68,3 +68,39 @@ def test_table2_rows_start_from_an_earlier_radinet_without_training_pretrain_or_
     # Without it, the pretrained rows train their own pretrain and RadiNet first.
     experiments.table2(ws, None, rows=("radinet_part",), log=lambda m: None)
     assert [stage for stage, _, _ in trained] == ["pretrain", "body-part", "target"]
+
+
+def test_withhold_labels_keeps_that_many_training_studies_of_the_part_and_undoes_the_rest_by_retraction(tmp_path):
+    """The corrections bench starts a clinic with few labels: the undone ones stay in the history."""
+    from core.demo.workspace import build_demo_workspace
+    from core.store.workspace import Workspace
+    from trainer.experiments import ground_truth, label_withheld_studies, withhold_labels
+    from trainer.splits import split_of
+
+    ws = Workspace.open(tmp_path / "ws")
+    build_demo_workspace(ws, n_studies=40, seed=3, body_parts=("wrist", "forearm"))
+    label_withheld_studies(ws, author="test")
+    truth = ground_truth(ws)
+
+    def labelled_by_split_and_part():
+        with ws.connect() as store:
+            labels = store.current_labels("fracture")
+            counts = {}
+            for s in store.studies():
+                if s["id"] in labels:
+                    key = (split_of(s["patient_key"]), truth[s["study_uid"]]["body_part"])
+                    counts[key] = counts.get(key, 0) + 1
+            return counts, store.execute("SELECT COUNT(*) FROM labels WHERE retracts IS NULL").fetchone()[0]
+
+    before, rows_before = labelled_by_split_and_part()
+    assert before[("train", "wrist")] > 3
+    undone = withhold_labels(ws, "wrist", keep=3, seed=1, author="test")
+    after, rows_after = labelled_by_split_and_part()
+    assert undone == before[("train", "wrist")] - 3
+    assert after[("train", "wrist")] == 3
+    assert {k: v for k, v in after.items() if k != ("train", "wrist")} == \
+           {k: v for k, v in before.items() if k != ("train", "wrist")}
+    assert rows_after == rows_before   # nothing deleted: the original label rows are still there
+    # Relabelling from the ground truth brings them back, as the bench's corrections do.
+    assert label_withheld_studies(ws, author="test") == undone
+    assert labelled_by_split_and_part()[0] == before
