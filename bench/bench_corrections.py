@@ -28,13 +28,14 @@ paired CI across 0), refreshes 29-39 s: still flat.
 
 Where corrections count: a clinic that starts with few labels. From the 4,000-study seven-part demo (seed 5; every
 label revealed first, as bench_table2 --all-labelled leaves it) with 100 labelled wrist training studies kept and the
-labels of the other 343 undone, parent the newest RadiNet there (pretrain -> RadiNet of bench_table2 seed 2) (--labelled 100 --per-round 50
---rounds 6 --precision bf16 --seed 0|1|2, about 8 min each; 600 fresh wrist studies of seed 1006), mean +- sd over
-seeds 0-2: 0.609 +- 0.110 before any correction, 0.666 +- 0.064 refreshed with no correction, then 0.724 / 0.737 /
-0.757 / 0.769 / 0.798 / 0.804 after 50 / 100 / 150 / 200 / 250 / 300 corrections; paired over that control +0.059 /
-+0.071 / +0.091 / +0.103 / +0.133 / +0.138, every paired CI above 0 in every seed; refreshes 14-26 s. A refresh that
-the promotion rule published becomes the model the next round refreshes. --full-retrain (seed 2): a 12-epoch target
-on the same 400 labelled studies, 102 s, 0.866 against the last refresh's 0.831 (+0.035, paired CI +0.010 to +0.064).
+labels of the other 343 undone, parent the newest RadiNet there (pretrain -> RadiNet of bench_table2 seed 2)
+(--labelled 100 --per-round 50 --rounds 6 --precision bf16 --seed 0|1|2, about 8 min each; 600 fresh wrist studies of
+seed 1006), mean +- sd over seeds 0-2: 0.609 +- 0.110 before any correction, 0.666 +- 0.064 refreshed with no
+correction, then 0.724 / 0.737 / 0.757 / 0.769 / 0.798 / 0.804 after 50 / 100 / 150 / 200 / 250 / 300 corrections;
+paired over that control +0.059 / +0.071 / +0.091 / +0.103 / +0.133 / +0.138, every paired CI above 0 in every seed;
+refreshes 14-26 s. A refresh that the promotion rule published becomes the model the next round refreshes.
+--full-retrain (seed 2): a 12-epoch target on the same 400 labelled studies, 102 s, 0.866 against the last refresh's
+0.831 (+0.035, paired CI +0.010 to +0.064).
 """
 
 from __future__ import annotations
