@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_corrections.py [--workspace W] [--studies 1500] [--body-part wrist]
         [--per-round 50] [--rounds 4] [--size 128] [--fresh-studies 600] [--only-part] [--labelled N]
-        [--refresh fast|full] [--epochs 6] [--full-retrain] [--seed 0] [--precision auto|fp32|bf16]
+        [--refresh tail|full] [--epochs 6] [--full-retrain] [--seed 0] [--precision auto|fp32|bf16]
 
 Starts from the published fracture model of the body part (trains one with
 the full chain when there is none; with --only-part, on a demo of that body
@@ -90,9 +90,9 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--size", type=int, default=128)   # as bench_table2 (192 px measured worse)
     p.add_argument("--epochs", type=int, default=6, help="epochs of each fast refresh")
-    p.add_argument("--refresh", choices=("fast", "full"), default="fast",
-                   help="fast: the trainer's fast refresh (last block on cached early layers); full: fine-tune the "
-                        "whole published model on the images, with augmentation, for --epochs")
+    p.add_argument("--refresh", choices=("tail", "full"), default="tail",
+                   help="the refresh's --refresh-depth: tail trains the last block on cached early layers (the "
+                        "default); full fine-tunes every layer of the published model on the images")
     p.add_argument("--only-part", action="store_true",
                    help="a demo workspace of --body-part studies only (enough withheld ones for several rounds "
                         "at a size two cores train in minutes), and a starting model trained from random weights "
@@ -160,15 +160,8 @@ def main() -> None:
     def refresh(promote: bool = True) -> tuple[dict, float, list[dict]]:
         """A refresh (--refresh) of the published model with the labels there are now: (result, seconds, fresh predictions)."""
         t0 = time.perf_counter()
-        if a.refresh == "fast":
-            config = TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, promote=promote,
-                                 **common)
-        else:  # every layer from the published model, no frozen warm-up: what a fast refresh skips
-            with ws.connect() as store:
-                published, _ = registry.champion_for(store, "fracture", a.body_part)
-            config = TrainConfig(stage="target", body_part=a.body_part, init=f"model:{published['id']}",
-                                 epochs=a.epochs, warmup_epochs=0, promote=promote, **common)
-        result = _train(config, ws)
+        result = _train(TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, promote=promote,
+                                    refresh_depth=a.refresh, **common), ws)
         seconds = time.perf_counter() - t0
         return result, seconds, predict_fresh(ws, result["model_id"], fresh, only)
 

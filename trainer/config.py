@@ -17,6 +17,7 @@ TASK_OF_STAGE = {"pretrain": "pretrain", "body-part": "body_part", "target": "fr
 BODY_PARTS = ("all", "shoulder", "humerus", "elbow", "forearm", "wrist", "hand", "finger")
 # The torchvision backbones trainer.models builds; here, torch-free, so the workstation's settings can offer them.
 ARCHITECTURES = ("resnet18", "resnet50", "densenet121", "densenet169", "efficientnet_b0", "mobilenet_v3_large")
+REFRESH_DEPTHS = ("tail", "full")  # fast refresh: last block on cached early layers | every layer on the images
 HEADS = ("linear", "mlp")         # trainer.models: one linear layer | the paper's stack of dense layers
 POOLINGS = ("avg", "max")        # trainer.models: average the feature maps | the class activation map's peak
 
@@ -41,6 +42,14 @@ class TrainConfig:
     lr: float | None = None          # None: default_lr(initialisation)
     schedule: str = "plateau"        # plateau (ReduceLROnPlateau) | cosine (warm restarts)
     warmup_epochs: int = 1           # epochs with the backbone frozen (learnt backbones only)
+    # fast refresh: tail trains the last block on cached early-layer outputs (no intensity augmentation);
+    # full fine-tunes every layer of the published model on the images, with augmentation, no frozen warm-up.
+    # Measured (bench/bench_corrections.py --labelled 100, wrist, 128 px, seeds 0-2; issue 11 note): after 300
+    # corrections tail (6 epochs) 0.786 / 0.795 / 0.831, full (4 epochs) 0.857 / 0.859 / 0.850; after the first
+    # 50, full was the worse in 2 of 3 seeds (0.706 / 0.634 / 0.764 against 0.676 / 0.713 / 0.784). Both take
+    # 14-43 s there, but full pays a whole pass over the images per epoch (minutes on a large workspace at
+    # 256 px), so tail stays the default.
+    refresh_depth: str = "tail"
     plateau_patience: int = 3
     early_stopping_patience: int = 5
     # fracture: False copies the study's label to each view; True takes the loss on the study's pooled logit
@@ -134,6 +143,8 @@ def validate(config: TrainConfig) -> None:
         raise InputError(f"Unknown schedule {config.schedule!r}; use plateau or cosine.")
     if config.shift < 0 or config.shift * 4 >= config.image_size:
         raise InputError("The shift must be at least 0 and under a quarter of the image size, e.g. 8 pixels.")
+    if config.refresh_depth not in REFRESH_DEPTHS:
+        raise InputError(f"Unknown refresh depth {config.refresh_depth!r}; use {' or '.join(REFRESH_DEPTHS)}.")
     if config.select_on not in ("loss", "auc"):
         raise InputError(f"Unknown --select-on {config.select_on!r}; use loss or auc.")
     if not 0 <= config.ema_decay < 1:

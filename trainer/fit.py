@@ -156,7 +156,8 @@ class Run:
             raise InputError(f"Unknown architecture {config.architecture!r}; choose one of {', '.join(ARCHITECTURES)}.")
         self.c, self.ws, self.stop = config, workspace, stop
         self.task = TASK_OF_STAGE[config.stage]
-        self.fast = config.stage == "fast-refresh"
+        # The fast refresh's cached early layers; a full-depth refresh trains on the images like a target run.
+        self.fast = config.stage == "fast-refresh" and config.refresh_depth == "tail"
         self.rank, self.world = distributed()
         self.device = pick_device(config.device)
         self.author = config.author or _user()
@@ -316,7 +317,8 @@ class Run:
             yield self.ev("log", epoch=start_epoch, message=f"resumed after epoch {start_epoch} (an interrupted run "
                                                             f"with the same settings; --no-resume starts afresh)")
         # A learnt backbone is protected from a random head for the warm-up; a random one has nothing to protect.
-        warmup = 0 if (self.fast or self.init == "random") else min(c.warmup_epochs, c.epochs - 1)
+        # A refresh starts from a whole fracture model (its head included): nothing new to protect the backbone from.
+        warmup = 0 if (c.stage == "fast-refresh" or self.init == "random") else min(c.warmup_epochs, c.epochs - 1)
         module, module_frozen = None, None
         for epoch in range(start_epoch, c.epochs):
             self.epoch = epoch + 1

@@ -176,6 +176,32 @@ def test_fast_refresh_trains_from_published_model(chain, tmp_path):
     assert result["val"]["auc"] is not None
 
 
+def _stem_and_tail_changed(ws, parent_id: str, child_id: str) -> tuple[bool, bool]:
+    import torch
+
+    from core.store import registry
+    from trainer.checkpoints import load_model
+
+    with ws.connect() as store:
+        parent, child = (load_model(registry.model_file(ws, registry.get(store, i)))[0] for i in (parent_id, child_id))
+
+    def changed(a, b):
+        return any(not torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+    return changed(parent.stem(), child.stem()), changed(parent.tail(), child.tail())
+
+
+def test_fast_refresh_depth_tail_keeps_the_early_layers_and_full_trains_them(chain, tmp_path):
+    """--refresh-depth: tail trains only the last block on cached early layers; full trains every layer."""
+    ws = copy_workspace(chain[0], tmp_path / "ws")
+    parent = chain[2]["model_id"]
+    tail = run_train(ws, stage="fast-refresh", epochs=1, lr=1e-3, promote=False)[-1].result
+    full = run_train(ws, stage="fast-refresh", epochs=1, lr=1e-3, promote=False, refresh_depth="full")[-1].result
+    assert tail["parent_id"] == parent and full["parent_id"] == parent
+    assert _stem_and_tail_changed(ws, parent, tail["model_id"]) == (False, True)
+    assert _stem_and_tail_changed(ws, parent, full["model_id"]) == (True, True)
+
+
 def test_max_pooled_model_exports_and_its_fast_refresh_keeps_the_pooling(chain, tmp_path):
     """A model that pools the CAM's peak goes through export (logit = heatmap peak in the ONNX graph too),
     and a fast refresh of it stays max-pooled although the refresh's config says nothing about pooling."""

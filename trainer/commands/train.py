@@ -16,7 +16,7 @@ HELP = ("train the self-supervised backbone (--stage pretrain), RadiNet (--stage
 
 
 def add_arguments(parser) -> None:
-    from trainer.config import ARCHITECTURES, BODY_PARTS, HEADS, POOLINGS, PRECISIONS, STAGES, TrainConfig
+    from trainer.config import ARCHITECTURES, BODY_PARTS, HEADS, POOLINGS, PRECISIONS, REFRESH_DEPTHS, STAGES, TrainConfig
 
     d = TrainConfig()
     add_workspace_argument(parser)
@@ -42,6 +42,9 @@ def add_arguments(parser) -> None:
                         help="epochs without improvement before the learning rate drops")
     parser.add_argument("--early-stopping-patience", type=int, default=d.early_stopping_patience)
     parser.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
+    parser.add_argument("--refresh-depth", choices=REFRESH_DEPTHS, default=d.refresh_depth,
+                        help="fast refresh: tail trains the last block on cached early layers (default) | full "
+                             "fine-tunes every layer on the images (slower per epoch; measured better from few labels)")
     level = parser.add_mutually_exclusive_group()
     level.add_argument("--study-level", dest="study_level", action="store_true", default=d.study_level,
                        help="fracture loss on each study's pooled logit (multiple-instance)")
@@ -78,6 +81,7 @@ def config_from_args(args, seed: int | None = None):
         epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size, crop=args.crop,
         denoise=args.denoise, lr=args.lr, schedule=args.schedule, plateau_patience=args.patience,
         early_stopping_patience=args.early_stopping_patience, warmup_epochs=args.warmup_epochs,
+        refresh_depth=args.refresh_depth,
         study_level=args.study_level, clahe=args.clahe, weighted_sampling=args.weighted_sampling,
         augment=not args.no_augment, max_images=args.max_images, device=args.device, threads=args.threads,
         precision=args.precision, shift=args.shift, select_on=args.select_on, ema_decay=args.ema,
