@@ -164,7 +164,7 @@ def main() -> None:
     print(f"round 0: {model_id}: fresh AUC {curve[0]['fresh']['auc']:.3f} {curve[0]['fresh']['auc_ci']}", flush=True)
 
     def refresh(promote: bool = True) -> tuple[dict, float, list[dict]]:
-        """A refresh (--refresh) of the published model with the labels there are now: (result, seconds, fresh predictions)."""
+        """A refresh (--refresh depth) of the published model with the labels of now: (result, seconds, fresh rows)."""
         t0 = time.perf_counter()
         result = _train(TrainConfig(stage="fast-refresh", body_part=a.body_part, epochs=a.epochs, promote=promote,
                                     refresh_depth=a.refresh, **common), ws)
