@@ -86,6 +86,14 @@ def paired_gain(rows: list[dict], baseline: list[dict]) -> dict:
                                  np.array([p_base[r["study_uid"]] for r in common]))
 
 
+def auc_text(f: dict) -> str:
+    return f"fresh AUC {f['auc']:.3f} (95 % CI {f['auc_ci'][0]:.3f}-{f['auc_ci'][1]:.3f}, n={f['n']})"
+
+
+def gain_text(g: dict) -> str:
+    return f"{g['diff']:+.3f} (paired 95 % CI {g['lo']:+.3f} to {g['hi']:+.3f})"
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--workspace")
@@ -148,7 +156,7 @@ def main() -> None:
             for stage, epochs in (("pretrain", 3), ("body-part", 3)):
                 _train(TrainConfig(stage=stage, epochs=epochs, **common), ws)
         first = _train(TrainConfig(stage="target", body_part=a.body_part, epochs=12, **common), ws)
-    # How the starting model was trained: --full-retrain trains the same way on the labels there are at the end.
+    # --full-retrain trains as a starting model is trained here, on the labels there are at the end.
     start_init = "random" if a.only_part else "auto"
     if champion is None:
         if not first["promoted"]:  # a small validation split cannot pass the rule: publish by hand, as a user would
@@ -161,7 +169,7 @@ def main() -> None:
     model_id = champion["id"]
     curve = [{"round": 0, "corrections": 0, "model_id": model_id, "refresh_seconds": None,
               "fresh": judged(predict_fresh(ws, model_id, fresh, only))}]
-    print(f"round 0: {model_id}: fresh AUC {curve[0]['fresh']['auc']:.3f} {curve[0]['fresh']['auc_ci']}", flush=True)
+    print(f"round 0: {model_id}: {auc_text(curve[0]['fresh'])}", flush=True)
 
     def refresh(promote: bool = True) -> tuple[dict, float, list[dict]]:
         """A refresh (--refresh depth) of the published model with the labels of now: (result, seconds, fresh rows)."""
@@ -178,15 +186,14 @@ def main() -> None:
     control = {"model_id": unchanged["model_id"], "refresh_seconds": control_seconds, "fresh": judged(control_rows)}
     c = control["fresh"]
     print(f"round 0 refreshed with no correction (the baseline corrections must beat), "
-          f"{control_seconds:.0f} s: fresh AUC {c['auc']:.3f} "
-          f"(95 % CI {c['auc_ci'][0]:.3f}-{c['auc_ci'][1]:.3f}, n={c['n']})", flush=True)
+          f"{control_seconds:.0f} s: {auc_text(c)}", flush=True)
     truth = ground_truth(ws)
     with ws.connect() as store:
         labels = store.current_labels("fracture")
         hidden = [s for s in store.studies()
                   if s["id"] not in labels and split_of(s["patient_key"]) == "train"
                   and (everything or truth.get(s["study_uid"], {}).get("body_part") == a.body_part)]
-    revealed = 0
+    revealed, last_rows = 0, control_rows
     for r in range(1, a.rounds + 1):
         batch = hidden[(r - 1) * a.per_round:r * a.per_round]
         if not batch:
@@ -199,12 +206,12 @@ def main() -> None:
         revealed += len(batch)
         result, seconds, rows = refresh()
         f, gain = judged(rows), paired_gain(rows, control_rows)
+        last_rows = rows
         curve.append({"round": r, "corrections": revealed, "model_id": result["model_id"], "refresh_seconds": seconds,
                       "published": result["promoted"], "fresh": f, "gain_over_refresh_without_corrections": gain})
-        print(f"round {r}: +{len(batch)} corrections ({revealed} in all), refresh {seconds:.0f} s: fresh AUC "
-              f"{f['auc']:.3f} (95 % CI {f['auc_ci'][0]:.3f}-{f['auc_ci'][1]:.3f}, n={f['n']}); "
-              f"{gain['diff']:+.3f} (paired 95 % CI {gain['lo']:+.3f} to {gain['hi']:+.3f}) over the refresh "
-              f"without corrections; {'published' if result['promoted'] else 'candidate'}", flush=True)
+        print(f"round {r}: +{len(batch)} corrections ({revealed} in all), refresh {seconds:.0f} s: {auc_text(f)}; "
+              f"{gain_text(gain)} over the refresh without corrections; "
+              f"{'published' if result['promoted'] else 'candidate'}", flush=True)
     retrained = None
     if a.full_retrain:
         t0 = time.perf_counter()
@@ -212,12 +219,11 @@ def main() -> None:
                                     **common), ws)
         seconds = time.perf_counter() - t0
         rows_full = predict_fresh(ws, result["model_id"], fresh, only)
-        f, gain = judged(rows_full), paired_gain(rows_full, rows)
+        f, gain = judged(rows_full), paired_gain(rows_full, last_rows)
         retrained = {"model_id": result["model_id"], "seconds": seconds, "corrections": revealed, "fresh": f,
                      "gain_over_last_refresh": gain}
-        print(f"full retrain ({start_init}, 12 epochs) on the same {revealed} corrections, {seconds:.0f} s: fresh AUC "
-              f"{f['auc']:.3f} (95 % CI {f['auc_ci'][0]:.3f}-{f['auc_ci'][1]:.3f}, n={f['n']}); {gain['diff']:+.3f} "
-              f"(paired 95 % CI {gain['lo']:+.3f} to {gain['hi']:+.3f}) over the last refresh", flush=True)
+        print(f"full retrain ({start_init}, 12 epochs) on the same {revealed} corrections, {seconds:.0f} s: "
+              f"{auc_text(f)}; {gain_text(gain)} over the last refresh", flush=True)
     print(json.dumps({"curve": curve, "refresh_without_corrections": control, "full_retrain": retrained},
                      default=str))
 
