@@ -94,11 +94,9 @@ def withhold_labels(workspace, body_part: str | None, keep: int, seed: int = 0, 
         withheld = [labelled[i] for i in order[keep:]]
         with store.transaction():
             for study in withheld:
-                rows = [r for r in store.label_history(study["id"]) if r["task"] == "fracture"]
-                undone = {r["retracts"] for r in rows if r["retracts"] is not None}
-                for r in rows:
-                    if r["retracts"] is None and r["id"] not in undone and r["source"] != "model":
-                        store.retract_label(r["id"], author)
+                # Every live row, not only the current one, which would leave an older label to take its place.
+                for label in store.live_labels(study["id"], "fracture"):
+                    store.retract_label(label.id, author)
     return len(withheld)
 
 

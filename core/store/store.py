@@ -214,6 +214,13 @@ class Store:
             out.setdefault(row["study_id"], _label(row))
         return out
 
+    def live_labels(self, study_id: int, task: str = "fracture") -> list[Label]:
+        """Every label of a study for ``task`` that is neither a retraction nor retracted, oldest first;
+        'model' rows (records of what a model said) are not labels and are left out."""
+        rows = self.conn.execute(f"SELECT * FROM ({_LIVE_LABELS}) AS live WHERE study_id = ? AND task = ? "
+                                 f"AND source != 'model' ORDER BY id", (study_id, task)).fetchall()
+        return [_label(row) for row in rows]
+
     def label_history(self, study_id: int) -> list[sqlite3.Row]:
         """Every label row of a study, oldest first, retractions included."""
         return self.conn.execute("SELECT * FROM labels WHERE study_id = ? ORDER BY id", (study_id,)).fetchall()

@@ -137,6 +137,9 @@ def test_undo_appends_a_retraction_and_falls_back(ws):
         history = store.label_history(sid)
         assert [h["value"] for h in history] == ["negative", "positive", None]
         assert history[-1]["retracts"] == lid
+        # The live labels: neither the retracted row nor the retraction, nor a model's record.
+        store.add_label(sid, "fracture", "positive", "model", "fracture-m1", confidence=0.9)
+        assert [(label.value, label.source) for label in store.live_labels(sid)] == [("negative", "nlp")]
 
 
 def test_labels_and_grades_are_append_only(ws):
