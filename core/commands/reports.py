@@ -7,7 +7,7 @@
 `evaluate --json` prints {"n", "positives", "accuracy", "precision", "recall", "f1", "auc",
 "confusion": [[tn, fp], [fn, tp]], "ci": {metric: [lo, hi]}, "thresholds", "target_precision",
 "languages", "confident_errors": [{"line", "label", "probability", "error", "snippet"}],
-"baseline": {same metric keys}}; with --compare it adds "compare": {model: {same keys}} for
+"baseline": {same metric keys}, "best_f1_point": {same metric keys, "thresholds"}}; with --compare it adds "compare": {model: {same keys}} for
 lr, gb, rf and nb on the same folds.
 `label --json` prints the summary of core.reports.autolabel.label_workspace.
 
@@ -111,7 +111,8 @@ def run(args) -> int:
 
 def _evaluate(args) -> int:
     from core.reports.csv_input import read_report_csv
-    from core.reports.evaluation import evaluate_reports, format_confusion, format_errors, format_intervals
+    from core.reports.evaluation import (evaluate_reports, format_best_f1_point, format_confusion, format_errors,
+                                         format_intervals)
     from core.reports.models import MODEL_TITLES
 
     texts, labels, meta = read_report_csv(args.csv, args.text_column, args.label_column)
@@ -128,7 +129,7 @@ def _evaluate(args) -> int:
         format_confusion(result, f"Report labeller ({MODEL_TITLES[args.model]}, n-grams + context-marked mentions), "
                                  f"{args.folds}-fold out-of-fold, threshold for precision {args.target_precision} "
                                  "chosen inside each training fold"),
-        format_intervals(result),
+        format_intervals(result) + "\n" + format_best_f1_point(result),
         format_confusion(result["baseline"], "Baseline (paper: word 1-3-gram counts + logistic regression, "
                                              "threshold 0.5), same folds"),
         format_errors(result["confident_errors"]),

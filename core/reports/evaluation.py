@@ -100,43 +100,55 @@ class CrossValidation:
     thresholds: list[float]        # one per fold, chosen by inner CV on that fold's training reports
     fold_of: np.ndarray            # which fold scored each report
     models: list[ReportLabeller]   # each fold's model (for the deciding sentence of its errors)
+    # The same at each fold's best-F1 threshold, from the same inner cross-validation
+    # (None where the thresholds are fixed at 0.5).
+    best_f1_predictions: np.ndarray | None = None
+    best_f1_thresholds: list[float] | None = None
 
 
-def inner_threshold(labeller: ReportLabeller, X, y: np.ndarray, target_precision: float, inner_folds: int,
-                    seed: int) -> float:
-    """Threshold for ``target_precision`` from inner cross-validation on ONE training set (matrix ``X``)."""
+def inner_probabilities(labeller: ReportLabeller, X, y: np.ndarray, inner_folds: int, seed: int) -> np.ndarray | None:
+    """Out-of-fold probabilities of inner cross-validation on ONE training set (matrix ``X``);
+    None where a class has fewer than 2 reports."""
     y = np.asarray(y, dtype=int)
     k = min(inner_folds, int(y.sum()), int(len(y) - y.sum()))
     if k < 2:
-        return 0.5
+        return None
     p = np.zeros(len(y))
     for train, test in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
         p[test] = labeller.clone().fit_matrix(X[train], y[train]).classifier.predict_proba(X[test])[:, 1]
-    return threshold_for_precision(y, p, target_precision)
+    return p
 
 
 def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_precision: float | None = 0.9,
                    inner_folds: int = 3, progress: Progress | None = None, label: str = "") -> CrossValidation:
     """Out-of-fold probabilities and predictions; each fold's threshold comes from inner
-    cross-validation on its training reports only (``target_precision`` None: 0.5)."""
+    cross-validation on its training reports only (``target_precision`` None: 0.5). The
+    same inner probabilities also give each fold's best-F1 threshold, reported beside it."""
     y = np.asarray(y, dtype=int)
     docs = list(docs)
     probs, preds, fold_of = np.zeros(len(y)), np.zeros(len(y), dtype=int), np.zeros(len(y), dtype=int)
-    thresholds, models = [], []
+    best_preds = np.zeros(len(y), dtype=int)
+    thresholds, best_thresholds, models = [], [], []
     for k, (train, test) in enumerate(splits):
         fold = labeller.clone()
         X = fold.fit_vectorizer([docs[i] for i in train])
-        t = 0.5 if target_precision is None else inner_threshold(fold, X, y[train], target_precision, inner_folds,
-                                                                  labeller.seed + k)
+        inner = None if target_precision is None else inner_probabilities(fold, X, y[train], inner_folds,
+                                                                          labeller.seed + k)
+        t = 0.5 if inner is None else threshold_for_precision(y[train], inner, target_precision)
+        t_f1 = 0.5 if inner is None else threshold_for_precision(y[train], inner, 0.0)
         fold.fit_matrix(X, y[train])
         probs[test] = fold.predict_prepared([docs[i] for i in test])
         preds[test] = probs[test] >= t
+        best_preds[test] = probs[test] >= t_f1
         fold_of[test] = k
         thresholds.append(round(float(t), 6))
+        best_thresholds.append(round(float(t_f1), 6))
         models.append(fold)
         if progress:
             progress(k + 1, len(splits), f"{label} fold {k + 1}")
-    return CrossValidation(probs, preds, thresholds, fold_of, models)
+    if target_precision is None:
+        return CrossValidation(probs, preds, thresholds, fold_of, models)
+    return CrossValidation(probs, preds, thresholds, fold_of, models, best_preds, best_thresholds)
 
 
 def predicted_metrics(y: np.ndarray, p: np.ndarray, pred: np.ndarray) -> dict:
@@ -235,6 +247,8 @@ def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5,
     result["target_precision"] = target_precision
     result["languages"] = dict(sorted(Counter(d.analysis.language for d in docs).items()))
     result["confident_errors"] = confident_errors(cv, docs, y, errors)
+    result["best_f1_point"] = predicted_metrics(y, cv.probabilities, cv.best_f1_predictions)
+    result["best_f1_point"]["thresholds"] = cv.best_f1_thresholds
     baseline = ReportLabeller("lr", "baseline", languages, seed)
     base = cross_validate(baseline, baseline.prepare(texts), y, splits, None, progress=progress, label="baseline")
     result["baseline"] = predicted_metrics(y, base.probabilities, base.predictions)
@@ -274,6 +288,16 @@ def format_intervals(metrics: dict) -> str:
     rows.append(f"languages: {', '.join(f'{k} {v}' for k, v in metrics['languages'].items())}; "
                 f"thresholds per fold: {', '.join(f'{t:.3f}' for t in metrics['thresholds'])}")
     return "\n".join(rows)
+
+
+def format_best_f1_point(metrics: dict) -> str:
+    """The labeller at each fold's best-F1 threshold, beside the target-precision one."""
+    b = metrics["best_f1_point"]
+    if b["thresholds"] == metrics["thresholds"]:
+        return "The best-F1 threshold of each fold's inner cross-validation is the same as above."
+    return (f"At each fold's best-F1 threshold instead (same inner cross-validation, never the test fold): "
+            f"precision {b['precision']:.4f}  recall {b['recall']:.4f}  F1 {b['f1']:.4f}; thresholds per fold: "
+            f"{', '.join(f'{t:.3f}' for t in b['thresholds'])}. A lower --target-precision moves towards it.")
 
 
 def format_errors(errors: list[dict]) -> str:

@@ -43,8 +43,9 @@ def test_evaluate_json_has_exact_keys_and_same_folds_baseline(tmp_path, capsys):
     keys = {"n", "positives", "accuracy", "precision", "recall", "f1", "auc", "confusion"}
     # Issue 13 added CIs, the languages, per-fold thresholds, the target precision and the confident errors.
     assert set(result) == keys | {"baseline", "ci", "languages", "thresholds", "target_precision",
-                                  "confident_errors"}
+                                  "confident_errors", "best_f1_point"}
     assert keys <= set(result["baseline"])
+    assert keys <= set(result["best_f1_point"]) and len(result["best_f1_point"]["thresholds"]) == 3
     assert result["n"] == result["baseline"]["n"] == 150
     (tn, fp), (fn, tp) = result["confusion"]
     assert tn + fp + fn + tp == 150 and fn + tp == result["positives"]

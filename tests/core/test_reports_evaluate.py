@@ -92,6 +92,29 @@ def test_threshold_for_precision():
     assert noisy == 0.7
 
 
+def test_threshold_for_precision_takes_the_best_f1_cut_that_keeps_the_target():
+    """A target below the collection's own precision (7 of 10 positive, target 0.6): the
+    lowest threshold reaching it would call all 10 (F1 0.82); the best-F1 cut above the
+    target calls the top 8 (precision 0.875, recall 1, F1 0.93)."""
+    y = np.array([1, 1, 1, 1, 1, 1, 0, 1, 0, 0])
+    p = np.linspace(1.0, 0.1, 10)
+    assert threshold_for_precision(y, p, 0.6) == p[7]
+    # A target only the top reaches keeps its precision, at the cost of F1.
+    assert threshold_for_precision(y, p, 0.99) == p[5]
+    # Target 0: the best-F1 threshold.
+    assert threshold_for_precision(y, p, 0.0) == p[7]
+
+
+def test_evaluation_reports_the_best_f1_point_beside_the_target_precision_one():
+    texts, y = collection(300, seed=3)
+    result = evaluate_reports(texts, y, folds=3, bootstrap_resamples=50, target_precision=0.99)
+    best = result["best_f1_point"]
+    assert len(best["thresholds"]) == 3
+    # The best-F1 thresholds are at or below the 0.99-precision ones, so they call at least as many.
+    assert all(b <= t for b, t in zip(best["thresholds"], result["thresholds"]))
+    assert best["recall"] >= result["recall"]
+
+
 def test_bootstrap_intervals_contain_the_estimate_and_shrink_with_n():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 400)
