@@ -22,6 +22,10 @@ displaced fracture, possible nondisplaced fracture": the second mention is
 uncertain, not negated), and where its own pre-trigger starts ("acute fracture
 or old fracture deformity": "deformity" is about the second mention only). A
 phrase in both a _pre and a _post list governs both ways ("consolidada").
+A historical trigger ends an uncertainty only where it opens a new phrase
+after a mention the uncertainty governs ("possible fracture of the radius, old
+fracture of the ulna"); before one it qualifies what is hedged ("questionable
+old rib fractures", "may represent a healed fracture": uncertain AND historical).
 A historical trigger ends a negation only where it opens a new phrase, not
 inside the negated list: "No acute fracture, old fracture" but "no fracture
 or old fracture deformity", "no old healed fracture" (the list's joining
@@ -132,7 +136,7 @@ _NEAREST_MENTION_ONLY = ("historical",)
 
 @dataclass(frozen=True)
 class Mention:
-    category: str                 # fracture | finding
+    category: str                 # fracture | compression | finding (core.reports.phrases.TARGET_CATEGORIES)
     classes: frozenset[str]       # subset of CONTEXT_CLASSES; empty = affirmed
     sentence: int                 # index into ReportAnalysis.sentences
     start: int                    # offsets into the original report text
@@ -319,6 +323,13 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
                    and not (s and doc[s - 1].text in _QUESTION_MARKS)]
+    # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
+    # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
+    # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
+    # a healed fracture", "possibly healing or old fractures" are uncertain AND historical.
+    hedges = [s for label, s, e in won if label == "uncertain|pre"]
+    hedged_then_new = {(s, e) for label, s, e in won if label == "historical|pre"
+                       and any(h < ts and te <= s for h in hedges for ts, te in targets)}
     breaks = {}
     if commas:
         breaks["negated"] = _phrase_breaks(doc, negations, terminating, commas, coordinators, repeats=True)
@@ -339,7 +350,9 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         # a confident "old fracture"). A termination ("but") still ends it.
         ends = terminating + [(s, e) for label, s, e in won if label.endswith("|pre")
                               and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine and (s, e) not in listed
-                              and not (cls == "uncertain" and 0 <= question <= s)]
+                              and not (cls == "uncertain" and 0 <= question <= s)
+                              and not (cls == "uncertain" and label == "historical|pre"
+                                       and (s, e) not in hedged_then_new)]
         # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))

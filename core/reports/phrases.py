@@ -28,7 +28,7 @@ KINDS = {
     "termination": ("termination", None),
 }
 # Mention lists: the words whose context is analysed (<lang>_target_<category>.txt).
-TARGET_CATEGORIES = ("fracture", "finding")
+TARGET_CATEGORIES = ("fracture", "compression", "finding")
 
 # A question mark is a phrase word too: the context analysis keeps one that stands before a word ("?fracture").
 _WORD = re.compile(r"[^\W_]+|[?¿]", re.UNICODE)

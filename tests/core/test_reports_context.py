@@ -211,7 +211,9 @@ CASES = [
     ("en", "Old fracture?", ["historical,uncertain"]),
     ("es", "¿Hay una fractura antigua?", ["historical,uncertain"]),
     ("es", "¿Hay una antigua fractura?", ["historical,uncertain"]),
-    ("en", "?old fracture", ["historical"]),     # a leading "?" (shorthand for "possible") is no question
+    # A leading "?" is no question but shorthand for "possible": a possible old fracture, as "probable old rib
+    # fractures" (it was "historical" only before a hedge ran on across a historical word).
+    ("en", "?old fracture", ["historical,uncertain"]),
     # --- A healed word set off at the end is no modifier of a negated mention: the negated one stays negated
     ("en", "No acute fracture, healed.", ["negated"]),
     ("en", "No acute fracture, old healed.", ["negated"]),
@@ -220,6 +222,31 @@ CASES = [
     ("en", "No fracture of the radius, fracture of the ulna and fracture of the scaphoid, healed.",
      ["negated", "historical", "historical"]),
     ("es", "Sin fractura consolidada.", ["historical,negated"]),    # not set off: a consolidated fracture denied
+    # --- Phrases of real chest reports (read on 3,826 public English chest reports, not copied from them)
+    # A hedge before a historical word hedges the old fracture too; after a hedged mention, a
+    # historical word opens a new phrase.
+    ("en", "Questionable old left posterior third and fourth rib fractures.", ["historical,uncertain"]),
+    ("en", "Probable old lateral right rib fractures.", ["historical,uncertain"]),
+    ("en", "This may represent residua of a healed rib fracture.", ["historical,uncertain"]),
+    ("en", "Deformities of the left 7th and 8th ribs, possibly healing or old fractures.", ["historical,uncertain"]),
+    ("en", "Possible fracture of the radius, old fracture of the ulna.", ["uncertain", "historical"]),
+    ("en", "Possible effusion, old healed fracture of the ulna.", ["historical"]),
+    ("es", "Posible fractura antigua de costilla.", ["historical,uncertain"]),
+    ("es", "Dudosa fractura costal antigua.", ["historical,uncertain"]),
+    # Age-indeterminate: the fracture is there, its age unknown.
+    ("en", "An age-indeterminate fracture is present in the lower thoracic vertebra.", [""]),
+    ("en", "Fracture of the 9th rib of indeterminate age.", [""]),
+    ("en", "Indeterminate fracture line of the scaphoid.", ["uncertain"]),
+    ("es", "Fractura de edad indeterminada del arco costal.", [""]),
+    ("en", "Possibility of a nondisplaced fracture of the 7th rib.", ["uncertain"]),
+    ("es", "Posibilidad de fractura de escafoides.", ["uncertain"]),
+    # The disclaimer about fractures in general, and an examination's purpose.
+    ("en", "Please note that nondisplaced rib fractures may not be demonstrated.", ["hypothetical"]),
+    ("en", "Limited exam, for evaluation of fractures.", ["hypothetical"]),
+    ("es", "Las fracturas no desplazadas pueden no ser visibles.", ["hypothetical"]),
+    # A nondisplaced fracture is a fracture: its "no" / "not" denies the displacement only.
+    ("es", "Fractura no desplazada del radio distal.", [""]),
+    ("en", "Fracture of the radius, not displaced.", [""]),
 ]
 
 
@@ -244,6 +271,20 @@ def test_other_findings_get_their_own_context():
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"]), ("finding", [])]
     a = analyse("Sin derrame articular.", "es")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
+
+
+def test_words_that_imply_a_compression_fracture_are_a_category_of_their_own():
+    """"Wedge deformity" implies a vertebral compression fracture without the word: its mentions are
+    'compression' ones with their own context, so each collection's labels teach whether they count."""
+    cases = [("en", "Mild anterior wedge deformity of T12.", [("compression", [])]),
+             ("en", "No compression deformity. Old fracture of the 9th rib.",
+              [("compression", ["negated"]), ("fracture", ["historical"])]),
+             ("es", "Aplastamiento vertebral de L1.", [("compression", [])]),
+             ("es", "Sin aplastamientos vertebrales. Fractura de radio.", [("compression", ["negated"]), ("fracture", [])])]
+    for language, text, expected in cases:
+        a = analyse(text, language)
+        assert [(m.category, sorted(m.classes)) for m in a.mentions] == expected, text
+    assert analyse("Mild wedge deformity of T12.", "en").mentions[0].features == ["compression_affirmed"]
 
 
 def test_mentions_and_cues_point_into_the_original_text():

@@ -248,3 +248,24 @@ def test_whether_healed_fractures_count_is_learned_from_the_labels():
     p_acute_only = ReportLabeller().fit(texts, acute_only).predict_proba(probe)[0]
     p_healed_too = ReportLabeller().fit(texts, healed_too).predict_proba(probe)[0]
     assert p_acute_only < 0.5 < p_healed_too
+
+
+def test_whether_implied_compression_fractures_count_is_learned_from_the_labels():
+    """One collection counts a vertebral wedge deformity as a fracture, another does not: the
+    'compression' mentions are features of their own, so the same labeller learns either."""
+    rng = np.random.default_rng(5)
+    texts, counted, not_counted = [], [], []
+    for i in range(300):
+        kind = ("fracture", "wedge", "normal", "normal")[i % 4]
+        level = f"T{rng.integers(4, 13)}"
+        body = {"fracture": f"Acute fracture of the {rng.choice(['left', 'right'])} {rng.integers(3, 11)}th rib.",
+                "wedge": f"Mild anterior wedge deformity of {level}.",
+                "normal": "No acute fracture."}[kind]
+        texts.append(f"FINDINGS: Lungs are clear. {body} No pneumothorax.")
+        counted.append(int(kind != "normal"))
+        not_counted.append(int(kind == "fracture"))
+    probe = ["FINDINGS: Lungs are clear. Moderate wedge deformity of L1. No pneumothorax."]
+    p_counted = ReportLabeller().fit(texts, np.array(counted)).predict_proba(probe)[0]
+    p_not_counted = ReportLabeller().fit(texts, np.array(not_counted)).predict_proba(probe)[0]
+    assert p_not_counted < 0.5 < p_counted
+
