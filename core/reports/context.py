@@ -57,6 +57,12 @@ A healed word of the pre-trigger list only (English puts "healed", "old" before
 their noun) that closes the sentence set off by a comma is a post-trigger there,
 about the whole coordinated list before it: "fracture of the radius, fracture of
 the ulna and fracture of the scaphoid, healed".
+A fracture of a device -- a broken screw, wire, lead or catheter -- is its own class,
+"device": a device word governs a fracture mention a few words away either way
+("the lateral screw is fractured", "broken sternotomy wires", "fracture of the
+distal locking screw"), not to the clause's end, and its scope ends at words that
+leave the device ("with", "intact": "fracture of the radius fixed with a plate").
+Whether a collection counts it is learnt from its labels, like every class.
 A question -- a sentence ending in "?" that opens with an interrogative word
 (``<lang>_question.txt``: "is there a fracture?", "any fracture?"), at its start,
 after a colon or after a comma ("wrist pain, is there a fracture?") -- is
@@ -108,7 +114,7 @@ from core.reports.spacy_import import import_spacy
 
 # Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
 CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "healed",
-              "postop": "postop", "hypothetical": "hypothetical"}
+              "postop": "postop", "hypothetical": "hypothetical", "device": "device"}
 CONTEXT_CLASSES = tuple(CLASS_CUES)
 AFFIRMED = "affirmed"
 # Which other classes' pre-triggers end a class's scope: a new trigger opens a new scope.
@@ -119,7 +125,14 @@ _STOPPED_BY = {
     "historical": ("negated", "uncertain", "postop", "hypothetical"),
     "postop": ("negated", "uncertain", "hypothetical"),
     "hypothetical": ("negated", "uncertain"),
+    # "The screw is not fractured": a device's fracture denied is still a device's.
+    "device": (),
 }
+# A device word governs a fracture mention at most this many words away, either way (its scope is
+# counted in words, not run to the clause's end): "the lateral most screw is fractured", "fracture
+# of the lateral most fixation screw"; and it ends at the words of <lang>_device_stop.txt ("with",
+# "intact"): not "fracture of the distal radius fixed with a plate".
+DEVICE_REACH = 5
 # The historical component reads the negated one's result (_reaches_back): negation runs first.
 assert CONTEXT_CLASSES.index("negated") < CONTEXT_CLASSES.index("historical")
 
@@ -330,6 +343,10 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     hedges = [s for label, s, e in won if label == "uncertain|pre"]
     hedged_then_new = {(s, e) for label, s, e in won if label == "historical|pre"
                        and any(h < ts and te <= s for h in hedges for ts, te in targets)}
+    # A device word's scope ends at a word that leaves the device ("fracture of the radius fixed
+    # with a plate"; "screws intact, new fracture of the ulna"); its reach is DEVICE_REACH words.
+    stops = doc.user_data.get("device_stops", frozenset())
+    device_ends = [(i, i + 1) for i in range(len(doc)) if doc[i].text in stops]
     breaks = {}
     if commas:
         breaks["negated"] = _phrase_breaks(doc, negations, terminating, commas, coordinators, repeats=True)
@@ -360,6 +377,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
             ends += [span for span in new_phrase if span not in mine]
         # A comma opening a new finding's own phrase ends a negation or healed scope (_phrase_breaks).
         ends += breaks.get(cls, [])
+        if cls == "device":
+            ends += [span for span in device_ends if span not in mine]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
@@ -437,10 +456,13 @@ def _make_context_component():
                 sub_preceding = [t for t in preceding if start <= t[1] < end]
                 sub_following = [t for t in following if start <= t[1] < end]
                 for ent in inside:
-                    after = sub_following
+                    before, after = sub_preceding, sub_following
+                    if self.context_class == "device":
+                        before = [t for t in before if 0 <= ent.start - t[2] <= DEVICE_REACH]
+                        after = [t for t in after if 0 <= t[1] - ent.end <= DEVICE_REACH]
                     if self.nearest_only and after:
                         after = [t for t in after if _reaches_back(doc, ent, t[1], inside)]
-                    self._apply_negation(ent, sub_preceding, after)
+                    self._apply_negation(ent, before, after)
             return doc
 
     return ContextNegex
@@ -459,6 +481,7 @@ class _Pipeline:
     components: list
     conjunctions: frozenset[str] = frozenset()    # words that join a coordinated pair ("and", "y")
     plural_words: frozenset[str] = frozenset()    # written words that make a healed post-trigger plural
+    device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
 
 
 @functools.lru_cache(maxsize=4)
@@ -493,7 +516,8 @@ def pipeline(language: str) -> _Pipeline:
         components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
     return _Pipeline(nlp, matcher, coordinators, components,
                      conjunctions=frozenset(_phrases(language, "conjunction")),
-                     plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p))
+                     plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
+                     device_stops=frozenset(_phrases(language, "device_stop")))
 
 
 @functools.lru_cache(maxsize=1)
@@ -559,6 +583,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["plural_mentions"] = {m.start for m in targets if written and any(
         len(written[i]) > 3 and written[i].endswith("s") for i in range(m.start, m.end))}
     doc.user_data["conjunctions"] = pipe.conjunctions
+    doc.user_data["device_stops"] = pipe.device_stops
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:

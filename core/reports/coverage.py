@@ -49,7 +49,8 @@ def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
 
 
 _READABLE = {"affirmed": "stated", "negated": "negated", "uncertain": "uncertain or asked",
-             "historical": "old or healed", "postop": "post-operative", "hypothetical": "hypothetical"}
+             "historical": "old or healed", "postop": "post-operative", "hypothetical": "hypothetical",
+             "device": "of a device (a screw, wire, lead or catheter)"}
 
 
 def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:

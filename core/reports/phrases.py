@@ -25,6 +25,8 @@ KINDS = {
     "postop_post": ("postop", "backward"),
     "hypothetical_pre": ("hypothetical", "forward"),
     "hypothetical_post": ("hypothetical", "backward"),
+    "device_pre": ("device", "forward"),
+    "device_post": ("device", "backward"),
     "termination": ("termination", None),
 }
 # Mention lists: the words whose context is analysed (<lang>_target_<category>.txt).
@@ -37,7 +39,7 @@ _WORD = re.compile(r"[^\W_]+|[?¿]", re.UNICODE)
 @dataclass(frozen=True)
 class Trigger:
     words: tuple[str, ...]
-    cue: str              # negation | uncertainty | healed | postop | hypothetical | termination | pseudo
+    cue: str              # negation | uncertainty | healed | postop | hypothetical | device | termination | pseudo
     direction: str | None  # forward | backward | None
 
 

@@ -244,6 +244,23 @@ CASES = [
     ("en", "Please note that nondisplaced rib fractures may not be demonstrated.", ["hypothetical"]),
     ("en", "Limited exam, for evaluation of fractures.", ["hypothetical"]),
     ("es", "Las fracturas no desplazadas pueden no ser visibles.", ["hypothetical"]),
+    # A device's fracture (a broken screw, wire, lead, catheter): a device word reaches a few words
+    # either way and stops at words that leave the device ("with", "intact").
+    ("en", "The lateral most screw is fractured.", ["device"]),
+    ("en", "All of the sternotomy wires are broken.", ["device"]),
+    ("en", "Left central venous catheter fracture at the level of the first rib.", ["device"]),
+    ("en", "There is fracture of the lateral most fixation screw.", ["device"]),
+    ("en", "Fracture of the radius and a broken screw.", ["", "device"]),
+    ("en", "The screw is not fractured.", ["device,negated"]),
+    ("en", "Comminuted fracture of the distal radius with a plate.", [""]),
+    ("en", "Screws intact, new fracture of the ulna.", [""]),
+    ("en", "Salter-Harris II fracture through the growth plate.", [""]),
+    ("en", "Superior endplate fracture of L1.", [""]),
+    ("en", "Displaced fracture of the radius, which may lead to malunion.", [""]),   # "lead to" is a verb
+    ("es", "Fractura del electrodo del marcapasos.", ["device"]),
+    ("es", "Tornillo distal fracturado.", ["device,postop"]),
+    ("es", "Fractura del platillo vertebral superior de L1.", [""]),
+    ("es", "Fractura de radio distal con placa de osteosíntesis.", [""]),
     # A nondisplaced fracture is a fracture: its "no" / "not" denies the displacement only.
     ("es", "Fractura no desplazada del radio distal.", [""]),
     ("en", "Fracture of the radius, not displaced.", [""]),
