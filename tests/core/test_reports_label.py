@@ -253,6 +253,27 @@ def test_report_panel_paints_a_question_mark_as_a_hedge_only_before_a_word():
     assert "?fracture" not in report_html("?fracture") and "fracture</span>" in report_html("?fracture")
 
 
+def test_report_panel_paints_the_cues_of_both_languages_and_leaves_pseudo_triggers_plain():
+    """The labeller reads English and Spanish reports: the panel paints both languages' cues, the
+    post-operative, hypothetical and device ones too, and leaves a pseudo-trigger ("age-indeterminate":
+    the fracture is there) plain, as the labeller does."""
+    from gui.report_html import report_html
+
+    def painted(text):
+        import re
+        return re.findall(r'title="([^"]+)">([^<]+)</span>', report_html(text))
+
+    assert painted("Sin fractura. Posible fisura antigua.") == [
+        ("negation", "Sin"), ("finding", "fractura"), ("uncertainty", "Posible"), ("finding", "fisura"),
+        ("old / healed", "antigua")]
+    assert painted("An age-indeterminate fracture of T12.") == [("finding", "fracture")]
+    assert painted("Indeterminate fracture.") == [("uncertainty", "Indeterminate"), ("finding", "fracture")]
+    assert painted("The lateral screw is fractured. Status post ORIF. Rule out fracture.") == [
+        ("of a device", "screw"), ("finding", "fractured"), ("post-operative", "Status post"),
+        ("post-operative", "ORIF"), ("hypothetical", "Rule out"), ("finding", "fracture")]
+    assert ("finding", "wedge deformity") in painted("Mild wedge deformity of L1.")
+
+
 POSTOP = ("HISTORY: Follow up.\nFINDINGS: Status post ORIF of a distal radius fracture. Plate and screws intact. "
           "No acute fracture.\nIMPRESSION: Normal study.")
 
