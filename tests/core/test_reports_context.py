@@ -297,7 +297,8 @@ def test_words_that_imply_a_compression_fracture_are_a_category_of_their_own():
              ("en", "No compression deformity. Old fracture of the 9th rib.",
               [("compression", ["negated"]), ("fracture", ["historical"])]),
              ("es", "Aplastamiento vertebral de L1.", [("compression", [])]),
-             ("es", "Sin aplastamientos vertebrales. Fractura de radio.", [("compression", ["negated"]), ("fracture", [])])]
+             ("es", "Sin aplastamientos vertebrales. Fractura de radio.",
+              [("compression", ["negated"]), ("fracture", [])])]
     for language, text, expected in cases:
         a = analyse(text, language)
         assert [(m.category, sorted(m.classes)) for m in a.mentions] == expected, text
