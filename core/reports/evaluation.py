@@ -247,8 +247,9 @@ def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5,
     result["target_precision"] = target_precision
     result["languages"] = dict(sorted(Counter(d.analysis.language for d in docs).items()))
     result["confident_errors"] = confident_errors(cv, docs, y, errors)
-    result["best_f1_point"] = predicted_metrics(y, cv.probabilities, cv.best_f1_predictions)
-    result["best_f1_point"]["thresholds"] = cv.best_f1_thresholds
+    if cv.best_f1_predictions is not None:      # None: no target precision, the thresholds are 0.5
+        result["best_f1_point"] = predicted_metrics(y, cv.probabilities, cv.best_f1_predictions)
+        result["best_f1_point"]["thresholds"] = cv.best_f1_thresholds
     baseline = ReportLabeller("lr", "baseline", languages, seed)
     base = cross_validate(baseline, baseline.prepare(texts), y, splits, None, progress=progress, label="baseline")
     result["baseline"] = predicted_metrics(y, base.probabilities, base.predictions)
@@ -292,7 +293,9 @@ def format_intervals(metrics: dict) -> str:
 
 def format_best_f1_point(metrics: dict) -> str:
     """The labeller at each fold's best-F1 threshold, beside the target-precision one."""
-    b = metrics["best_f1_point"]
+    b = metrics.get("best_f1_point")
+    if b is None:
+        return "The thresholds are fixed at 0.5: no best-F1 threshold was chosen."
     if b["thresholds"] == metrics["thresholds"]:
         return "The best-F1 threshold of each fold's inner cross-validation is the same as above."
     return (f"At each fold's best-F1 threshold instead (same inner cross-validation, never the test fold): "
