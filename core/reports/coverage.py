@@ -7,7 +7,10 @@ taught it nothing: its vocabulary drops a feature it never saw, so a report like
 "Status post ORIF of a distal radius fracture." would be decided by its plain words
 ("radius fracture") alone. Such a report is not labelled automatically; it goes to
 the review queue, whatever its probability, until enough labelled reports show what
-that context means in this workspace.
+that context means in this workspace. The same holds for words that imply a vertebral
+compression fracture ("wedge deformity", "aplastamiento"): whether this workspace
+counts them is learnt from its labels, so until 5 labelled reports show them in a
+context, a report that has them goes to review.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from core.reports.context import ReportAnalysis
 
 # A context seen in fewer labelled reports than this is "unfamiliar".
 MIN_LABELLED_REPORTS_WITH_CONTEXT = 5
-TARGET_CATEGORY = "fracture"
+# The mention categories whose contexts must be familiar (core.reports.phrases.TARGET_CATEGORIES).
+TARGET_CATEGORIES = ("fracture", "compression")
 
 
 def mention_contexts(analysis: ReportAnalysis) -> set[str]:
-    """The report's fracture-mention features: ``fracture_negated``, ``fracture_affirmed`` …"""
-    return {f for m in analysis.mentions if m.category == TARGET_CATEGORY for f in m.features}
+    """The report's fracture- and compression-mention features: ``fracture_negated``, ``compression_affirmed`` …"""
+    return {f for m in analysis.mentions if m.category in TARGET_CATEGORIES for f in m.features}
 
 
 def context_counts(analyses: Iterable[ReportAnalysis]) -> Counter:
@@ -37,10 +41,10 @@ def context_counts(analyses: Iterable[ReportAnalysis]) -> Counter:
 
 def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
                        minimum: int = MIN_LABELLED_REPORTS_WITH_CONTEXT) -> tuple[int, str] | None:
-    """(sentence index, context) of the report's first fracture mention whose context fewer than ``minimum``
-    labelled reports contain, or None when every mention's context is familiar."""
+    """(sentence index, context) of the report's first fracture or compression mention whose context fewer
+    than ``minimum`` labelled reports contain, or None when every mention's context is familiar."""
     for mention in analysis.mentions:
-        if mention.category != TARGET_CATEGORY:
+        if mention.category not in TARGET_CATEGORIES:
             continue
         for feature in mention.features:
             if counts.get(feature, 0) < minimum:
@@ -53,12 +57,19 @@ _READABLE = {"affirmed": "stated", "negated": "negated", "uncertain": "uncertain
              "device": "of a device (a screw, wire, lead or catheter)"}
 
 
+_NOUNS = {"fracture": "a fracture", "compression": "a vertebral compression deformity"}
+
+
 def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:
     """' (N of them mention a fracture that is post-operative (2), … which fewer than 5 labelled reports
     do)' for the summary, or '' when there were none."""
     if not unfamiliar:
         return ""
-    parts = [f"{_READABLE.get(f.split('_', 1)[-1], f)} ({n})" for f, n in sorted(unfamiliar.items())]
-    return (f" ({sum(unfamiliar.values())} of them mention a fracture that is {', '.join(parts)}, which fewer "
-            f"than {MIN_LABELLED_REPORTS_WITH_CONTEXT} labelled reports do, so the labelled data has not shown "
+    by_category: dict[str, list[str]] = {}
+    for feature, n in sorted(unfamiliar.items()):
+        category, _, context = feature.partition("_")
+        by_category.setdefault(category, []).append(f"{_READABLE.get(context, context)} ({n})")
+    what = "; or ".join(f"{_NOUNS.get(c, c)} that is {', '.join(parts)}" for c, parts in by_category.items())
+    return (f" ({sum(unfamiliar.values())} of them mention {what}, which fewer than "
+            f"{MIN_LABELLED_REPORTS_WITH_CONTEXT} labelled reports do, so the labelled data has not shown "
             f"what it means here)")
