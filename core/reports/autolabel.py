@@ -11,7 +11,10 @@
    threshold; every other such study goes to the review queue. So does a
    report with a fracture mention in a context (e.g. post-operative, a
    question) that fewer than 5 labelled reports contain: the labelled data has
-   not shown what it means here (core.reports.coverage). Each decision records
+   not shown what it means here (core.reports.coverage). Nor is a report labelled
+   negative automatically where it states a fracture (a mention neither negated
+   nor hypothetical, in a context the labelled reports mostly call positive,
+   coverage.stated_fracture): a reader decides. Each decision records
    the sentence of the report that decided it (core.reports.queue.deciding_sentence).
 
 A radiologist's or imported label is never touched: those studies are the
@@ -31,7 +34,7 @@ import numpy as np
 
 from core.errors import InputError
 from core.reports.evaluation import binary_metrics, check_classes, fold_splits, out_of_fold
-from core.reports.coverage import context_counts, unfamiliar_mention
+from core.reports.coverage import context_counts, positive_shares, stated_fracture, unfamiliar_mention
 from core.reports.labeller import DecidingSentence, ReportLabeller
 from core.reports.language import AUTO
 from core.reports.queue import add_suggestion, count_applied, latest_report_rows, latest_reports, review_queue, \
@@ -134,10 +137,11 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     decided = studies_decided_by(store, version, TASK)
     todo = [s for s in candidates if s not in decided
             and not (s in current and current[s].labeller_version == version)]
-    counts = {"positive": 0, "negative": 0, "review": 0, "retracted": 0, "protected": 0}
+    counts = {"positive": 0, "negative": 0, "review": 0, "retracted": 0, "protected": 0, "stated": 0}
     unfamiliar: dict[str, int] = {}
     if todo:
         familiar = context_counts(d.analysis for d in docs)
+        shares = positive_shares((d.analysis for d in docs), y)
         labeller.fit_prepared(docs, y)
         todo_docs = labeller.prepare([reports[s] for s in todo])
         probs = labeller.predict_prepared(todo_docs)
@@ -156,11 +160,17 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
                     # The review shows the sentence with the unfamiliar mention: that is what a reader must judge.
                     sentence = DecidingSentence.of(doc.text, doc.analysis.sentences[unseen[0]], 0.0)
                     unfamiliar[unseen[1]] = unfamiliar.get(unseen[1], 0) + 1
+                stated = stated_fracture(doc.analysis, shares) if unseen is None else None
                 if unseen is None and t_pos is not None and p >= t_pos:
                     value, confidence = "positive", p
-                elif unseen is None and t_neg is not None and p <= t_neg:
+                elif unseen is None and t_neg is not None and p <= t_neg and stated is None:
                     value, confidence = "negative", 1.0 - p
                 else:
+                    if stated is not None and t_neg is not None and p <= t_neg:
+                        # Sure enough to write "negative", but the report states a fracture: the reader
+                        # judges the sentence that states it.
+                        sentence = DecidingSentence.of(doc.text, doc.analysis.sentences[stated], 0.0)
+                        counts["stated"] += 1
                     add_suggestion(store, study_id, "positive" if p >= 0.5 else "negative", p, version, "review",
                                    task=TASK, sentence=sentence, report_id=report_id)
                     counts["review"] += 1
@@ -195,6 +205,8 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
         "sent_to_review": counts["review"],
         # of them, for a fracture-mention context too few labelled reports contain: {context: studies}
         "unfamiliar_context": dict(sorted(unfamiliar.items())),
+        # of them, the classifier would have labelled negative but the report states a fracture
+        "stated_fracture_to_review": counts["stated"],
         "retracted_older_nlp_labels": counts["retracted"],
         "skipped_labelled_by_radiologist": counts["protected"],
         "coverage": round(applied_by_version / len(candidates), 4) if candidates else None,
