@@ -41,7 +41,8 @@ def context_counts(analyses: Iterable[ReportAnalysis]) -> Counter:
 
 # A mention in one of these classes says no fracture is there (or asks whether one is).
 _NOT_THERE = frozenset({"negated", "hypothetical"})
-# A context the labelled reports call positive at least this often "states a fracture" here.
+# A context the labelled reports call positive at least this often "states a fracture" here. Even odds
+# is a judgement, not a tuned value: below it the labels themselves say the context mostly means "no".
 STATED_POSITIVE_SHARE = 0.5
 
 
@@ -61,8 +62,9 @@ def positive_shares(analyses: Iterable[ReportAnalysis], labels: Iterable[int]) -
 def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],
                     at_least: float = STATED_POSITIVE_SHARE) -> int | None:
     """The sentence index of the report's first fracture or compression mention that states a fracture
-    here -- neither negated nor hypothetical, in a context that the labelled reports call positive at
-    least ``at_least`` of the time (a context they never show counts as one) -- or None.
+    here -- neither negated nor hypothetical, with a context (any of its classes: "old" in "probable old
+    fracture") that the labelled reports call positive at least ``at_least`` of the time (a context they
+    never show counts as one) -- or None.
 
     Such a report is never labelled NEGATIVE automatically, whatever the classifier's probability: with
     fractures in 2 % of reports, a negative threshold for 98 % precision is met by the base rate alone,
