@@ -141,7 +141,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     unfamiliar: dict[str, int] = {}
     if todo:
         familiar = context_counts(d.analysis for d in docs)
-        shares = positive_shares((d.analysis for d in docs), y)
+        shares = positive_shares((d.analysis for d in docs), y, familiar)
         labeller.fit_prepared(docs, y)
         todo_docs = labeller.prepare([reports[s] for s in todo])
         probs = labeller.predict_prepared(todo_docs)

@@ -133,6 +133,8 @@ _STOPPED_BY = {
 # of the lateral most fixation screw"; and it ends at the words of <lang>_device_stop.txt ("with",
 # "intact"): not "fracture of the distal radius fixed with a plate".
 DEVICE_REACH = 5
+# Classes whose triggers reach a mention only within so many words (the others: to the clause's end).
+_REACH = {"device": DEVICE_REACH}
 # The historical component reads the negated one's result (_reaches_back): negation runs first.
 assert CONTEXT_CLASSES.index("negated") < CONTEXT_CLASSES.index("historical")
 
@@ -434,6 +436,7 @@ def _make_context_component():
             super().__init__(nlp, name, neg_termset=neg_termset, extension_name=extension_name)
             self.context_class = context_class
             self.nearest_only = context_class in _NEAREST_MENTION_ONLY
+            self.reach = _REACH.get(context_class)
 
         def process_negations(self, doc):
             return doc.user_data["context_matches"][self.context_class]
@@ -457,9 +460,9 @@ def _make_context_component():
                 sub_following = [t for t in following if start <= t[1] < end]
                 for ent in inside:
                     before, after = sub_preceding, sub_following
-                    if self.context_class == "device":
-                        before = [t for t in before if 0 <= ent.start - t[2] <= DEVICE_REACH]
-                        after = [t for t in after if 0 <= t[1] - ent.end <= DEVICE_REACH]
+                    if self.reach is not None:
+                        before = [t for t in before if 0 <= ent.start - t[2] <= self.reach]
+                        after = [t for t in after if 0 <= t[1] - ent.end <= self.reach]
                     if self.nearest_only and after:
                         after = [t for t in after if _reaches_back(doc, ent, t[1], inside)]
                     self._apply_negation(ent, before, after)

@@ -46,17 +46,14 @@ _NOT_THERE = frozenset({"negated", "hypothetical"})
 STATED_POSITIVE_SHARE = 0.5
 
 
-def positive_shares(analyses: Iterable[ReportAnalysis], labels: Iterable[int]) -> dict[str, float]:
+def positive_shares(analyses: Iterable[ReportAnalysis], labels: Iterable[int], counts: Counter) -> dict[str, float]:
     """For each fracture- and compression-mention context, the share of the labelled reports containing
-    it that are labelled positive."""
-    seen: Counter = Counter()
+    it that are labelled positive (``counts``: :func:`context_counts` of the same reports)."""
     positive: Counter = Counter()
     for analysis, label in zip(analyses, labels):
-        contexts = mention_contexts(analysis)
-        seen.update(contexts)
         if label:
-            positive.update(contexts)
-    return {f: positive[f] / n for f, n in seen.items()}
+            positive.update(mention_contexts(analysis))
+    return {f: positive[f] / n for f, n in counts.items()}
 
 
 def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],

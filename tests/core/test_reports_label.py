@@ -29,6 +29,17 @@ def workspace(tmp_path):
     return ws, truth
 
 
+def studies_with_reports(store, patient: str, uid_prefix: str, texts) -> list[int]:
+    """One new unlabelled study per report text, for a patient of its own; their ids."""
+    pid = store.upsert_patient(patient)
+    ids = []
+    for i, text in enumerate(texts):
+        sid, _ = store.upsert_study(f"{uid_prefix}{i}", pid)
+        store.add_report(sid, text, origin="test")
+        ids.append(sid)
+    return ids
+
+
 def label_rows(store):
     return store.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
 
@@ -284,12 +295,8 @@ def test_a_context_the_labelled_reports_never_show_goes_to_review(workspace):
     the post-operative sentence, not labelled from their other words ("no acute fracture", "normal study")."""
     ws, _ = workspace
     with ws.connect() as store:
+        postop = studies_with_reports(store, "P2", "2.25.9", [POSTOP] * 3)
         pid = store.upsert_patient("P2")
-        postop = []
-        for i in range(3):
-            sid, _ = store.upsert_study(f"2.25.9{i}", pid)
-            store.add_report(sid, POSTOP, origin="test")
-            postop.append(sid)
         summary = label_workspace(store, target_precision=0.9)
         assert summary["unfamiliar_context"] == {"fracture_postop": 3}
         current = store.current_labels("fracture")
@@ -325,11 +332,7 @@ def test_a_report_that_states_a_fracture_is_never_labelled_negative_automaticall
     stated = "FINDINGS: Heart normal. An age-indeterminate fracture is present in the lower thoracic vertebra."
     denied = "FINDINGS: Heart normal. No fracture of the lower thoracic vertebra."
     with ws.connect() as store:
-        pid = store.upsert_patient("P4")
-        ids = {}
-        for i, text in enumerate((stated, denied)):
-            ids[text], _ = store.upsert_study(f"2.25.6{i}", pid)
-            store.add_report(ids[text], text, origin="test")
+        ids = dict(zip((stated, denied), studies_with_reports(store, "P4", "2.25.6", (stated, denied))))
         predict = ReportLabeller.predict_prepared
 
         def sure_it_is_negative(self, docs):    # the classifier at its worst: sure both are negative
@@ -365,12 +368,8 @@ def test_a_compression_deformity_the_labelled_reports_never_show_goes_to_review(
     unknown, so such a report is queued with that sentence instead of being labelled from its other words."""
     ws, _ = workspace
     with ws.connect() as store:
-        pid = store.upsert_patient("P3")
-        wedge = []
-        for i in range(2):
-            sid, _ = store.upsert_study(f"2.25.7{i}", pid)
-            store.add_report(sid, "FINDINGS: Mild anterior wedge deformity of T12. No acute fracture.", origin="test")
-            wedge.append(sid)
+        wedge = studies_with_reports(store, "P3", "2.25.7",
+                                     ["FINDINGS: Mild anterior wedge deformity of T12. No acute fracture."] * 2)
         summary = label_workspace(store, target_precision=0.9)
         assert summary["unfamiliar_context"].get("compression_affirmed") == 2
         queued = {q["study_id"] for q in review_queue(store)}
