@@ -149,7 +149,7 @@ def _evaluate(args) -> int:
 
 def _label(args) -> int:
     from core.reports.autolabel import label_workspace
-    from core.reports.coverage import stated_sentence, unfamiliar_sentence
+    from core.reports.coverage import review_reasons
 
     ws = open_workspace(args)
     with ws.connect() as store:
@@ -166,8 +166,7 @@ def _label(args) -> int:
         f"Unlabelled studies with a report: {summary['candidates']} ({summary['already_decided']} already decided "
         f"by this labeller). Labelled now: {summary['labelled']} ({summary['labelled_positive']} positive, "
         f"{summary['labelled_negative']} negative); sent to review: {summary['sent_to_review']}"
-        f"{unfamiliar_sentence(summary['unfamiliar_context'])}"
-        f"{stated_sentence(summary['stated_fracture_to_review'])}; "
+        f"{review_reasons(summary)}; "
         f"coverage {summary['coverage']}; review queue: {summary['review_queue']}."
     )
     emit(args, summary, text)

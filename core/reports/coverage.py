@@ -97,8 +97,8 @@ _NOUNS = {"fracture": "a fracture", "compression": "a vertebral compression defo
 
 
 def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:
-    """' (N of them mention a fracture that is post-operative (2), … which fewer than 5 labelled reports
-    do)' for the summary, or '' when there were none."""
+    """'N of them mention a fracture that is post-operative (2), … which fewer than 5 labelled reports
+    do, …', or '' when there were none."""
     if not unfamiliar:
         return ""
     by_category: dict[str, list[str]] = {}
@@ -106,15 +106,20 @@ def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:
         category, _, context = feature.partition("_")
         by_category.setdefault(category, []).append(f"{_READABLE.get(context, context)} ({n})")
     what = "; or ".join(f"{_NOUNS.get(c, c)} that is {', '.join(parts)}" for c, parts in by_category.items())
-    return (f" ({sum(unfamiliar.values())} of them mention {what}, which fewer than "
+    return (f"{sum(unfamiliar.values())} of them mention {what}, which fewer than "
             f"{MIN_LABELLED_REPORTS_WITH_CONTEXT} labelled reports do, so the labelled data has not shown "
-            f"what it means here)")
+            f"what it means here")
 
 
 def stated_sentence(n: int) -> str:
-    """' (N of them the labeller would have called negative, but the report states a fracture …)' or ''."""
+    """'N of them the labeller would have called negative, but the report states a fracture …', or ''."""
     if not n:
         return ""
-    return (f" ({n} of them the labeller would have called negative, but the report states a fracture, "
-            f"so a reader decides)")
+    return f"{n} of them the labeller would have called negative, but the report states a fracture, so a reader decides"
 
+
+def review_reasons(summary: dict) -> str:
+    """' (why some of the reports sent to review went there)' for label_workspace's ``summary``, or ''."""
+    parts = [p for p in (unfamiliar_sentence(summary.get("unfamiliar_context") or {}),
+                         stated_sentence(summary.get("stated_fracture_to_review") or 0)) if p]
+    return f" ({'. '.join(parts)})" if parts else ""

@@ -38,7 +38,7 @@ def load_review_items(workspace) -> list:
 
 def summary_text(s: dict) -> str:
     """The CLI's summary, in the same words."""
-    from core.reports.coverage import stated_sentence, unfamiliar_sentence
+    from core.reports.coverage import review_reasons
 
     t = s["thresholds"]
     fmt = lambda v: "never" if v is None else f"{v:.3f}"  # noqa: E731
@@ -47,6 +47,5 @@ def summary_text(s: dict) -> str:
             f"positive at p ≥ {fmt(t['positive'])}, negative at p ≤ {fmt(t['negative'])}.\n"
             f"Unlabelled studies with a report: {s['candidates']} ({s['already_decided']} already decided). "
             f"Labelled now: {s['labelled']} ({s['labelled_positive']} positive, {s['labelled_negative']} "
-            f"negative); sent to review: {s['sent_to_review']}{unfamiliar_sentence(s['unfamiliar_context'])}"
-            f"{stated_sentence(s['stated_fracture_to_review'])}; "
+            f"negative); sent to review: {s['sent_to_review']}{review_reasons(s)}; "
             f"waiting for review: {s['review_queue']}.")

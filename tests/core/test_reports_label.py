@@ -348,19 +348,24 @@ def test_a_report_that_states_a_fracture_is_never_labelled_negative_automaticall
         assert why["status"] == "review"
         assert why["sentence"].rstrip(".") == "An age-indeterminate fracture is present in the lower thoracic vertebra"
         assert store.current_labels("fracture")[ids[denied]].value == "negative"
-    from core.reports.coverage import stated_sentence
-    assert stated_sentence(0) == "" and "1 of them the labeller would have called negative" in stated_sentence(1)
+    from core.reports.coverage import review_reasons
+    assert review_reasons({"unfamiliar_context": {}, "stated_fracture_to_review": 0}) == ""
+    assert review_reasons({"unfamiliar_context": {}, "stated_fracture_to_review": 1}) == (
+        " (1 of them the labeller would have called negative, but the report states a fracture, so a reader decides)")
 
 
 def test_the_summary_names_the_unfamiliar_contexts_in_words():
-    from core.reports.coverage import unfamiliar_sentence
+    from core.reports.coverage import review_reasons, unfamiliar_sentence
 
     assert unfamiliar_sentence({}) == ""
-    text = unfamiliar_sentence({"fracture_postop": 2, "fracture_uncertain": 1})
+    text = review_reasons({"unfamiliar_context": {"fracture_postop": 2, "fracture_uncertain": 1}})
     assert "3 of them" in text and "post-operative (2)" in text and "uncertain or asked (1)" in text
-    text = unfamiliar_sentence({"compression_affirmed": 2, "fracture_device": 1})
+    text = review_reasons({"unfamiliar_context": {"compression_affirmed": 2, "fracture_device": 1},
+                           "stated_fracture_to_review": 4})
     assert text.startswith(" (3 of them mention a vertebral compression deformity that is stated (2); or a fracture "
                            "that is of a device (a screw, wire, lead or catheter) (1), which fewer than 5")
+    assert text.endswith("what it means here. 4 of them the labeller would have called negative, but the report "
+                         "states a fracture, so a reader decides)")
 
 
 def test_a_compression_deformity_the_labelled_reports_never_show_goes_to_review(workspace):
