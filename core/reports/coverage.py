@@ -19,16 +19,15 @@ from collections import Counter
 from collections.abc import Iterable
 
 from core.reports.context import ReportAnalysis
+from core.reports.phrases import FRACTURE_CATEGORIES
 
 # A context seen in fewer labelled reports than this is "unfamiliar".
 MIN_LABELLED_REPORTS_WITH_CONTEXT = 5
-# The mention categories whose contexts must be familiar (core.reports.phrases.TARGET_CATEGORIES).
-TARGET_CATEGORIES = ("fracture", "compression")
 
 
 def mention_contexts(analysis: ReportAnalysis) -> set[str]:
     """The report's fracture- and compression-mention features: ``fracture_negated``, ``compression_affirmed`` …"""
-    return {f for m in analysis.mentions if m.category in TARGET_CATEGORIES for f in m.features}
+    return {f for m in analysis.mentions if m.category in FRACTURE_CATEGORIES for f in m.features}
 
 
 def context_counts(analyses: Iterable[ReportAnalysis]) -> Counter:
@@ -69,7 +68,7 @@ def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],
     present in the lower thoracic vertebra." A reader decides it instead. What a context means is still
     learnt: where the labelled reports call old fractures negative, an old one may be labelled negative."""
     for mention in analysis.mentions:
-        if mention.category in TARGET_CATEGORIES and not (mention.classes & _NOT_THERE) and any(
+        if mention.category in FRACTURE_CATEGORIES and not (mention.classes & _NOT_THERE) and any(
                 shares.get(f, 1.0) >= at_least for f in mention.features):
             return mention.sentence
     return None
@@ -80,7 +79,7 @@ def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
     """(sentence index, context) of the report's first fracture or compression mention whose context fewer
     than ``minimum`` labelled reports contain, or None when every mention's context is familiar."""
     for mention in analysis.mentions:
-        if mention.category not in TARGET_CATEGORIES:
+        if mention.category not in FRACTURE_CATEGORIES:
             continue
         for feature in mention.features:
             if counts.get(feature, 0) < minimum:
