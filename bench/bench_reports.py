@@ -70,7 +70,8 @@ HELDOUT = [
     ("en", "Possible buckle fracture of the distal radius.", ["uncertain"]),
     ("en", "The fracture of the distal radius is fixed with a volar locking plate.", ["postop"]),
     ("en", "No fracture is seen, but there is mild soft tissue swelling.", ["negated"]),
-    ("en", "Findings are suspicious for a nondisplaced fracture of the triquetrum.", ["uncertain"]),
+    # Written as "uncertain" before hedges were graded; "suspicious for" is a strong hedge (context.PROBABLE).
+    ("en", "Findings are suspicious for a nondisplaced fracture of the triquetrum.", ["probable"]),
     ("en", "Acute transverse fracture of the mid shaft of the ulna.", [""]),
     ("en", "Remote fracture of the clavicle with mature callus.", ["historical"]),
     ("en", "There is no displaced fracture.", ["negated"]),

@@ -19,6 +19,7 @@ import re
 CUE_COLOURS = {
     "negation": "#4caf50",
     "uncertainty": "#ffb300",
+    "probable": "#fb8c00",
     "healed": "#29b6f6",
     "postop": "#ce93d8",
     "hypothetical": "#bdbdbd",
@@ -29,7 +30,8 @@ FINDING_WORDS = ("fracture", "fractures", "fractured", "break", "avulsion", "dis
                  "fractura", "fracturas", "fracturado", "fracturada", "fracturados", "fracturadas", "fisura",
                  "fisuras", "desplazada", "desplazado", "conminuta")
 # What the tooltip calls each kind of cue.
-CUE_TITLES = {"healed": "old / healed", "postop": "post-operative", "device": "of a device"}
+CUE_TITLES = {"probable": "probable (a strong hedge)", "healed": "old / healed", "postop": "post-operative",
+              "device": "of a device"}
 LANGUAGES = ("en", "es")
 _SEPARATOR = re.compile(r"[\s-]+")
 
@@ -43,12 +45,17 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
         # The mention lists too: "wedge deformity" implies a fracture as "fracture" names one.
         mentions = [" ".join(p) for lang in LANGUAGES for category in ("fracture", "compression")
                     for p in read_phrases(lang, f"target_{category}")]
+        probable = [" ".join(p) for lang in LANGUAGES for p in read_phrases(lang, "uncertainty_probable")]
     except Exception:  # noqa: BLE001 - no phrase lists: show the plain report
-        triggers, mentions = {}, []
+        triggers, mentions, probable = {}, [], []
     kinds: dict[str, str] = {}
     for words, trigger in triggers.items():
         if trigger.cue in CUE_COLOURS or trigger.cue == "pseudo":
             kinds[" ".join(words)] = trigger.cue
+    # The hedges that say "probably" (the labeller's "probable" class) in their own colour.
+    for phrase in probable:
+        if kinds.get(phrase) == "uncertainty":
+            kinds[phrase] = "probable"
     for word in (*FINDING_WORDS, *mentions):
         kinds.setdefault(word, "finding")
     # A cue of punctuation only ("?" in "?fracture") counts, for the labeller, only before a word;

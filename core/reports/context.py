@@ -89,6 +89,15 @@ mention: "no acute fracture, healed" denies the acute fracture and reports a
 healed one, elided -- negated, not "historical, negated" (a denied old fracture,
 "no old fracture").
 
+A hedge has a strength. A mention in a sentence whose every uncertainty trigger says the
+finding is probably there (``<lang>_uncertainty_probable.txt``: "probable", "likely",
+"suspicious for", "sugestivo de") is "probable" instead of "uncertain": Panicek and
+Hricak's lexicon of certainty (AJR 2016;207:2-3) puts "probably" and "suspicious for"
+near 75 %, "possibly" near 50 %. Collections differ on whether a probable fracture
+counts (OpenI's indexers tagged "probable old rib fractures" and not "possibly old
+fractures"), so it is a class of its own that the labels weigh. One weak hedge in the
+sentence ("probable fracture, possibly old") or a question keeps it "uncertain".
+
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
 
@@ -117,6 +126,8 @@ CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "
               "postop": "postop", "hypothetical": "hypothetical", "device": "device"}
 CONTEXT_CLASSES = tuple(CLASS_CUES)
 AFFIRMED = "affirmed"
+# "uncertain" graded by its hedges' strength (module docstring): not a trigger list of its own.
+PROBABLE = "probable"
 # Which other classes' pre-triggers end a class's scope: a new trigger opens a new scope.
 # Historical ones end a negation only as :func:`_resolve_triggers` decides.
 _STOPPED_BY = {
@@ -152,7 +163,7 @@ _NEAREST_MENTION_ONLY = ("historical",)
 @dataclass(frozen=True)
 class Mention:
     category: str                 # fracture | compression | finding (core.reports.phrases.TARGET_CATEGORIES)
-    classes: frozenset[str]       # subset of CONTEXT_CLASSES; empty = affirmed
+    classes: frozenset[str]       # subset of CONTEXT_CLASSES ("uncertain" may be PROBABLE); empty = affirmed
     sentence: int                 # index into ReportAnalysis.sentences
     start: int                    # offsets into the original report text
     end: int
@@ -591,12 +602,27 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:
         doc = component(doc)
+    hedge = PROBABLE if _hedges_probably(words, matches["uncertain"], language) else "uncertain"
     mentions = tuple((ent.label_, ent.start, ent.end,
-                      frozenset(cls for cls, comp in pipe.components if ent._.get(comp.extension_name)))
+                      frozenset(hedge if cls == "uncertain" else cls
+                                for cls, comp in pipe.components if ent._.get(comp.extension_name)))
                      for ent in targets)
-    cues = tuple(sorted({(cls, s, e) for cls, (pre, post, _) in matches.items() for _, s, e in pre + post},
+    cues = tuple(sorted({(hedge if cls == "uncertain" else cls, s, e)
+                         for cls, (pre, post, _) in matches.items() for _, s, e in pre + post},
                         key=lambda c: (c[1], c[0])))
     return mentions, cues
+
+
+@functools.lru_cache(maxsize=4)
+def _probable_phrases(language: str) -> frozenset[str]:
+    return frozenset(_phrases(language, "uncertainty_probable"))
+
+
+def _hedges_probably(words, uncertain_matches, language: str) -> bool:
+    """Whether every uncertainty trigger of the sentence is one that says "probably" (module docstring)."""
+    pre, post, _ = uncertain_matches
+    hedges = [" ".join(words[s:e]) for _, s, e in pre + post]
+    return bool(hedges) and all(h in _probable_phrases(language) for h in hedges)
 
 
 def analyse(text: str, language: str = "en") -> ReportAnalysis:

@@ -87,7 +87,7 @@ def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
     return None
 
 
-_READABLE = {"affirmed": "stated", "negated": "negated", "uncertain": "uncertain or asked",
+_READABLE = {"affirmed": "stated", "negated": "negated", "uncertain": "uncertain or asked", "probable": "probable",
              "historical": "old or healed", "postop": "post-operative", "hypothetical": "hypothetical",
              "device": "of a device (a screw, wire, lead or catheter)"}
 

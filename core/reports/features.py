@@ -5,8 +5,9 @@ logistic regression. N-grams cannot tell "fracture" from "no evidence of an
 acute displaced fracture" (the trigger is more than three words away), nor an
 old healed fracture from an acute one. So each report also counts its
 mentions by context (core.reports.context): ``fracture_affirmed``,
-``fracture_negated``, ``fracture_uncertain``, ``fracture_historical``,
-``fracture_postop``, ``fracture_hypothetical`` and the same for ``finding_*``.
+``fracture_negated``, ``fracture_uncertain``, ``fracture_probable``,
+``fracture_historical``, ``fracture_postop``, ``fracture_hypothetical``,
+``fracture_device`` and the same for ``compression_*`` and ``finding_*``.
 What counts as positive is left to the classifier: a collection whose
 "fracture" includes old healed ones teaches a positive weight for
 ``fracture_historical``, one that means acute only a negative one.

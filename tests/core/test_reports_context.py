@@ -9,7 +9,7 @@ the rest.
 
 import pytest
 
-from core.reports.context import CONTEXT_CLASSES, analyse
+from core.reports.context import CONTEXT_CLASSES, PROBABLE, analyse
 from core.reports.language import detect_language
 from core.reports.normalise import normalise_word
 
@@ -29,7 +29,16 @@ CASES = [
     ("en", "Possible fracture of the fifth metacarpal.", ["uncertain"]),
     ("en", "Questionable nondisplaced fracture of the radial head.", ["uncertain"]),
     ("en", "Cortical irregularity which may represent a fracture.", ["uncertain"]),
-    ("en", "Findings are suspicious for an occult fracture.", ["uncertain"]),
+    # --- English: probable (every hedge of the sentence a strong one; Panicek & Hricak's lexicon)
+    ("en", "Findings are suspicious for an occult fracture.", ["probable"]),
+    ("en", "Probable fracture of the 8th rib.", ["probable"]),
+    ("en", "Likely nondisplaced fracture of the scaphoid.", ["probable"]),
+    ("en", "Fracture is likely.", ["probable"]),
+    ("en", "Apparent fracture of the distal radius.", ["probable"]),
+    ("en", "Probable fracture of the radius, possibly a fracture of the ulna.", ["uncertain", "uncertain"]),
+    ("en", "Fracture less likely.", ["uncertain"]),
+    ("en", "Less likely fracture.", ["uncertain"]),
+    ("en", "Is there a probable fracture?", ["uncertain"]),
     # --- English: historical / healed
     ("en", "Old healed right rib fractures.", ["historical"]),
     ("en", "Healed fracture of the distal ulna.", ["historical"]),
@@ -71,7 +80,15 @@ CASES = [
     ("es", "No se descarta fractura de escafoides.", ["uncertain"]),
     ("es", "Posible fractura del quinto metacarpiano.", ["uncertain"]),
     ("es", "Dudosa fractura de la estiloides radial.", ["uncertain"]),
-    ("es", "Imagen sugestiva de fractura no desplazada.", ["uncertain"]),
+    # --- Spanish: probable
+    ("es", "Imagen sugestiva de fractura no desplazada.", ["probable"]),
+    ("es", "Fractura probable de la octava costilla.", ["probable"]),
+    ("es", "Fracturas costales probables.", ["probable"]),
+    ("es", "Sospecha de fractura de escafoides.", ["probable"]),
+    ("es", "Probable fractura antigua de radio.", ["historical,probable"]),
+    ("es", "Menos probable fractura.", ["uncertain"]),
+    ("es", "Probable fractura de escafoides, no se descarta fractura de radio.", ["uncertain", "uncertain"]),
+    ("es", "¿Probable fractura?", ["uncertain"]),
     ("es", "Fractura no descartable del escafoides.", ["uncertain"]),
     # --- Spanish: historical
     ("es", "Callo de fractura en el radio distal.", ["historical"]),
@@ -226,7 +243,7 @@ CASES = [
     # A hedge before a historical word hedges the old fracture too; after a hedged mention, a
     # historical word opens a new phrase.
     ("en", "Questionable old left posterior third and fourth rib fractures.", ["historical,uncertain"]),
-    ("en", "Probable old lateral right rib fractures.", ["historical,uncertain"]),
+    ("en", "Probable old lateral right rib fractures.", ["historical,probable"]),
     ("en", "This may represent residua of a healed rib fracture.", ["historical,uncertain"]),
     ("en", "Deformities of the left 7th and 8th ribs, possibly healing or old fractures.", ["historical,uncertain"]),
     ("en", "Possible fracture of the radius, old fracture of the ulna.", ["uncertain", "historical"]),
@@ -280,7 +297,7 @@ def test_the_cases_cover_every_class_in_both_languages_with_affirmed_ones():
     assert len(CASES) >= 60
     for language in ("en", "es"):
         seen = {cls for lang, _, exp in CASES if lang == language for e in exp for cls in e.split(",")}
-        assert seen == set(CONTEXT_CLASSES) | {""}, language
+        assert seen == set(CONTEXT_CLASSES) | {PROBABLE, ""}, language
 
 
 def test_other_findings_get_their_own_context():
@@ -401,3 +418,12 @@ def test_report_analysis_does_not_import_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_every_probable_hedge_is_an_uncertainty_trigger_of_its_language():
+    """The probable list only grades triggers: a phrase found nowhere else would never be matched."""
+    from core.reports.phrases import read_phrases
+    for language in ("en", "es"):
+        triggers = set(read_phrases(language, "uncertainty_pre")) | set(read_phrases(language, "uncertainty_post"))
+        probable = read_phrases(language, "uncertainty_probable")
+        assert probable and set(probable) <= triggers, language

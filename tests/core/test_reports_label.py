@@ -283,6 +283,10 @@ def test_report_panel_paints_the_cues_of_both_languages_and_leaves_pseudo_trigge
         ("of a device", "screw"), ("finding", "fractured"), ("post-operative", "Status post"),
         ("post-operative", "ORIF"), ("hypothetical", "Rule out"), ("finding", "fracture")]
     assert ("finding", "wedge deformity") in painted("Mild wedge deformity of L1.")
+    # A strong hedge in its own colour, as the labeller grades it "probable".
+    assert painted("Probable rib fracture, possibly old. Fractura costal probable.") == [
+        ("probable (a strong hedge)", "Probable"), ("finding", "fracture"), ("uncertainty", "possibly"),
+        ("old / healed", "old"), ("finding", "Fractura"), ("probable (a strong hedge)", "probable")]
 
 
 POSTOP = ("HISTORY: Follow up.\nFINDINGS: Status post ORIF of a distal radius fracture. Plate and screws intact. "
@@ -298,7 +302,8 @@ def test_a_context_the_labelled_reports_never_show_goes_to_review(workspace):
         postop = studies_with_reports(store, "P2", "2.25.9", [POSTOP] * 3)
         pid = store.upsert_patient("P2")
         summary = label_workspace(store, target_precision=0.9)
-        assert summary["unfamiliar_context"] == {"fracture_postop": 3}
+        # (The synthetic reports also hold a couple of "probable" fractures, in fewer than 5 labelled ones.)
+        assert summary["unfamiliar_context"]["fracture_postop"] == 3
         current = store.current_labels("fracture")
         queued = {q["study_id"] for q in review_queue(store)}
         for sid in postop:
@@ -316,7 +321,7 @@ def test_a_context_the_labelled_reports_never_show_goes_to_review(workspace):
             store.add_report(sid, POSTOP if i % 2 else "Status post fixation of an ulna fracture.", origin="test")
             store.add_label(sid, "fracture", "negative", "radiologist", "dr-test")
         summary = label_workspace(store, target_precision=0.9)
-        assert summary["unfamiliar_context"] == {}
+        assert "fracture_postop" not in summary["unfamiliar_context"]
         assert {why["status"] for why in (deciding_sentence(store, sid) for sid in postop)} <= {"applied", "review"}
 
 
