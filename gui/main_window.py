@@ -26,6 +26,7 @@ from core.store.worklist import load_rows, next_unread, refresh_row
 from gui.key_guard import KeyGuard
 from gui.settings import Settings
 from gui.viewer.header_loader import HeaderLoader
+from gui.workers.report_analysis import ReportAnalyser
 from gui.viewer.study_view import LAYOUTS, StudyView
 from gui.widgets.dialogs import RESEARCH_NOTICE, SettingsDialog, show_about
 from gui.widgets.first_run_hint import FirstRunHint
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
         self.loader.loaded.connect(self._on_loaded)
         self.header_loader = HeaderLoader(parent=self)      # corner overlay + measurement spacing, off the GUI thread
         self.header_loader.loaded.connect(self._on_headers)
+        self.report_analyser = ReportAnalyser(parent=self)  # the labeller's cues for the report panel, off-thread
+        self.report_analyser.analysed.connect(self._on_report_analysed)
+        self._shown_report: tuple[int, str, dict | None] | None = None    # study, text, deciding sentence
         self.tag_browser = None
         self.export_thread: JobThread | None = None
         self._export_busy = False
@@ -547,10 +551,7 @@ class MainWindow(QMainWindow):
         self.heatmap_user_choice = None
         self.session.study_opened(study_id)
         self._show_reading_state()
-        from core.reports.queue import deciding_sentence
-
-        self.side_panel.show_report(self.store.report(study_id), blinded=self._blinded(),
-                                    deciding=deciding_sentence(self.store, study_id))
+        self._show_report(study_id)
         self._show_prediction()
         self.header_loader.request(study_id, self.current_rows, self.store.study(study_id))
         if not self.loader.request(study_id, [r["source_path"] for r in self.current_rows]):
@@ -561,6 +562,24 @@ class MainWindow(QMainWindow):
         if study_id in ids and ids.index(study_id) + 1 < len(ids):
             nxt = ids[ids.index(study_id) + 1]
             self.loader.request(nxt, [r["source_path"] for r in self.store.images(nxt)], prefetch=True)
+
+    def _show_report(self, study_id: int) -> None:
+        """The report at once, its cues from the phrase lists; repainted from the labeller's own
+        analysis when the worker has it (_on_report_analysed)."""
+        from core.reports.queue import deciding_sentence
+
+        text, deciding = self.store.report(study_id), deciding_sentence(self.store, study_id)
+        self._shown_report = (study_id, text, deciding)
+        self.side_panel.show_report(text, blinded=self._blinded(), deciding=deciding)
+        if text and not self._blinded():
+            self.report_analyser.request(study_id, text)
+
+    def _on_report_analysed(self, study_id: int, text: str, analysis) -> None:
+        if self._closed or self._blinded() or self._shown_report is None:
+            return
+        shown_study, shown_text, deciding = self._shown_report
+        if (study_id, text) == (shown_study, shown_text) and study_id == self.current_study:
+            self.side_panel.show_report(text, deciding=deciding, analysis=analysis)
 
     def _on_loaded(self, study_id: int, images: list, errors: list) -> None:
         if study_id != self.current_study or self._closed:
@@ -986,6 +1005,7 @@ class MainWindow(QMainWindow):
         self.triage.wait()
         self.loader.shutdown()
         self.header_loader.shutdown()
+        self.report_analyser.shutdown()
         for thread in (self.export_thread, self.tag_browser.thread if self.tag_browser is not None else None):
             if thread is not None:
                 thread.wait()

@@ -1,13 +1,20 @@
-"""Report text as HTML with the labeller's cue phrases highlighted (Qt-free).
+"""Report text as HTML with the labeller's cues highlighted (Qt-free).
 
-Cue phrases come from the report labeller's own lists (core.reports.phrases), in
-English and Spanish, so what the reader sees highlighted is what the labeller
-reacts to; its pseudo-triggers ("age-indeterminate", "no desplazada") are matched
-too and left plain, as the labeller leaves the trigger inside them alone. The
-phrases are matched as written (the labeller matches Spanish on stems), so an
-inflection missing from the lists is not painted. With
-``deciding`` (core.reports.queue.deciding_sentence's dict) the sentence that
-decided the labeller's suggestion is underlined and quoted above the report.
+Two ways to find the cues. With ``analysis`` (core.reports.context's analysis of
+this very text, made on a worker thread: gui.workers.report_analysis) the panel
+paints exactly what the labeller found: each trigger at its offsets, in the
+colour of its context class (a hedge graded "probable" in its own), and each
+fracture mention with its context in words as a tooltip ("fracture: old /
+healed, probable"). Only sentences that mention a fracture carry cues, as only
+their context counts for the labeller. Until the analysis arrives (or where it
+fails) the cue phrases of the labeller's lists (core.reports.phrases), English
+and Spanish, are painted where they are written; pseudo-triggers
+("age-indeterminate", "no desplazada") are left plain, as the labeller leaves
+the trigger inside them alone. Those lists match as written (the labeller
+matches Spanish on stems), so an inflection missing from them is painted only
+from the analysis. With ``deciding`` (core.reports.queue.deciding_sentence's
+dict) the sentence that decided the labeller's suggestion is underlined and
+quoted above the report.
 """
 
 from __future__ import annotations
@@ -68,20 +75,50 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
     return re.compile("(" + "|".join(alternatives) + ")", re.IGNORECASE), kinds
 
 
-def _highlight(text: str) -> str:
+# A context class of the analysis -> the cue kind it is painted as.
+CLASS_CUE_KINDS = {"negated": "negation", "uncertain": "uncertainty", "probable": "probable", "historical": "healed",
+                   "postop": "postop", "hypothetical": "hypothetical", "device": "device"}
+# A mention's context classes in words, for its tooltip.
+CLASS_WORDS = {"negated": "negated", "uncertain": "uncertain", "probable": "probable", "historical": "old / healed",
+               "postop": "post-operative", "hypothetical": "hypothetical", "device": "of a device"}
+_PAINTED_CATEGORIES = {"fracture": "fracture", "compression": "vertebral compression"}
+
+Span = tuple[int, int, str, str]     # start, end (offsets into the report), cue kind (colour), tooltip
+
+
+def phrase_spans(text: str) -> list[Span]:
+    """Cue spans found by the labeller's phrase lists, as written (no analysis needed)."""
     pattern, kinds = _pattern()
-    out, last = [], 0
+    spans = []
     for m in pattern.finditer(text):
-        out.append(html.escape(text[last:m.start()]))
         cue = kinds.get(" ".join(_SEPARATOR.split(m.group(1).lower().strip())), "finding")
-        if cue == "pseudo":      # looks like a cue, is none: shown plain
-            out.append(html.escape(m.group(1)))
-            last = m.end()
+        if cue != "pseudo":      # looks like a cue, is none: shown plain
+            spans.append((m.start(1), m.end(1), cue, CUE_TITLES.get(cue, cue)))
+    return spans
+
+
+def analysis_spans(analysis) -> list[Span]:
+    """Cue spans of the labeller's own analysis (core.reports.context.ReportAnalysis) of the text."""
+    cues = [(c.start, c.end, CLASS_CUE_KINDS[c.kind]) for c in analysis.cues if c.kind in CLASS_CUE_KINDS]
+    spans = [(a, b, kind, CUE_TITLES.get(kind, kind)) for a, b, kind in cues]
+    for m in analysis.mentions:
+        if m.category in _PAINTED_CATEGORIES:
+            context = ", ".join(CLASS_WORDS.get(c, c) for c in sorted(m.classes)) or "stated"
+            spans.append((m.start, m.end, "finding", f"{_PAINTED_CATEGORIES[m.category]}: {context}"))
+    return spans
+
+
+def _paint(text: str, start: int, end: int, spans: list[Span]) -> str:
+    """HTML of ``text[start:end]`` with the spans inside it painted (an overlapping later span is skipped)."""
+    out, last = [], start
+    for a, b, cue, title in sorted(spans):
+        if a < last or b > end:
             continue
-        out.append(f'<span style="background:{CUE_COLOURS[cue]}; color:#000" title="{CUE_TITLES.get(cue, cue)}">'
-                   f"{html.escape(m.group(1))}</span>")
-        last = m.end()
-    out.append(html.escape(text[last:]))
+        out.append(html.escape(text[last:a]))
+        out.append(f'<span style="background:{CUE_COLOURS[cue]}; color:#000" title="{html.escape(title)}">'
+                   f"{html.escape(text[a:b])}</span>")
+        last = b
+    out.append(html.escape(text[last:end]))
     return "".join(out)
 
 
@@ -93,18 +130,21 @@ def deciding_html(deciding: dict) -> str:
             f"<i>\u201c{html.escape(' '.join(deciding['sentence'].split()))}\u201d</i></p>")
 
 
-def report_html(text: str | None, deciding: dict | None = None) -> str:
-    """The report with its cue phrases highlighted; with ``deciding`` (a dict with
-    ``sentence``, ``start``, ``end``, ``value``, ``probability``, ``status``) the deciding
-    sentence quoted above it and underlined in place where the offsets still match the text."""
+def report_html(text: str | None, deciding: dict | None = None, analysis=None) -> str:
+    """The report with its cues highlighted -- from ``analysis`` (the labeller's analysis of this
+    text) when given, else from the phrase lists; with ``deciding`` (a dict with ``sentence``,
+    ``start``, ``end``, ``value``, ``probability``, ``status``) the deciding sentence quoted above
+    it and underlined in place where the offsets still match the text."""
     if not text:
         return "<i>No report for this study.</i>"
+    spans = analysis_spans(analysis) if analysis is not None else phrase_spans(text)
     head = ""
     if deciding and deciding.get("sentence"):
         head = deciding_html(deciding)
         start, end = deciding.get("start"), deciding.get("end")
         if start is not None and end is not None and text[start:end] == deciding["sentence"]:
-            body = (_highlight(text[:start]) + '<span style="text-decoration: underline" title="deciding sentence">'
-                    + _highlight(text[start:end]) + "</span>" + _highlight(text[end:]))
+            body = (_paint(text, 0, start, spans)
+                    + '<span style="text-decoration: underline" title="deciding sentence">'
+                    + _paint(text, start, end, spans) + "</span>" + _paint(text, end, len(text), spans))
             return head + body.replace("\n", "<br>")
-    return head + _highlight(text).replace("\n", "<br>")
+    return head + _paint(text, 0, len(text), spans).replace("\n", "<br>")

@@ -125,6 +125,7 @@ class SidePanel(QWidget):
         report_box = QGroupBox("Report")
         rl = QVBoxLayout(report_box)
         self.report_view = QTextBrowser()
+        self._report_text: str | None = None       # the report shown, to keep its scroll on a repaint
         self.report_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         rl.addWidget(self.report_view)
         layout.addWidget(report_box, 2)
@@ -189,11 +190,23 @@ class SidePanel(QWidget):
         for g, b in self.grade_buttons.items():
             b.setChecked(grade == g and not blinded)     # an earlier grade would tell a reader-study reader too much
 
-    def show_report(self, text: str | None, blinded: bool = False, deciding: dict | None = None) -> None:
+    def show_report(self, text: str | None, blinded: bool = False, deciding: dict | None = None,
+                    analysis=None) -> None:
         """The report, and with ``deciding`` (core.reports.queue.deciding_sentence) what the report
-        labeller made of it and the sentence that decided it, underlined in place."""
+        labeller made of it and the sentence that decided it, underlined in place; with ``analysis``
+        (the labeller's context analysis of ``text``) its cues as the labeller found them."""
         # A reader study must not see the report's conclusion, nor the labeller's, either.
-        self.report_view.setHtml("<i>Hidden in blinded reading.</i>" if blinded else report_html(text, deciding))
+        if blinded:
+            self.report_view.setHtml("<i>Hidden in blinded reading.</i>")
+            self._report_text = None
+            return
+        # Repainting the same report (its analysis arrived) keeps where the reader had scrolled to.
+        same = text is not None and text == self._report_text
+        scroll = self.report_view.verticalScrollBar().value()
+        self.report_view.setHtml(report_html(text, deciding, analysis))
+        self._report_text = text
+        if same:
+            self.report_view.verticalScrollBar().setValue(scroll)
 
     def show_history(self, rows: list) -> None:
         self.history.setRowCount(len(rows))

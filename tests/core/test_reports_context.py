@@ -80,6 +80,8 @@ CASES = [
     ("es", "No se descarta fractura de escafoides.", ["uncertain"]),
     ("es", "Posible fractura del quinto metacarpiano.", ["uncertain"]),
     ("es", "Dudosa fractura de la estiloides radial.", ["uncertain"]),
+    ("es", "Fractura de radio remodelada.", ["historical"]),
+    ("es", "Fracturas costales remodeladas.", ["historical"]),
     # --- Spanish: probable
     ("es", "Imagen sugestiva de fractura no desplazada.", ["probable"]),
     ("es", "Fractura probable de la octava costilla.", ["probable"]),

@@ -386,3 +386,26 @@ def test_a_compression_deformity_the_labelled_reports_never_show_goes_to_review(
         for sid in wedge:
             assert sid in queued and sid not in store.current_labels("fracture")
             assert deciding_sentence(store, sid)["sentence"].rstrip(".") == "Mild anterior wedge deformity of T12"
+
+
+def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
+    """From the analysis the panel shows what the labeller found: a Spanish inflection no list holds
+    as written, each fracture mention's context in words, and one weak hedge making a sentence
+    'uncertain' (the phrase lists alone paint 'Probable' as a strong hedge)."""
+    import re
+
+    from core.reports.context import analyse
+    from gui.report_html import report_html
+
+    def painted(text, language=None):
+        analysis = analyse(text, language) if language else None
+        return re.findall(r'title="([^"]+)">([^<]+)</span>', report_html(text, analysis=analysis))
+
+    spanish = "Fracturas de tobillo operadas."     # the post-operative list holds "operada", not this ending
+    assert ("post-operative", "operadas") not in painted(spanish)
+    assert painted(spanish, "es") == [("fracture: post-operative", "Fracturas"), ("post-operative", "operadas")]
+    mixed = "Probable fracture of the 8th rib, possibly old. No effusion."
+    assert painted(mixed)[0] == ("probable (a strong hedge)", "Probable")
+    assert painted(mixed, "en") == [("uncertainty", "Probable"), ("fracture: uncertain", "fracture"),
+                                    ("uncertainty", "possibly"), ("old / healed", "old"), ("negation", "No")]
+    assert painted("Fracture of the radius.", "en") == [("fracture: stated", "Fracture")]

@@ -211,3 +211,37 @@ def test_the_report_panel_shows_the_sentence_that_decided_the_labellers_suggesti
     window.worklist.select(study_id)
     qtbot.waitUntil(lambda: "Hidden in blinded reading" in window.side_panel.report_view.toPlainText(),
                     timeout=10_000)
+
+
+def _tooltips(view) -> list[str]:
+    """The tooltips of the painted words of a QTextBrowser (its HTML export drops them)."""
+    out, block = [], view.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            if tip := it.fragment().charFormat().toolTip():
+                out.append(tip)
+            it += 1
+        block = block.next()
+    return out
+
+
+def test_the_report_panel_repaints_from_the_labellers_analysis_off_the_gui_thread(make_window, qtbot, workspace):
+    """The report shows at once (phrase lists), then the worker's analysis repaints it with each fracture
+    mention's context as the labeller reads it; a blinded reading never shows it."""
+    with workspace.connect() as store:
+        study_id = next(s["id"] for s in store.studies()
+                        if "fractur" in (store.report(s["id"]) or "").lower())
+    window = make_window(restore_position=False)
+    window.worklist.select(study_id)
+    qtbot.waitUntil(lambda: window.current_study == study_id, timeout=10_000)
+    qtbot.waitUntil(lambda: any(t.startswith("fracture: ") for t in _tooltips(window.side_panel.report_view)),
+                    timeout=30_000)
+    assert window.report_analyser.cache           # kept: going back to the study repaints at once
+
+    window.blinded_action.trigger()
+    window.worklist.select(study_id)
+    qtbot.waitUntil(lambda: "Hidden in blinded reading" in window.side_panel.report_view.toPlainText(),
+                    timeout=10_000)
+    window._on_report_analysed(study_id, window._shown_report[1], next(iter(window.report_analyser.cache.values())))
+    assert "Hidden in blinded reading" in window.side_panel.report_view.toPlainText()
