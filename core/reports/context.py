@@ -356,6 +356,16 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     hedges = [s for label, s, e in won if label == "uncertain|pre"]
     hedged_then_new = {(s, e) for label, s, e in won if label == "historical|pre"
                        and any(h < ts and te <= s for h in hedges for ts, te in targets)}
+    # A hedge that governs no mention ("5ª, 6ª y tal vez 7ª, antiguas"; "fractura de radio, quizás
+    # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
+    # the healed post-trigger after it still reaches back to the mention.
+    stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
+    idle_hedges = set()
+    for label, s, e in won:
+        if label == "uncertain|pre":
+            scope_end = next((t for t in stops_after if t >= e), len(doc))
+            if not any(e <= ts < scope_end for ts, _ in targets):
+                idle_hedges.add((s, e))
     # A device word's scope ends at a word that leaves the device ("fracture of the radius fixed
     # with a plate"; "screws intact, new fracture of the ulna"); its reach is DEVICE_REACH words.
     stops = doc.user_data.get("device_stops", frozenset())
@@ -382,7 +392,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                               and label[:-4] in _STOPPED_BY[cls] and (s, e) not in mine and (s, e) not in listed
                               and not (cls == "uncertain" and 0 <= question <= s)
                               and not (cls == "uncertain" and label == "historical|pre"
-                                       and (s, e) not in hedged_then_new)]
+                                       and (s, e) not in hedged_then_new)
+                              and not (cls == "historical" and (s, e) in idle_hedges)]
         # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))

@@ -29,6 +29,8 @@ CASES = [
     ("en", "Possible fracture of the fifth metacarpal.", ["uncertain"]),
     ("en", "Questionable nondisplaced fracture of the radial head.", ["uncertain"]),
     ("en", "Cortical irregularity which may represent a fracture.", ["uncertain"]),
+    ("en", "Perhaps a nondisplaced fracture of the scaphoid.", ["uncertain"]),
+    ("en", "Maybe a fracture of the radius.", ["uncertain"]),
     # --- English: probable (every hedge of the sentence a strong one; Panicek & Hricak's lexicon)
     ("en", "Findings are suspicious for an occult fracture.", ["probable"]),
     ("en", "Probable fracture of the 8th rib.", ["probable"]),
@@ -82,6 +84,13 @@ CASES = [
     ("es", "Dudosa fractura de la estiloides radial.", ["uncertain"]),
     ("es", "Fractura de radio remodelada.", ["historical"]),
     ("es", "Fracturas costales remodeladas.", ["historical"]),
+    # Real sentences (public BIMCV reports, read after these rules were written) showed these.
+    ("es", "Quizás fractura de escafoides.", ["uncertain"]),
+    ("es", "Tal vez fractura de la séptima costilla.", ["uncertain"]),
+    ("es", "Fractura de radio, quizás antigua.", ["historical"]),
+    ("es", "Fracturas costales izquierdas: 5ª, 6ª y tal vez 7ª, antiguas.", ["historical"]),
+    ("es", "Fractura de clavícula ya conocida.", ["historical"]),
+    ("es", "Fractura de radio ya visible en estudios previos.", ["historical"]),
     # --- Spanish: probable
     ("es", "Imagen sugestiva de fractura no desplazada.", ["probable"]),
     ("es", "Fractura probable de la octava costilla.", ["probable"]),
