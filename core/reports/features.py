@@ -13,7 +13,7 @@ What counts as positive is left to the classifier: a collection whose
 ``fracture_historical``, one that means acute only a negative one.
 
 The n-grams of a sentence whose fracture mention is not affirmed are marked
-with its context ("uncertain:possibly old", "negated:rib fractures"), the
+with its context ("uncertain:possible rib", "negated:rib fractures"), the
 negation tagging of Das & Chen (2001) and Pang et al. (2002) applied to every
 context class. Unmarked, "possibly old rib fractures" shares its n-grams
 "old rib fractures" with a plainly stated one and the n-grams outvote the one
