@@ -494,8 +494,49 @@ def _make_context_component():
 
 
 def _phrases(language: str, kind: str) -> list[str]:
-    """Phrases of one list, each normalised for ``language`` and joined by spaces."""
-    return sorted({" ".join(normalise_words(words, language)) for words in read_phrases(language, kind)})
+    """Phrases of one list, each normalised for ``language`` and joined by spaces; a trigger or
+    mention list also holds its phrases without stop words (:func:`_stopword_free_variants`)."""
+    phrases = {" ".join(normalise_words(words, language)) for words in read_phrases(language, kind)}
+    if kind in _VARIED_KINDS:
+        phrases |= _stopword_free_variants(language, kind)
+    return sorted(phrases)
+
+
+# The lists whose phrases also match without stop words: triggers, pseudo-triggers, terminations, mentions.
+_VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
+                          + ["pseudo", "termination", "uncertainty_probable"]
+                          + [f"target_{category}" for category in TARGET_CATEGORIES])
+
+
+@functools.lru_cache(maxsize=4)
+def _listed_phrases(language: str) -> frozenset[str]:
+    """Every phrase of the varied lists as written, normalised (no variants)."""
+    return frozenset(" ".join(normalise_words(words, language))
+                     for kind in _VARIED_KINDS for words in read_phrases(language, kind))
+
+
+@functools.lru_cache(maxsize=64)
+def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
+    """The phrases of one list without the words of ``<lang>_stopwords.txt``, normalised.
+
+    Some collections arrive with their function words removed (PadChest's reports: "ausenci
+    fractur", "sospech fractur escafoid", "secuel fractur"), where "ausencia de", "sospecha de" and
+    "secuelas de" would never match. A variant is left out where it is empty, where it is a phrase of
+    some list already (that list decides: "no hay" is not a second "no"), or where
+    ``<lang>_stopword_free_exclude.txt`` says the words left mean something else ("ya visible").
+    """
+    stop = {words[0] for words in read_phrases(language, "stopwords")}
+    if not stop:
+        return frozenset()
+    excluded = set(read_phrases(language, "stopword_free_exclude"))
+    out = set()
+    for words in read_phrases(language, kind):
+        free = tuple(w for w in words if w not in stop)
+        if free and free != words and words not in excluded:
+            variant = " ".join(normalise_words(free, language))
+            if variant not in _listed_phrases(language):
+                out.add(variant)
+    return frozenset(out)
 
 
 @dataclass

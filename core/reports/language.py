@@ -7,6 +7,11 @@ langdetect is random unless seeded and took milliseconds per report, which is
 minutes for 30,000 reports, and function words decide between these two
 languages reliably, including Spanish text that was stemmed (stop words are
 short and mostly survive stemming: "de", "la", "se", "sin", "con").
+
+Where the stop words were removed too (PadChest ships "fractur radi distal ."),
+the words of our own phrase lists decide, Spanish ones also in their stemmed
+form ("fractur", "consolid"); and a report with no telling word at all
+("cardiomegali .") takes the language most reports of its collection have.
 """
 
 from __future__ import annotations
@@ -39,15 +44,20 @@ def _exclusive_rule_words() -> tuple[frozenset[str], frozenset[str]]:
     """Words of our own phrase lists (resources/phrases) found in one language's lists only."""
     from core.reports.phrases import KINDS, TARGET_CATEGORIES, read_phrases
 
+    from core.reports.normalise import normalise_word
+
     kinds = list(KINDS) + [f"target_{c}" for c in TARGET_CATEGORIES]
     words = {lang: {fold_accents(w) for kind in kinds for p in read_phrases(lang, kind) for w in p}
              for lang in LANGUAGES}
+    # Stemmed Spanish too ("fractur", "derram"): some collections arrive stemmed, without stop words.
+    words["es"] |= {normalise_word(w, "es") for w in words["es"]}
     return frozenset(words["en"] - words["es"]), frozenset(words["es"] - words["en"])
 
 
-def detect_language(text: str, default: str = "en") -> str:
+def detect_language(text: str, default: str | None = "en") -> str | None:
     """'en' or 'es': the language with more exclusive stop words in ``text``; on a tie, more
-    exclusive words of our phrase lists ("fracture" / "fractura"); ``default`` on a second tie."""
+    exclusive words of our phrase lists ("fracture" / "fractura" / "fractur"); ``default`` on a
+    second tie."""
     words = [fold_accents(w) for w in _WORD.findall(text.lower())]
     for en, es in (_exclusive_stop_words(), _exclusive_rule_words()):
         n_en = sum(w in en for w in words)
@@ -76,7 +86,10 @@ def report_languages(texts, setting: str = AUTO, given=None) -> list[str]:
         if given is not None and given[i]:
             out.append(given[i])
         elif setting == AUTO:
-            out.append(detect_language(text))
+            out.append(detect_language(text, default=None))
         else:
             out.append(setting)
-    return out
+    # A report with no telling word ("cardiomegali .") takes its collection's usual language.
+    decided = [lang for lang in out if lang is not None]
+    usual = max(LANGUAGES, key=decided.count) if decided else "en"
+    return [usual if lang is None else lang for lang in out]

@@ -91,6 +91,14 @@ CASES = [
     ("es", "Fracturas costales izquierdas: 5ª, 6ª y tal vez 7ª, antiguas.", ["historical"]),
     ("es", "Fractura de clavícula ya conocida.", ["historical"]),
     ("es", "Fractura de radio ya visible en estudios previos.", ["historical"]),
+    # Spanish as PadChest ships it: stop words removed (es_stopwords.txt), then stemmed.
+    ("es", "ausenci fractur .", ["negated"]),
+    ("es", "sospech fractur escafoid .", ["probable"]),
+    ("es", "imag sugest fractur no desplaz .", ["probable"]),
+    ("es", "secuel fractur cubit .", ["historical"]),
+    ("es", "posibil fractur escafoid .", ["uncertain"]),
+    ("es", "sin derram observ fractur radi .", [""]),      # "se observa" ends the negation, as written
+    ("es", "fractur radi visibl .", [""]),                  # "ya visible" is not varied: "visible" is no cue
     # --- Spanish: probable
     ("es", "Imagen sugestiva de fractura no desplazada.", ["probable"]),
     ("es", "Fractura probable de la octava costilla.", ["probable"]),
@@ -414,9 +422,21 @@ def test_spanish_normalisation_meets_raw_and_stemmed_text():
     ("No se observan fracturas ni luxaciones.", "es"),
     ("Fractura de la extremidad distal del radio con desplazamiento.", "es"),
     ("no se observ fractur de la diafisis", "es"),
+    ("fractur radi distal .", "es"),                 # PadChest: stemmed, stop words removed
+    ("ausenci fractur .", "es"),
 ])
 def test_language_detection(text, language):
     assert detect_language(text) == language
+
+
+def test_a_report_with_no_telling_word_takes_its_collections_language():
+    """"Cardiomegaly." says nothing of its language; PadChest's stemmed reports often say no more."""
+    from core.reports.language import report_languages
+
+    assert detect_language("normal .", default=None) is None
+    assert report_languages(["sin derram pleural .", "fractur costal .", "normal ."]) == ["es", "es", "es"]
+    assert report_languages(["No effusion.", "Normal."]) == ["en", "en"]
+    assert report_languages(["normal ."], "en") == ["en"]
 
 
 def test_report_analysis_does_not_import_torch():
