@@ -493,6 +493,12 @@ def _make_context_component():
     return ContextNegex
 
 
+# The lists whose phrases also match without stop words: triggers, pseudo-triggers, terminations, mentions.
+_VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
+                          + ["pseudo", "termination", "uncertainty_probable"]
+                          + [f"target_{category}" for category in TARGET_CATEGORIES])
+
+
 def _phrases(language: str, kind: str) -> list[str]:
     """Phrases of one list, each normalised for ``language`` and joined by spaces; a trigger or
     mention list also holds its phrases without stop words (:func:`_stopword_free_variants`)."""
@@ -500,12 +506,6 @@ def _phrases(language: str, kind: str) -> list[str]:
     if kind in _VARIED_KINDS:
         phrases |= _stopword_free_variants(language, kind)
     return sorted(phrases)
-
-
-# The lists whose phrases also match without stop words: triggers, pseudo-triggers, terminations, mentions.
-_VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
-                          + ["pseudo", "termination", "uncertainty_probable"]
-                          + [f"target_{category}" for category in TARGET_CATEGORIES])
 
 
 @functools.lru_cache(maxsize=4)

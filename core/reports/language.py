@@ -20,7 +20,7 @@ import functools
 import re
 
 from core.errors import InputError
-from core.reports.normalise import LANGUAGES, fold_accents
+from core.reports.normalise import LANGUAGES, fold_accents, normalise_word
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 AUTO = "auto"
@@ -43,8 +43,6 @@ def _exclusive_stop_words() -> tuple[frozenset[str], frozenset[str]]:
 def _exclusive_rule_words() -> tuple[frozenset[str], frozenset[str]]:
     """Words of our own phrase lists (resources/phrases) found in one language's lists only."""
     from core.reports.phrases import KINDS, TARGET_CATEGORIES, read_phrases
-
-    from core.reports.normalise import normalise_word
 
     kinds = list(KINDS) + [f"target_{c}" for c in TARGET_CATEGORIES]
     words = {lang: {fold_accents(w) for kind in kinds for p in read_phrases(lang, kind) for w in p}
