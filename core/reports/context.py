@@ -493,9 +493,11 @@ def _make_context_component():
     return ContextNegex
 
 
-# The lists whose phrases also match without stop words: triggers, pseudo-triggers, terminations, mentions.
+# The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions. Not the
+# terminations: "se evidencia" without "se" is the verb of a negated phrase too, and "no hay
+# evidencia de fractura" would end its negation at "evidencia".
 _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
-                          + ["pseudo", "termination", "uncertainty_probable"]
+                          + ["pseudo", "uncertainty_probable"]
                           + [f"target_{category}" for category in TARGET_CATEGORIES])
 
 

@@ -97,8 +97,11 @@ CASES = [
     ("es", "imag sugest fractur no desplaz .", ["probable"]),
     ("es", "secuel fractur cubit .", ["historical"]),
     ("es", "posibil fractur escafoid .", ["uncertain"]),
-    ("es", "sin derram observ fractur radi .", [""]),      # "se observa" ends the negation, as written
     ("es", "fractur radi visibl .", [""]),                  # "ya visible" is not varied: "visible" is no cue
+    # ... and the variants change nothing in text written in full.
+    ("es", "No hay evidencia de fractura.", ["negated"]),   # "se evidencia" (termination) is not varied
+    ("es", "Impresión: fractura de radio distal.", [""]),   # "impresiona de" is not varied
+    ("es", "Fractura de radio confirmada.", [""]),          # "por confirmar" is not varied
     # --- Spanish: probable
     ("es", "Imagen sugestiva de fractura no desplazada.", ["probable"]),
     ("es", "Fractura probable de la octava costilla.", ["probable"]),
