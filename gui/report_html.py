@@ -4,7 +4,7 @@ Two ways to find the cues. With ``analysis`` (core.reports.context's analysis of
 this very text, made on a worker thread: gui.workers.report_analysis) the panel
 paints exactly what the labeller found: each trigger at its offsets, in the
 colour of its context class (a hedge graded "probable" in its own), and each
-fracture mention with its context in words as a tooltip ("fracture: old /
+fracture mention with its context in words as a tooltip ("fracture: old or
 healed, probable"). Only sentences that mention a fracture carry cues, as only
 their context counts for the labeller. Until the analysis arrives (or where it
 fails) the cue phrases of the labeller's lists (core.reports.phrases), English
@@ -75,12 +75,6 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
     return re.compile("(" + "|".join(alternatives) + ")", re.IGNORECASE), kinds
 
 
-# A context class of the analysis -> the cue kind it is painted as.
-CLASS_CUE_KINDS = {"negated": "negation", "uncertain": "uncertainty", "probable": "probable", "historical": "healed",
-                   "postop": "postop", "hypothetical": "hypothetical", "device": "device"}
-# A mention's context classes in words, for its tooltip.
-CLASS_WORDS = {"negated": "negated", "uncertain": "uncertain", "probable": "probable", "historical": "old / healed",
-               "postop": "post-operative", "hypothetical": "hypothetical", "device": "of a device"}
 _PAINTED_CATEGORIES = {"fracture": "fracture", "compression": "vertebral compression"}
 
 Span = tuple[int, int, str, str]     # start, end (offsets into the report), cue kind (colour), tooltip
@@ -99,11 +93,15 @@ def phrase_spans(text: str) -> list[Span]:
 
 def analysis_spans(analysis) -> list[Span]:
     """Cue spans of the labeller's own analysis (core.reports.context.ReportAnalysis) of the text."""
-    cues = [(c.start, c.end, CLASS_CUE_KINDS[c.kind]) for c in analysis.cues if c.kind in CLASS_CUE_KINDS]
+    from core.reports.context import AFFIRMED, CLASS_CUES, PROBABLE
+    from core.reports.coverage import CONTEXT_WORDS
+
+    cue_kinds = {**CLASS_CUES, PROBABLE: "probable"}       # a context class -> the cue kind it is painted as
+    cues = [(c.start, c.end, cue_kinds[c.kind]) for c in analysis.cues if c.kind in cue_kinds]
     spans = [(a, b, kind, CUE_TITLES.get(kind, kind)) for a, b, kind in cues]
     for m in analysis.mentions:
         if m.category in _PAINTED_CATEGORIES:
-            context = ", ".join(CLASS_WORDS.get(c, c) for c in sorted(m.classes)) or "stated"
+            context = ", ".join(CONTEXT_WORDS.get(c, c) for c in sorted(m.classes) or [AFFIRMED])
             spans.append((m.start, m.end, "finding", f"{_PAINTED_CATEGORIES[m.category]}: {context}"))
     return spans
 

@@ -87,7 +87,8 @@ def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
     return None
 
 
-_READABLE = {"affirmed": "stated", "negated": "negated", "uncertain": "uncertain or asked", "probable": "probable",
+# Each mention context in words, for the labelling summary and the report panel's tooltips.
+CONTEXT_WORDS = {"affirmed": "stated", "negated": "negated", "uncertain": "uncertain or asked", "probable": "probable",
              "historical": "old or healed", "postop": "post-operative", "hypothetical": "hypothetical",
              "device": "of a device (a screw, wire, lead or catheter)"}
 
@@ -103,7 +104,7 @@ def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:
     by_category: dict[str, list[str]] = {}
     for feature, n in sorted(unfamiliar.items()):
         category, _, context = feature.partition("_")
-        by_category.setdefault(category, []).append(f"{_READABLE.get(context, context)} ({n})")
+        by_category.setdefault(category, []).append(f"{CONTEXT_WORDS.get(context, context)} ({n})")
     what = "; or ".join(f"{_NOUNS.get(c, c)} that is {', '.join(parts)}" for c, parts in by_category.items())
     return (f"{sum(unfamiliar.values())} of them mention {what}, which fewer than "
             f"{MIN_LABELLED_REPORTS_WITH_CONTEXT} labelled reports do, so the labelled data has not shown "

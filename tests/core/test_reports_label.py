@@ -406,6 +406,6 @@ def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
     assert painted(spanish, "es") == [("fracture: post-operative", "Fracturas"), ("post-operative", "operadas")]
     mixed = "Probable fracture of the 8th rib, possibly old. No effusion."
     assert painted(mixed)[0] == ("probable (a strong hedge)", "Probable")
-    assert painted(mixed, "en") == [("uncertainty", "Probable"), ("fracture: uncertain", "fracture"),
+    assert painted(mixed, "en") == [("uncertainty", "Probable"), ("fracture: uncertain or asked", "fracture"),
                                     ("uncertainty", "possibly"), ("old / healed", "old"), ("negation", "No")]
     assert painted("Fracture of the radius.", "en") == [("fracture: stated", "Fracture")]
