@@ -26,7 +26,6 @@ from core.store.worklist import load_rows, next_unread, refresh_row
 from gui.key_guard import KeyGuard
 from gui.settings import Settings
 from gui.viewer.header_loader import HeaderLoader
-from gui.workers.report_analysis import ReportAnalyser
 from gui.viewer.study_view import LAYOUTS, StudyView
 from gui.widgets.dialogs import RESEARCH_NOTICE, SettingsDialog, show_about
 from gui.widgets.first_run_hint import FirstRunHint
@@ -36,6 +35,7 @@ from gui.widgets.worklist_view import WorklistPanel
 from gui.workers.decode import StudyLoader
 from gui.workers.job import JobThread
 from gui.workers.predict import PredictionThread
+from gui.workers.report_analysis import ReportAnalyser
 from gui.workers.triage import TriageThread
 
 DEMO_STUDIES = 30
