@@ -461,3 +461,30 @@ def test_every_probable_hedge_is_an_uncertainty_trigger_of_its_language():
         triggers = set(read_phrases(language, "uncertainty_pre")) | set(read_phrases(language, "uncertainty_post"))
         probable = read_phrases(language, "uncertainty_probable")
         assert probable and set(probable) <= triggers, language
+
+
+def test_spacy_is_imported_torch_free_in_its_own_thread_only():
+    """The block that keeps thinc from importing torch must not reach other threads: the panel's
+    analysis imports spaCy on a worker while a labelling job (scikit-learn) or a predictor runs."""
+    import importlib
+    import sys
+    import threading
+
+    from core.reports.spacy_import import blocked_in_this_thread
+
+    name = "colorsys"                 # a small standard module, standing in for torch
+    sys.modules.pop(name, None)
+    seen = {}
+
+    def other_thread():
+        seen["module"] = importlib.import_module(name)
+
+    with blocked_in_this_thread(name):
+        with pytest.raises(ImportError):
+            importlib.import_module(name)
+        assert sys.modules.get(name, "absent") is not None       # no None left for others to trip on
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert seen["module"].__name__ == name
+    assert importlib.import_module(name) is seen["module"]        # and this thread imports it afterwards
