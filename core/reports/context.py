@@ -105,6 +105,9 @@ Reports are tokenised by core.reports.cleaning (offsets into the original text,
 sections, de-identification placeholders blanked) and each word is normalised
 for its language (core.reports.normalise): rules and targets are normalised the
 same way, so Spanish raw text, accent-less text and Snowball-stemmed text all match.
+Text whose stop words were removed before it reached us (PadChest's reports: "sin derram
+observ fractur") matches too: every trigger and mention phrase also matches without its
+stop words, and in such a report (:func:`stopwords_removed`) so does every termination.
 Punctuation is dropped, except a question mark before a word ("?fracture", "? fracture",
 "¿fractura?"), radiologists' shorthand for "possible": it is kept as a word of the
 context analysis (an uncertainty trigger), though not of the features.
@@ -493,28 +496,58 @@ def _make_context_component():
     return ContextNegex
 
 
-# The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions. Not the
-# terminations: "se evidencia" without "se" is the verb of a negated phrase too, and "no hay
-# evidencia de fractura" would end its negation at "evidencia".
+# The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions.
 _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
                           + ["pseudo", "uncertainty_probable"]
                           + [f"target_{category}" for category in TARGET_CATEGORIES])
+# The terminations only in a report that has no stop words (:func:`stopwords_removed`). In text written
+# in full, "se evidencia" without "se" is the noun of a negated phrase: "no hay evidencia de fractura"
+# would end its negation at "evidencia". Without stop words that phrase is "no evident fractur", whose
+# trigger "no evident" holds the termination (so it ends nothing), and the termination is what is left
+# of "pero se observa" in "sin derrame, pero se observa fractura" -> "sin derram observ fractur".
+_VARIED_WHERE_REMOVED = frozenset(["termination"])
+# A report of at least so many words, of which at most this share are stop words, has had them removed.
+_REMOVED_MIN_WORDS, _REMOVED_MAX_SHARE = 3, 0.05
 
 
-def _phrases(language: str, kind: str) -> list[str]:
+def _phrases(language: str, kind: str, stopwords_removed: bool = False) -> list[str]:
     """Phrases of one list, each normalised for ``language`` and joined by spaces; a trigger or
-    mention list also holds its phrases without stop words (:func:`_stopword_free_variants`)."""
+    mention list also holds its phrases without stop words (:func:`_stopword_free_variants`), and so
+    does a termination list for a report whose stop words were removed."""
     phrases = {" ".join(normalise_words(words, language)) for words in read_phrases(language, kind)}
-    if kind in _VARIED_KINDS:
+    if kind in _VARIED_KINDS or (stopwords_removed and kind in _VARIED_WHERE_REMOVED):
         phrases |= _stopword_free_variants(language, kind)
     return sorted(phrases)
 
 
 @functools.lru_cache(maxsize=4)
-def _listed_phrases(language: str) -> frozenset[str]:
-    """Every phrase of the varied lists as written, normalised (no variants)."""
-    return frozenset(" ".join(normalise_words(words, language))
-                     for kind in _VARIED_KINDS for words in read_phrases(language, kind))
+def _stopwords(language: str) -> frozenset[str]:
+    """``<lang>_stopwords.txt``, accents folded (the words are compared as written, lower case)."""
+    return frozenset(fold_accents(words[0]) for words in read_phrases(language, "stopwords"))
+
+
+def stopwords_removed(words: list[str], language: str) -> bool:
+    """Whether a report's words (as written, lower case) read as text whose stop words were removed
+    before it reached us, as PadChest's reports were ("sin derram pleural observ fractur costal"):
+    at least 3 words, at most 5 % of them stop words. Text written in full has a third or more
+    ("de", "la", "se", "y"); a stem that happens to be spelt as a stop word is allowed for."""
+    stop = _stopwords(language)
+    if not stop or len(words) < _REMOVED_MIN_WORDS:
+        return False
+    return sum(fold_accents(w) in stop for w in words) <= _REMOVED_MAX_SHARE * len(words)
+
+
+@functools.lru_cache(maxsize=4)
+def _listed_phrases(language: str) -> dict[str, frozenset[str]]:
+    """Every phrase of the varied lists as written, normalised (no variants), by list."""
+    return {kind: frozenset(" ".join(normalise_words(words, language)) for words in read_phrases(language, kind))
+            for kind in _VARIED_KINDS}
+
+
+def _same_cue(kind: str) -> frozenset[str]:
+    """A list and the other direction of its cue: "negation_pre" -> {"negation_pre", "negation_post"}."""
+    cue, _, way = kind.rpartition("_")
+    return frozenset([f"{cue}_pre", f"{cue}_post"] if way in ("pre", "post") else [kind])
 
 
 @functools.lru_cache(maxsize=64)
@@ -526,6 +559,9 @@ def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
     "secuelas de" would never match. A variant is left out where it is empty, where it is a phrase of
     some list already (that list decides: "no hay" is not a second "no"), or where
     ``<lang>_stopword_free_exclude.txt`` says the words left mean something else ("ya visible").
+    A phrase of the same cue's other direction does not decide: "no (hay) evidencia (de)" and "(fractura)
+    no evidente" both come out "no evident", a negation after the mention and before it -- kept in
+    both lists, it governs both ways, as "consolidada" does.
     """
     stop = {words[0] for words in read_phrases(language, "stopwords")}
     if not stop:
@@ -536,7 +572,8 @@ def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
         free = tuple(w for w in words if w not in stop)
         if free and free != words and words not in excluded:
             variant = " ".join(normalise_words(free, language))
-            if variant not in _listed_phrases(language):
+            listed = _listed_phrases(language)
+            if not any(variant in listed[other] for other in _VARIED_KINDS - _same_cue(kind)):
                 out.add(variant)
     return frozenset(out)
 
@@ -552,10 +589,11 @@ class _Pipeline:
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
 
 
-@functools.lru_cache(maxsize=4)
-def pipeline(language: str) -> _Pipeline:
+@functools.lru_cache(maxsize=8)
+def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     """The blank spaCy pipeline of one language: one PhraseMatcher for targets and
-    triggers, one ContextNegex per context class."""
+    triggers, one ContextNegex per context class; ``stopwords_removed``: for reports
+    whose stop words were removed (:data:`_VARIED_WHERE_REMOVED`)."""
     spacy = import_spacy()
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Span
@@ -566,7 +604,7 @@ def pipeline(language: str) -> _Pipeline:
     nlp.tokenizer = _WhitespaceTokenizer(nlp.vocab)
     pre = {cls: _phrases(language, f"{cue}_pre") for cls, cue in CLASS_CUES.items()}
     post = {cls: _phrases(language, f"{cue}_post") for cls, cue in CLASS_CUES.items()}
-    pseudo, termination = _phrases(language, "pseudo"), _phrases(language, "termination")
+    pseudo, termination = _phrases(language, "pseudo"), _phrases(language, "termination", stopwords_removed)
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
     for label, phrases in targets + [("pseudo", pseudo), ("termination", termination)] + \
@@ -615,14 +653,15 @@ def _given_question_words(language: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=200_000)
 def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, ...] = (),
-                     written: tuple[str, ...] = (), question: int = -1):
+                     written: tuple[str, ...] = (), question: int = -1, stopwords_removed: bool = False):
     """Mentions ``(category, first word, after last word, classes)`` and trigger cues
     ``(class, first word, after last word)`` of one sentence of normalised words
     (and leading question marks); ``commas``: the indices of the words a comma stands before;
     ``written``: the same words as written (lower case, accents folded), for their number, which
     Spanish stems lose ("consolidadas" and "consolidada" are one stem); without them no trigger
     is plural; ``question``: the index of the opening mark ("?" or "¿") of a question that runs
-    to the end of the sentence, or -1.
+    to the end of the sentence, or -1; ``stopwords_removed``: the report's stop words were removed
+    (:func:`stopwords_removed`).
 
     Context never crosses a sentence boundary (NegEx scopes end there), so each
     sentence is analysed on its own and remembered: report collections repeat
@@ -635,7 +674,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     from spacy.tokens import Doc, Span
     from spacy.util import filter_spans
 
-    pipe = pipeline(language)
+    pipe = pipeline(language, stopwords_removed)
     doc = Doc(pipe.nlp.vocab, words=list(words))
     doc.user_data["sentence_starts"] = [0]
     strings = pipe.nlp.vocab.strings
@@ -684,7 +723,9 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
     sentences, mentions, cues = [], [], []
     # Word start -> offset of the question mark before it.
     questions = {m.end(): m.start(1) for m in _LEADING_QUESTION.finditer(text)} if "?" in text or "¿" in text else {}
-    for sentence in split_sentences(text):
+    split = split_sentences(text)
+    removed = stopwords_removed([t.text for sentence in split for t in sentence.tokens], language)
+    for sentence in split:
         words = tuple(normalise_words([t.text for t in sentence.tokens], language))
         index = len(sentences)
         sentences.append(AnalysedSentence(sentence.start, sentence.end, sentence.section, words))
@@ -705,7 +746,7 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
                 tok = list(tok[:k]) + [Token("?", mark, mark + 1)] + list(tok[k:])
                 commas = tuple(c + 1 if c > k else c for c in commas)
         written = tuple(t.text if t.text.isascii() else fold_accents(t.text) for t in tok)
-        found, triggers = sentence_context(words, language, commas, written, question)
+        found, triggers = sentence_context(words, language, commas, written, question, removed)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)

@@ -9,7 +9,7 @@ the rest.
 
 import pytest
 
-from core.reports.context import CONTEXT_CLASSES, PROBABLE, analyse
+from core.reports.context import CONTEXT_CLASSES, PROBABLE, analyse, stopwords_removed
 from core.reports.language import detect_language
 from core.reports.normalise import normalise_word
 
@@ -98,6 +98,13 @@ CASES = [
     ("es", "secuel fractur cubit .", ["historical"]),
     ("es", "posibil fractur escafoid .", ["uncertain"]),
     ("es", "fractur radi visibl .", [""]),                  # "ya visible" is not varied: "visible" is no cue
+    # "no (hay) evidencia (de)" and "(fractura) no evidente" both come out "no evident": both ways.
+    ("es", "no evident fractur .", ["negated"]),
+    ("es", "fractur costal no evident .", ["negated"]),
+    # Without stop words "pero" is gone and "se observa" is "observ": a termination there only.
+    ("es", "sin derram observ fractur radi .", [""]),
+    ("es", "sin fractur observ fractur clavicul .", ["negated", ""]),
+    ("es", "no observ fractur costal .", ["negated"]),     # the trigger "no observ" holds the termination
     # ... and the variants change nothing in text written in full.
     ("es", "No hay evidencia de fractura.", ["negated"]),   # "se evidencia" (termination) is not varied
     ("es", "Impresión: fractura de radio distal.", [""]),   # "impresiona de" is not varied
@@ -409,6 +416,18 @@ def test_a_question_s_negation_is_no_cue():
 def test_affirmed_mention_feature_name():
     a = analyse("Fracture of the radius.", "en")
     assert a.mentions[0].features == ["fracture_affirmed"]
+
+
+@pytest.mark.parametrize("text,language,removed", [
+    ("sin derram pleural observ fractur arco costal", "es", True),              # PadChest's form
+    ("cambi postquirurg esternotomi cerclaj sin hallazg relev", "es", True),
+    ("Sin derrame pleural, se observa fractura del arco costal.", "es", False),  # written in full
+    ("No hay evidencia de fractura.", "es", False),
+    ("Fractura costal.", "es", False),                    # too short to tell
+    ("no acute fracture or dislocation of the wrist", "en", False),   # no English stop-word list
+])
+def test_a_report_whose_stop_words_were_removed_is_told_from_one_written_in_full(text, language, removed):
+    assert stopwords_removed(text.lower().replace(",", "").replace(".", "").split(), language) is removed
 
 
 def test_spanish_normalisation_meets_raw_and_stemmed_text():
