@@ -128,10 +128,10 @@ def _evaluate(args) -> int:
     text = "\n\n".join([
         format_confusion(result, f"Report labeller ({MODEL_TITLES[args.model]}, n-grams + context-marked mentions), "
                                  f"{args.folds}-fold out-of-fold, threshold for precision {args.target_precision} "
-                                 "chosen inside each training fold"),
+                                 "chosen inside each training fold", args.label_column),
         format_intervals(result) + "\n" + format_best_f1_point(result),
         format_confusion(result["baseline"], "Baseline (paper: word 1-3-gram counts + logistic regression, "
-                                             "threshold 0.5), same folds"),
+                                             "threshold 0.5), same folds", args.label_column),
         format_errors(result["confident_errors"]),
     ])
     if args.compare:

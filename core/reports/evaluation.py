@@ -266,14 +266,19 @@ def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5,
     return result
 
 
-def format_confusion(metrics: dict, title: str) -> str:
-    """The confusion matrix laid out like the paper's Table 3, with the summary figures."""
+def format_confusion(metrics: dict, title: str, label: str = "positive") -> str:
+    """The confusion matrix laid out like the paper's Table 3, with the summary figures; its rows
+    and columns are named after the label ("Actual fracture", "Predicted not fracture"), not the
+    paper's "normal" / "abnormal", which misname a fracture column's negatives."""
     (tn, fp), (fn, tp) = metrics["confusion"]
+    no, yes = f"not {label}", label
+    head = 7 + max(len(no), len(yes))                 # "Actual " + the longer name
+    col_no, col_yes = len(f"Predicted {no}") + 2, len(f"Predicted {yes}") + 2
     lines = [
         title,
-        f"{'':<17}{'Predicted normal':>18}{'Predicted abnormal':>20}",
-        f"{'Actual normal':<17}{tn:>18}{fp:>20}",
-        f"{'Actual abnormal':<17}{fn:>18}{tp:>20}",
+        f"{'':<{head}}{'Predicted ' + no:>{col_no}}{'Predicted ' + yes:>{col_yes}}",
+        f"{'Actual ' + no:<{head}}{tn:>{col_no}}{fp:>{col_yes}}",
+        f"{'Actual ' + yes:<{head}}{fn:>{col_no}}{tp:>{col_yes}}",
         f"accuracy {metrics['accuracy']:.4f}  precision {metrics['precision']:.4f}  recall {metrics['recall']:.4f}  "
         f"F1 {metrics['f1']:.4f}  AUC {metrics['auc']:.4f}  (n={metrics['n']}, positives={metrics['positives']})",
     ]

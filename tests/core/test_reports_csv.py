@@ -56,7 +56,9 @@ def test_evaluate_text_prints_confusion_tables(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "evaluate", "--csv", str(path), "--text-column", "report",
                            "--label-column", "fracture", "--folds", "3")
     assert code == 0
-    assert out.count("Predicted normal") == 2 and "Baseline" in out and "Actual abnormal" in out
+    # Named after the label column, not the paper's "normal" / "abnormal".
+    assert out.count("Predicted not fracture") == 2 and "Baseline" in out and "Actual fracture" in out
+    assert "Predicted normal" not in out and "Actual abnormal" not in out
 
 
 def test_evaluate_is_deterministic(tmp_path, capsys):
