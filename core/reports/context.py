@@ -298,7 +298,10 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     healed scope's at a new phrase after a comma (``commas``: the words a comma
     stands before; :func:`_phrase_breaks`). A negation trigger that is a joining
     word ("ni") right before another class's trigger ends no scope of that class.
-    A termination phrase right after a leading question mark ends nothing.
+    A termination phrase right after a leading question mark ends nothing, nor does one right
+    after a hedge or a hypothetical pre-trigger, with no comma between ("possibly also a fracture",
+    "possibly there is a fracture", "posiblemente existe fractura", "to determine if there is"):
+    the trigger governs the phrase it opens.
     From ``question`` on (the index of a question's opening mark; -1: none) negation
     triggers are dropped: a question negates nothing; and no other class's pre-trigger ends
     an uncertainty scope there: the question asks about all it holds ("is there an old
@@ -349,9 +352,15 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                   and not (s and (doc[s - 1].text in coordinators or any(ne == s for _, ne in negations)))]
     # A question's "¿hay fractura?" / "¿se observa fractura?": the words after the question mark are
     # what it asks about, not a new clause; a termination there would leave the mention affirmed.
+    # So is a termination right after a hedge ("possibly also a fracture", "posiblemente existe
+    # fractura", "to determine if there is"): the hedge is about the phrase the termination word
+    # opens. Not after a healed or device word: "chronic though could reflect edema" contrasts,
+    # "catheter is identified without pneumothorax" leaves the device.
+    pre_ends = {e for label, s, e in won if label in ("uncertain|pre", "hypothetical|pre")}
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
-                   and not (s and doc[s - 1].text in _QUESTION_MARKS)]
+                   and not (s and doc[s - 1].text in _QUESTION_MARKS)
+                   and not (s in pre_ends and s not in commas)]
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent

@@ -24,6 +24,9 @@ CASES = [
     ("en", "Without evidence of fracture.", ["negated"]),
     ("en", "Negative for fracture.", ["negated"]),
     # --- English: uncertain
+    # A termination word right after a hedge opens the phrase the hedge is about.
+    ("en", "Possibly also a fracture of the ulna.", ["uncertain"]),
+    ("en", "Possibly there is a fracture of the distal radius.", ["uncertain"]),
     ("en", "Fracture cannot be excluded.", ["uncertain"]),
     ("en", "Cannot exclude a scaphoid fracture.", ["uncertain"]),
     ("en", "Possible fracture of the fifth metacarpal.", ["uncertain"]),
@@ -79,6 +82,7 @@ CASES = [
     ("es", "Ausencia de fractura.", ["negated"]),
     ("es", "Fractura descartada.", ["negated"]),
     # --- Spanish: uncertain
+    ("es", "Posiblemente existe fractura de radio.", ["uncertain"]),
     ("es", "No se descarta fractura de escafoides.", ["uncertain"]),
     ("es", "Posible fractura del quinto metacarpiano.", ["uncertain"]),
     ("es", "Dudosa fractura de la estiloides radial.", ["uncertain"]),
