@@ -27,6 +27,20 @@ SECTION_NAMES = (
     "motivo de consulta", "técnica", "tecnica", "comparación", "comparacion", "informe", "diagnóstico",
     "diagnostico", "juicio diagnóstico", "juicio diagnostico", "exploración", "exploracion",
 )
+# What a section holds where it is not what the examination showed: the reason for the examination
+# ("HISTORY: fall, rib fracture", "Indicación: fractura de cadera, preoperatorio") or the examination
+# itself ("COMPARISON: chest radiographs", "Técnica: proyección PA"). Every other section (findings,
+# impression, conclusión ...) and the text before any header holds what it showed.
+SECTION_ROLES = {
+    **{name: "reason" for name in (
+        "history", "clinical history", "clinical information", "clinical indication", "indication", "indications",
+        "reason for exam", "antecedentes", "datos clínicos", "datos clinicos", "historia clínica",
+        "historia clinica", "indicación", "indicacion", "motivo de consulta")},
+    **{name: "exam" for name in (
+        "comparison", "technique", "procedure", "exam", "examination", "técnica", "tecnica", "comparación",
+        "comparacion", "exploración", "exploracion")},
+}
+assert set(SECTION_ROLES) <= set(SECTION_NAMES)
 _SECTION = re.compile(
     r"(?im)^[ \t]*(" + "|".join(sorted((re.escape(n) for n in SECTION_NAMES), key=len, reverse=True))
     + r")[ \t]*(?::|$)"

@@ -11,6 +11,11 @@ that context means in this workspace. The same holds for words that imply a vert
 compression fracture ("wedge deformity", "aplastamiento"): whether this workspace
 counts them is learnt from its labels, so until 5 labelled reports show them in a
 context, a report that has them goes to review.
+
+A mention in the reason for the examination or in the description of the examination
+is a context of its own ("reason:fracture_affirmed", core.reports.features.mention_features),
+as the classifier sees it: "HISTORY: preop for forearm fracture" teaches nothing about
+"Forearm fracture." among the findings, nor the other way round.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from core.reports.context import ReportAnalysis
+from core.reports.features import mention_features
 from core.reports.phrases import FRACTURE_CATEGORIES
 
 # A context seen in fewer labelled reports than this is "unfamiliar".
@@ -26,8 +32,9 @@ MIN_LABELLED_REPORTS_WITH_CONTEXT = 5
 
 
 def mention_contexts(analysis: ReportAnalysis) -> set[str]:
-    """The report's fracture- and compression-mention features: ``fracture_negated``, ``compression_affirmed`` …"""
-    return {f for m in analysis.mentions if m.category in FRACTURE_CATEGORIES for f in m.features}
+    """The report's fracture- and compression-mention features: ``fracture_negated``, ``compression_affirmed``,
+    ``reason:fracture_affirmed`` …"""
+    return {f for m in analysis.mentions if m.category in FRACTURE_CATEGORIES for f in mention_features(analysis, m)}
 
 
 def context_counts(analyses: Iterable[ReportAnalysis]) -> Counter:
@@ -69,7 +76,7 @@ def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],
     learnt: where the labelled reports call old fractures negative, an old one may be labelled negative."""
     for mention in analysis.mentions:
         if mention.category in FRACTURE_CATEGORIES and not (mention.classes & _NOT_THERE) and any(
-                shares.get(f, 1.0) >= at_least for f in mention.features):
+                shares.get(f, 1.0) >= at_least for f in mention_features(analysis, mention)):
             return mention.sentence
     return None
 
@@ -81,7 +88,7 @@ def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
     for mention in analysis.mentions:
         if mention.category not in FRACTURE_CATEGORIES:
             continue
-        for feature in mention.features:
+        for feature in mention_features(analysis, mention):
             if counts.get(feature, 0) < minimum:
                 return mention.sentence, feature
     return None
@@ -94,6 +101,8 @@ CONTEXT_WORDS = {"affirmed": "stated", "negated": "negated", "uncertain": "uncer
 
 
 _NOUNS = {"fracture": "a fracture", "compression": "a vertebral compression deformity"}
+# Where a mention stands, for a section with a role (core.reports.cleaning.SECTION_ROLES).
+SECTION_WORDS = {"reason": "in the reason for the examination", "exam": "in the description of the examination"}
 
 
 def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:
@@ -101,11 +110,13 @@ def unfamiliar_sentence(unfamiliar: dict[str, int]) -> str:
     do, …', or '' when there were none."""
     if not unfamiliar:
         return ""
-    by_category: dict[str, list[str]] = {}
+    by_category: dict[tuple[str, str], list[str]] = {}
     for feature, n in sorted(unfamiliar.items()):
+        role, _, feature = feature.rpartition(":")
         category, _, context = feature.partition("_")
-        by_category.setdefault(category, []).append(f"{CONTEXT_WORDS.get(context, context)} ({n})")
-    what = "; or ".join(f"{_NOUNS.get(c, c)} that is {', '.join(parts)}" for c, parts in by_category.items())
+        by_category.setdefault((category, role), []).append(f"{CONTEXT_WORDS.get(context, context)} ({n})")
+    what = "; or ".join(f"{_NOUNS.get(c, c)}{' named ' + SECTION_WORDS[role] if role else ''} that is {', '.join(parts)}"
+                        for (c, role), parts in by_category.items())
     return (f"{sum(unfamiliar.values())} of them mention {what}, which fewer than "
             f"{MIN_LABELLED_REPORTS_WITH_CONTEXT} labelled reports do, so the labelled data has not shown "
             f"what it means here")

@@ -295,3 +295,23 @@ def test_a_hedged_mention_is_not_outvoted_by_the_ngrams_of_stated_fractures():
         "FINDINGS: Possible displaced fracture of the left distal radius. Soft tissues unremarkable.",
         "FINDINGS: Displaced fracture of the left distal radius. Soft tissues unremarkable."])
     assert hedged < 0.5 < stated
+
+
+def test_a_fracture_named_in_the_indication_is_learned_apart_from_one_found():
+    """A collection whose labels say what the examination showed: a fracture named in the indication
+    ("preop for forearm fracture") is the referrer's, and the section's words are marked with its role,
+    so the labeller learns that it is not one found; a fracture among the findings still is."""
+    rng = np.random.default_rng(8)
+    texts, labels = [], []
+    for i in range(300):
+        kind = ("indication", "found", "normal", "normal")[i % 4]
+        part = ("forearm", "wrist", "ankle", "hip")[rng.integers(4)]
+        indication = f"Preop for {part} fracture." if kind == "indication" else "Chest pain."
+        findings = f"Acute {part} fracture." if kind == "found" else "No acute fracture."
+        texts.append(f"INDICATION: {indication}\nFINDINGS: {findings} Lungs are clear.")
+        labels.append(int(kind == "found"))
+    labeller = ReportLabeller().fit(texts, np.array(labels))
+    named, found = labeller.predict_proba([
+        "INDICATION: Preop for femur fracture.\nFINDINGS: Lungs are clear.",
+        "INDICATION: Chest pain.\nFINDINGS: Acute femur fracture. Lungs are clear."])
+    assert named < 0.5 < found

@@ -1,7 +1,7 @@
 """Report features: n-grams per sentence, marked with the context of the sentence's fracture mention."""
 
 from core.reports.context import analyse
-from core.reports.features import sentence_marks, sentence_terms
+from core.reports.features import section_role, sentence_marks, sentence_terms
 
 
 def terms_of(text, language="en"):
@@ -39,3 +39,22 @@ def test_spanish_negated_sentence_is_marked_on_stems():
     analysis, (terms,) = terms_of("Sin fracturas.", "es")
     assert sentence_marks(analysis) == {0: "negated"}
     assert all(t.startswith("negated:") for t in terms if not t.startswith("fracture_"))
+
+
+def test_a_fracture_named_in_the_reason_for_the_examination_is_marked_apart_from_a_finding():
+    analysis, (reason, finding) = terms_of("INDICATION: Preop for forearm fracture.\nFINDINGS: Forearm fracture.")
+    assert [s.section for s in analysis.sentences] == ["indication", "findings"]
+    assert sentence_marks(analysis) == {0: "affirmed|reason"}
+    assert "reason:fracture_affirmed" in reason and "fracture_affirmed" not in reason
+    assert "fracture_affirmed" in finding and "forearm fracture" in finding
+    assert not set(reason) & set(finding)
+
+
+def test_words_of_the_reason_for_the_examination_and_of_the_examination_are_kept_apart_from_findings():
+    analysis, terms = terms_of("Motivo de consulta: dolor torácico. Fractura de cadera.\n"
+                               "Técnica: proyección PA.\nHallazgos: dolor torácico. Sin fracturas.", "es")
+    assert [section_role(analysis, i) for i in range(5)] == ["reason", "reason", "exam", None, None]
+    assert sentence_marks(analysis) == {1: "affirmed|reason", 4: "negated"}
+    assert "reason:dolor torac" in terms[0] and "dolor torac" in terms[3]
+    assert "reason:fracture_affirmed" in terms[1]
+    assert all(t.startswith("exam:") for t in terms[2])

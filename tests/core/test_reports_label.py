@@ -371,6 +371,26 @@ def test_the_summary_names_the_unfamiliar_contexts_in_words():
                            "that is of a device (a screw, wire, lead or catheter) (1), which fewer than 5")
     assert text.endswith("what it means here. 4 of them the labeller would have called negative, but the report "
                          "states a fracture, so a reader decides)")
+    text = unfamiliar_sentence({"reason:fracture_affirmed": 2, "fracture_affirmed": 1})
+    assert text.startswith("3 of them mention a fracture that is stated (1); or a fracture named in the reason for "
+                           "the examination that is stated (2), which fewer than 5")
+
+
+def test_a_fracture_named_in_the_history_is_a_context_of_its_own_for_coverage():
+    """What the classifier sees, coverage counts: the labelled reports' stated fractures among the findings say
+    nothing of one named in the history, and the labels decide whether such a report states a fracture."""
+    from core.reports.context import analyse
+    from core.reports.coverage import context_counts, stated_fracture, unfamiliar_mention
+
+    named = analyse("HISTORY: Rib fracture.\nFINDINGS: No acute fracture.", "en")
+    found = [analyse(f"FINDINGS: Fracture of the {n}th rib.", "en") for n in range(3, 10)]
+    counts = context_counts(found)
+    assert counts["fracture_affirmed"] == 7 and "reason:fracture_affirmed" not in counts
+    assert unfamiliar_mention(named, counts) == (0, "reason:fracture_affirmed")
+    # Labelled reports that name a fracture in the history are mostly negative: not a stated fracture.
+    assert stated_fracture(named, {"reason:fracture_affirmed": 0.2, "fracture_negated": 0.0}) is None
+    # Never shown: a reader decides.
+    assert stated_fracture(named, {}) == 0
 
 
 def test_a_compression_deformity_the_labelled_reports_never_show_goes_to_review(workspace):
@@ -409,3 +429,5 @@ def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
     assert painted(mixed, "en") == [("uncertainty", "Probable"), ("fracture: uncertain or asked", "fracture"),
                                     ("uncertainty", "possibly"), ("old / healed", "old"), ("negation", "No")]
     assert painted("Fracture of the radius.", "en") == [("fracture: stated", "Fracture")]
+    assert painted("HISTORY: Radius fracture.\nFINDINGS: Healing.", "en")[0] == (
+        "fracture: stated, in the reason for the examination", "fracture")
