@@ -95,7 +95,6 @@ def analysis_spans(analysis) -> list[Span]:
     """Cue spans of the labeller's own analysis (core.reports.context.ReportAnalysis) of the text."""
     from core.reports.context import AFFIRMED, CLASS_CUES, PROBABLE
     from core.reports.coverage import CONTEXT_WORDS, SECTION_WORDS
-    from core.reports.features import section_role
 
     cue_kinds = {**CLASS_CUES, PROBABLE: "probable"}       # a context class -> the cue kind it is painted as
     cues = [(c.start, c.end, cue_kinds[c.kind]) for c in analysis.cues if c.kind in cue_kinds]
@@ -103,7 +102,7 @@ def analysis_spans(analysis) -> list[Span]:
     for m in analysis.mentions:
         if m.category in _PAINTED_CATEGORIES:
             context = ", ".join(CONTEXT_WORDS.get(c, c) for c in sorted(m.classes) or [AFFIRMED])
-            role = section_role(analysis, m.sentence)
+            role = analysis.section_role(m.sentence)
             if role:      # "fracture: stated, in the reason for the examination": the referrer's, not a finding
                 context += f", {SECTION_WORDS[role]}"
             spans.append((m.start, m.end, "finding", f"{_PAINTED_CATEGORIES[m.category]}: {context}"))

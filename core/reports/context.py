@@ -119,7 +119,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from core.reports.cleaning import Token, split_sentences
+from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
 from core.reports.phrases import TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
@@ -208,6 +208,18 @@ class ReportAnalysis:
 
     def classes_of(self, category: str = "fracture") -> list[frozenset[str]]:
         return [m.classes for m in self.mentions if m.category == category]
+
+    def section_role(self, sentence: int) -> str | None:
+        """"reason" or "exam" for a sentence in a section with that role (core.reports.cleaning.SECTION_ROLES),
+        None for one that holds what the examination showed."""
+        return SECTION_ROLES.get(self.sentences[sentence].section)
+
+    def mention_features(self, mention: Mention) -> list[str]:
+        """A mention's context features (``fracture_negated``), marked with its section's role where it
+        has one (``reason:fracture_affirmed``): what the classifier sees (core.reports.features) and what
+        coverage counts (core.reports.coverage)."""
+        role = self.section_role(mention.sentence)
+        return [f"{role}:{f}" for f in mention.features] if role else mention.features
 
 
 _QUESTION_MARKS = ("?", "¿")

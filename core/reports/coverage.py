@@ -13,7 +13,7 @@ counts them is learnt from its labels, so until 5 labelled reports show them in 
 context, a report that has them goes to review.
 
 A mention in the reason for the examination or in the description of the examination
-is a context of its own ("reason:fracture_affirmed", core.reports.features.mention_features),
+is a context of its own ("reason:fracture_affirmed", ReportAnalysis.mention_features),
 as the classifier sees it: "HISTORY: preop for forearm fracture" teaches nothing about
 "Forearm fracture." among the findings, nor the other way round.
 """
@@ -24,7 +24,6 @@ from collections import Counter
 from collections.abc import Iterable
 
 from core.reports.context import ReportAnalysis
-from core.reports.features import mention_features
 from core.reports.phrases import FRACTURE_CATEGORIES
 
 # A context seen in fewer labelled reports than this is "unfamiliar".
@@ -34,7 +33,7 @@ MIN_LABELLED_REPORTS_WITH_CONTEXT = 5
 def mention_contexts(analysis: ReportAnalysis) -> set[str]:
     """The report's fracture- and compression-mention features: ``fracture_negated``, ``compression_affirmed``,
     ``reason:fracture_affirmed`` …"""
-    return {f for m in analysis.mentions if m.category in FRACTURE_CATEGORIES for f in mention_features(analysis, m)}
+    return {f for m in analysis.mentions if m.category in FRACTURE_CATEGORIES for f in analysis.mention_features(m)}
 
 
 def context_counts(analyses: Iterable[ReportAnalysis]) -> Counter:
@@ -76,7 +75,7 @@ def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],
     learnt: where the labelled reports call old fractures negative, an old one may be labelled negative."""
     for mention in analysis.mentions:
         if mention.category in FRACTURE_CATEGORIES and not (mention.classes & _NOT_THERE) and any(
-                shares.get(f, 1.0) >= at_least for f in mention_features(analysis, mention)):
+                shares.get(f, 1.0) >= at_least for f in analysis.mention_features(mention)):
             return mention.sentence
     return None
 
@@ -88,7 +87,7 @@ def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
     for mention in analysis.mentions:
         if mention.category not in FRACTURE_CATEGORIES:
             continue
-        for feature in mention_features(analysis, mention):
+        for feature in analysis.mention_features(mention):
             if counts.get(feature, 0) < minimum:
                 return mention.sentence, feature
     return None

@@ -57,8 +57,7 @@ from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import CountVectorizer
 
-from core.reports.cleaning import SECTION_ROLES
-from core.reports.context import AFFIRMED, Mention, ReportAnalysis, analyse
+from core.reports.context import AFFIRMED, ReportAnalysis, analyse
 from core.reports.phrases import FRACTURE_CATEGORIES
 
 NGRAM_RANGE = (1, 3)
@@ -77,22 +76,9 @@ def plain_ngrams(words: Sequence[str], n_max: int = 3) -> list[str]:
     return out
 
 
-def section_role(analysis: ReportAnalysis, sentence: int) -> str | None:
-    """"reason" or "exam" for a sentence in such a section (SECTION_ROLES), None for one that holds
-    what the examination showed."""
-    return SECTION_ROLES.get(analysis.sentences[sentence].section)
-
-
-def mention_features(analysis: ReportAnalysis, mention: Mention) -> list[str]:
-    """A mention's context features (``fracture_negated``), marked with its section's role where it
-    has one (``reason:fracture_affirmed``): what the classifier sees and what coverage counts."""
-    role = section_role(analysis, mention.sentence)
-    return [f"{role}:{f}" for f in mention.features] if role else mention.features
-
-
 def sentence_marks(analysis: ReportAnalysis) -> dict[int, str]:
     """The context mark of each sentence with a fracture mention that is not plainly affirmed,
-    or that stands in a section with a role (:func:`section_role`).
+    or that stands in a section with a role (``ReportAnalysis.section_role``).
 
     A mention's contexts are joined by "+" ("historical+uncertain"); a sentence
     with mentions in different contexts joins them by "|" ("affirmed|negated"),
@@ -104,7 +90,7 @@ def sentence_marks(analysis: ReportAnalysis) -> dict[int, str]:
         if m.category in FRACTURE_CATEGORIES:
             contexts.setdefault(m.sentence, set()).add("+".join(sorted(m.classes)) or AFFIRMED)
     for i, c in contexts.items():
-        role = section_role(analysis, i)
+        role = analysis.section_role(i)
         if role:
             c.add(role)
     return {i: "|".join(sorted(c)) for i, c in contexts.items() if c != {AFFIRMED}}
@@ -116,10 +102,10 @@ def sentence_terms(analysis: ReportAnalysis) -> list[list[str]]:
     terms = []
     for i, sentence in enumerate(analysis.sentences):
         ngrams = plain_ngrams(sentence.words, NGRAM_RANGE[1])
-        mark = marks.get(i) or section_role(analysis, i)
+        mark = marks.get(i) or analysis.section_role(i)
         terms.append([f"{mark}:{t}" for t in ngrams] if mark else ngrams)
     for mention in analysis.mentions:
-        terms[mention.sentence].extend(mention_features(analysis, mention) * MENTION_REPEAT)
+        terms[mention.sentence].extend(analysis.mention_features(mention) * MENTION_REPEAT)
     return terms
 
 

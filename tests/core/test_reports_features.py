@@ -1,7 +1,7 @@
 """Report features: n-grams per sentence, marked with the context of the sentence's fracture mention."""
 
 from core.reports.context import analyse
-from core.reports.features import section_role, sentence_marks, sentence_terms
+from core.reports.features import sentence_marks, sentence_terms
 
 
 def terms_of(text, language="en"):
@@ -53,7 +53,7 @@ def test_a_fracture_named_in_the_reason_for_the_examination_is_marked_apart_from
 def test_words_of_the_reason_for_the_examination_and_of_the_examination_are_kept_apart_from_findings():
     analysis, terms = terms_of("Motivo de consulta: dolor torácico. Fractura de cadera.\n"
                                "Técnica: proyección PA.\nHallazgos: dolor torácico. Sin fracturas.", "es")
-    assert [section_role(analysis, i) for i in range(5)] == ["reason", "reason", "exam", None, None]
+    assert [analysis.section_role(i) for i in range(5)] == ["reason", "reason", "exam", None, None]
     assert sentence_marks(analysis) == {1: "affirmed|reason", 4: "negated"}
     assert "reason:dolor torac" in terms[0] and "dolor torac" in terms[3]
     assert "reason:fracture_affirmed" in terms[1]
