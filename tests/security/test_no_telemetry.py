@@ -44,16 +44,13 @@ def test_the_check_sees_onnxruntime_telemetry_when_it_is_left_on(tmp_path):
     assert any("onnxruntime" in f for f in seen.stray_files)
 
 
-def test_the_check_sees_a_dns_lookup_made_below_python():
+def test_the_check_sees_a_dns_lookup_made_below_python(tmp_path):
     """Control: a name lookup (getaddrinfo, native code) is reported when strace can watch."""
-    import tempfile
-    from pathlib import Path
-
     from tests.security.isolation import strace_available
 
     if not strace_available():
         pytest.skip("strace is not available here; the network half of the check is off")
-    home = Path(tempfile.mkdtemp()) / "home"
+    home = tmp_path / "home"
     code = ("import socket\ntry:\n    socket.getaddrinfo('mobile.events.data.microsoft.com', 443)\n"
             "except OSError:\n    pass\n")
     seen = run_isolated(code, home, allowed=[], timeout=60)
