@@ -305,6 +305,16 @@ CASES = [
     ("en", "Comminuted fracture of the distal radius with a plate.", [""]),
     ("en", "Screws intact, new fracture of the ulna.", [""]),
     ("en", "Salter-Harris II fracture through the growth plate.", [""]),
+    # A fracture named without the word: its kind, or the cortex interrupted.
+    ("en", "Torus of the distal radius.", [""]),
+    ("en", "Buckle fracture of the distal radial metaphysis.", [""]),
+    ("en", "Greenstick fracture of the ulnar shaft.", [""]),
+    ("en", "No cortical disruption.", ["negated"]),
+    ("es", "No se observan soluciones de continuidad óseas.", ["negated"]),
+    ("es", "Solución de continuidad en la cortical del radio distal.", [""]),
+    ("es", "Epifisiólisis tipo II del radio distal.", [""]),
+    ("es", "Sin signos de rotura cortical.", ["negated"]),
+    ("es", "no observ solucion continu ose", ["negated"]),      # PadChest form
     ("en", "Superior endplate fracture of L1.", [""]),
     ("en", "Displaced fracture of the radius, which may lead to malunion.", [""]),   # "lead to" is a verb
     ("es", "Fractura del electrodo del marcapasos.", ["device"]),
