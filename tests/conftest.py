@@ -1,4 +1,4 @@
-"""Suite-wide test settings: the hypothesis profiles.
+"""Suite-wide test settings: the hypothesis profiles, and a word on free disk space.
 
 Property tests are derandomized by default: every run draws the same examples
 (from a seed derived from each test), and no example database is written into
@@ -20,6 +20,8 @@ any test module).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 from hypothesis import settings
 
@@ -28,3 +30,26 @@ settings.register_profile("explore", print_blob=True)
 
 _explore = os.environ.get("RADINET_HYPOTHESIS_EXPLORE") and not (os.environ.get("CI") or os.environ.get("RADINET_CI"))
 settings.load_profile("explore" if _explore else "deterministic")
+
+
+# A run holds up to about 3 GB in its temporary folder at once (the session's demo workspaces and
+# the exported ResNet-18s of the test that is running; pyproject.toml deletes each passing test's
+# folder). Below this, say so at the top of the run: a full disk fails tests far from the cause.
+_FREE_SPACE_NEEDED = 4 * 1024**3
+
+
+def free_space_warning(folder: str) -> str | None:
+    """One sentence when ``folder`` has less free space than a run needs, else None."""
+    free = shutil.disk_usage(folder).free
+    if free >= _FREE_SPACE_NEEDED:
+        return None
+    return (f"WARNING: {folder} has {free / 1024**3:.1f} GB free and the tests need about "
+            f"{_FREE_SPACE_NEEDED / 1024**3:.0f} GB; free some space or point TMPDIR at a larger disk.")
+
+
+def pytest_sessionstart(session):
+    # Printed even under -q (make test), where pytest shows no header.
+    warning = free_space_warning(tempfile.gettempdir())
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if warning and reporter:
+        reporter.write_line(warning, yellow=True, bold=True)
