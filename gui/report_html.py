@@ -43,6 +43,11 @@ LANGUAGES = ("en", "es")
 _SEPARATOR = re.compile(r"[\s-]+")
 
 
+# The labeller's fracture categories (core.reports.phrases.FRACTURE_CATEGORIES), as the tooltip names them.
+_PAINTED_CATEGORIES = {"fracture": "fracture", "compression": "vertebral compression",
+                       "cortical": "sign on the cortex"}
+
+
 @functools.lru_cache(maxsize=1)
 def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
     try:
@@ -50,7 +55,7 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
 
         triggers = load_triggers(LANGUAGES)
         # The mention lists too: "wedge deformity" implies a fracture as "fracture" names one.
-        mentions = [" ".join(p) for lang in LANGUAGES for category in ("fracture", "compression")
+        mentions = [" ".join(p) for lang in LANGUAGES for category in _PAINTED_CATEGORIES
                     for p in read_phrases(lang, f"target_{category}")]
         probable = [" ".join(p) for lang in LANGUAGES for p in read_phrases(lang, "uncertainty_probable")]
     except Exception:  # noqa: BLE001 - no phrase lists: show the plain report
@@ -75,7 +80,6 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
     return re.compile("(" + "|".join(alternatives) + ")", re.IGNORECASE), kinds
 
 
-_PAINTED_CATEGORIES = {"fracture": "fracture", "compression": "vertebral compression"}
 
 Span = tuple[int, int, str, str]     # start, end (offsets into the report), cue kind (colour), tooltip
 

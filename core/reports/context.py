@@ -165,7 +165,7 @@ _NEAREST_MENTION_ONLY = ("historical",)
 
 @dataclass(frozen=True)
 class Mention:
-    category: str                 # fracture | compression | finding (core.reports.phrases.TARGET_CATEGORIES)
+    category: str                 # fracture | compression | cortical | finding (core.reports.phrases.TARGET_CATEGORIES)
     classes: frozenset[str]       # subset of CONTEXT_CLASSES ("uncertain" may be PROBABLE); empty = affirmed
     sentence: int                 # index into ReportAnalysis.sentences
     start: int                    # offsets into the original report text

@@ -8,9 +8,10 @@ taught it nothing: its vocabulary drops a feature it never saw, so a report like
 ("radius fracture") alone. Such a report is not labelled automatically; it goes to
 the review queue, whatever its probability, until enough labelled reports show what
 that context means in this workspace. The same holds for words that imply a vertebral
-compression fracture ("wedge deformity", "aplastamiento"): whether this workspace
-counts them is learnt from its labels, so until 5 labelled reports show them in a
-context, a report that has them goes to review.
+compression fracture ("wedge deformity", "aplastamiento") and for the signs of a
+fracture on the cortex ("cortical disruption", "solución de continuidad"): whether this
+workspace counts them is learnt from its labels, so until 5 labelled reports show them
+in a context, a report that has them goes to review.
 
 A mention in the reason for the examination or in the description of the examination
 is a context of its own ("reason:fracture_affirmed", ReportAnalysis.mention_features),
@@ -31,7 +32,8 @@ MIN_LABELLED_REPORTS_WITH_CONTEXT = 5
 
 
 def mention_contexts(analysis: ReportAnalysis) -> set[str]:
-    """The report's fracture- and compression-mention features: ``fracture_negated``, ``compression_affirmed``,
+    """The report's mention features of the fracture categories (core.reports.phrases.FRACTURE_CATEGORIES):
+    ``fracture_negated``, ``compression_affirmed``, ``cortical_negated``,
     ``reason:fracture_affirmed`` …"""
     return {f for m in analysis.mentions if m.category in FRACTURE_CATEGORIES for f in analysis.mention_features(m)}
 
@@ -52,7 +54,7 @@ STATED_POSITIVE_SHARE = 0.5
 
 
 def positive_shares(analyses: Iterable[ReportAnalysis], labels: Iterable[int], counts: Counter) -> dict[str, float]:
-    """For each fracture- and compression-mention context, the share of the labelled reports containing
+    """For each mention context of the fracture categories, the share of the labelled reports containing
     it that are labelled positive (``counts``: :func:`context_counts` of the same reports)."""
     positive: Counter = Counter()
     for analysis, label in zip(analyses, labels):
@@ -63,7 +65,7 @@ def positive_shares(analyses: Iterable[ReportAnalysis], labels: Iterable[int], c
 
 def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],
                     at_least: float = STATED_POSITIVE_SHARE) -> int | None:
-    """The sentence index of the report's first fracture or compression mention that states a fracture
+    """The sentence index of the report's first mention of a fracture category that states a fracture
     here -- neither negated nor hypothetical, with a context (any of its classes: "old" in "probable old
     fracture") that the labelled reports call positive at least ``at_least`` of the time (a context they
     never show counts as one) -- or None.
@@ -82,7 +84,7 @@ def stated_fracture(analysis: ReportAnalysis, shares: dict[str, float],
 
 def unfamiliar_mention(analysis: ReportAnalysis, counts: Counter,
                        minimum: int = MIN_LABELLED_REPORTS_WITH_CONTEXT) -> tuple[int, str] | None:
-    """(sentence index, context) of the report's first fracture or compression mention whose context fewer
+    """(sentence index, context) of the report's first mention of a fracture category whose context fewer
     than ``minimum`` labelled reports contain, or None when every mention's context is familiar."""
     for mention in analysis.mentions:
         if mention.category not in FRACTURE_CATEGORIES:
@@ -99,7 +101,8 @@ CONTEXT_WORDS = {"affirmed": "stated", "negated": "negated", "uncertain": "uncer
              "device": "of a device (a screw, wire, lead or catheter)"}
 
 
-_NOUNS = {"fracture": "a fracture", "compression": "a vertebral compression deformity"}
+_NOUNS = {"fracture": "a fracture", "compression": "a vertebral compression deformity",
+          "cortical": "a sign of a fracture on the cortex"}
 # Where a mention stands, for a section with a role (core.reports.cleaning.SECTION_ROLES).
 SECTION_WORDS = {"reason": "in the reason for the examination", "exam": "in the description of the examination"}
 

@@ -7,7 +7,9 @@ old healed fracture from an acute one. So each report also counts its
 mentions by context (core.reports.context): ``fracture_affirmed``,
 ``fracture_negated``, ``fracture_uncertain``, ``fracture_probable``,
 ``fracture_historical``, ``fracture_postop``, ``fracture_hypothetical``,
-``fracture_device`` and the same for ``compression_*`` and ``finding_*``.
+``fracture_device`` and the same for ``compression_*`` (words that imply a
+vertebral compression fracture), ``cortical_*`` (a sign of a fracture on the
+cortex: "cortical disruption", "solución de continuidad") and ``finding_*``.
 What counts as positive is left to the classifier: a collection whose
 "fracture" includes old healed ones teaches a positive weight for
 ``fracture_historical``, one that means acute only a negative one.

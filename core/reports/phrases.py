@@ -30,9 +30,10 @@ KINDS = {
     "termination": ("termination", None),
 }
 # Mention lists: the words whose context is analysed (<lang>_target_<category>.txt).
-TARGET_CATEGORIES = ("fracture", "compression", "finding")
-# The categories the fracture label is about: a fracture named, or a vertebral compression that implies one.
-FRACTURE_CATEGORIES = ("fracture", "compression")
+TARGET_CATEGORIES = ("fracture", "compression", "cortical", "finding")
+# The categories the fracture label is about: a fracture named, a vertebral compression that implies one,
+# or a sign of one on the cortex ("cortical disruption", "solución de continuidad").
+FRACTURE_CATEGORIES = ("fracture", "compression", "cortical")
 
 # A question mark is a phrase word too: the context analysis keeps one that stands before a word ("?fracture").
 _WORD = re.compile(r"[^\W_]+|[?¿]", re.UNICODE)

@@ -371,6 +371,8 @@ def test_the_summary_names_the_unfamiliar_contexts_in_words():
                            "that is of a device (a screw, wire, lead or catheter) (1), which fewer than 5")
     assert text.endswith("what it means here. 4 of them the labeller would have called negative, but the report "
                          "states a fracture, so a reader decides)")
+    assert unfamiliar_sentence({"cortical_negated": 2}).startswith(
+        "2 of them mention a sign of a fracture on the cortex that is negated (2), which fewer than 5")
     text = unfamiliar_sentence({"reason:fracture_affirmed": 2, "fracture_affirmed": 1})
     assert text.startswith("3 of them mention a fracture that is stated (1); or a fracture named in the reason for "
                            "the examination that is stated (2), which fewer than 5")
@@ -431,3 +433,5 @@ def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
     assert painted("Fracture of the radius.", "en") == [("fracture: stated", "Fracture")]
     assert painted("HISTORY: Radius fracture.\nFINDINGS: Healing.", "en")[0] == (
         "fracture: stated, in the reason for the examination", "fracture")
+    assert painted("No se observan soluciones de continuidad.", "es") == [
+        ("negation", "No se observan"), ("sign on the cortex: negated", "soluciones de continuidad")]
