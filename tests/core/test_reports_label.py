@@ -433,5 +433,8 @@ def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
     assert painted("Fracture of the radius.", "en") == [("fracture: stated", "Fracture")]
     assert painted("HISTORY: Radius fracture.\nFINDINGS: Healing.", "en")[0] == (
         "fracture: stated, in the reason for the examination", "fracture")
+    # "descartada" is a negation and, stemmed, the hypothetical "descartar": painted as what it did here.
+    assert painted("Fractura de radio descartada.", "es") == [("fracture: negated", "Fractura"),
+                                                             ("negation", "descartada")]
     assert painted("No se observan soluciones de continuidad.", "es") == [
         ("negation", "No se observan"), ("sign on the cortex: negated", "soluciones de continuidad")]
