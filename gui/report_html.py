@@ -80,7 +80,6 @@ def _pattern() -> tuple[re.Pattern, dict[str, str]] | None:
     return re.compile("(" + "|".join(alternatives) + ")", re.IGNORECASE), kinds
 
 
-
 Span = tuple[int, int, str, str]     # start, end (offsets into the report), cue kind (colour), tooltip
 
 

@@ -433,6 +433,9 @@ def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
     assert painted("Fracture of the radius.", "en") == [("fracture: stated", "Fracture")]
     assert painted("HISTORY: Radius fracture.\nFINDINGS: Healing.", "en")[0] == (
         "fracture: stated, in the reason for the examination", "fracture")
+    from core.reports.phrases import FRACTURE_CATEGORIES
+    from gui.report_html import _PAINTED_CATEGORIES
+    assert set(_PAINTED_CATEGORIES) == set(FRACTURE_CATEGORIES)      # every category the label is about is shown
     # "descartada" is a negation and, stemmed, the hypothetical "descartar": painted as what it did here.
     assert painted("Fractura de radio descartada.", "es") == [("fracture: negated", "Fractura"),
                                                              ("negation", "descartada")]
