@@ -100,21 +100,8 @@ def analysis_spans(analysis) -> list[Span]:
     from core.reports.coverage import CONTEXT_WORDS, SECTION_WORDS
 
     cue_kinds = {**CLASS_CUES, PROBABLE: "probable"}       # a context class -> the cue kind it is painted as
-    # Words that are triggers of two classes (Spanish stems: "descartada" is the negation "descartada"
-    # and the hypothetical "descartar") are painted as the class the sentence's mentions were given.
-    given = {(s.start, s.end): set() for s in analysis.sentences}
-    for m in analysis.mentions:
-        sentence = analysis.sentences[m.sentence]
-        given[(sentence.start, sentence.end)].update(m.classes)
-    by_words: dict[tuple[int, int], list[str]] = {}
-    for c in analysis.cues:
-        if c.kind in cue_kinds:
-            by_words.setdefault((c.start, c.end), []).append(c.kind)
-    spans = []
-    for (a, b), kinds in by_words.items():
-        classes = next((g for (s, e), g in given.items() if s <= a and b <= e), set())
-        kind = next((k for k in kinds if k in classes), kinds[0])
-        spans.append((a, b, cue_kinds[kind], CUE_TITLES.get(cue_kinds[kind], cue_kinds[kind])))
+    cues = [(c.start, c.end, cue_kinds[c.kind]) for c in analysis.cues if c.kind in cue_kinds]
+    spans = [(a, b, kind, CUE_TITLES.get(kind, kind)) for a, b, kind in cues]
     for m in analysis.mentions:
         if m.category in _PAINTED_CATEGORIES:
             context = ", ".join(CONTEXT_WORDS.get(c, c) for c in sorted(m.classes) or [AFFIRMED])

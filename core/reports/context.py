@@ -721,10 +721,21 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
                       frozenset(hedge if cls == "uncertain" else cls
                                 for cls, comp in pipe.components if ent._.get(comp.extension_name)))
                      for ent in targets)
-    cues = tuple(sorted({(hedge if cls == "uncertain" else cls, s, e)
-                         for cls, (pre, post, _) in matches.items() for _, s, e in pre + post},
-                        key=lambda c: (c[1], c[0])))
-    return mentions, cues
+    given = frozenset().union(*(classes for *_, classes in mentions))
+    cues = _one_class_per_trigger({(hedge if cls == "uncertain" else cls, s, e)
+                                   for cls, (pre, post, _) in matches.items() for _, s, e in pre + post}, given)
+    return mentions, tuple(sorted(cues, key=lambda c: (c[1], c[0])))
+
+
+def _one_class_per_trigger(cues: set[tuple[str, int, int]], given: frozenset[str]) -> set[tuple[str, int, int]]:
+    """Where the same words are triggers of several classes -- Spanish stems make "descartada" both the
+    negation "descartada" and the hypothetical "descartar" -- the cue is the class the sentence's mentions
+    were given (both stay where none was: nothing decided between them)."""
+    by_words: dict[tuple[int, int], set[str]] = {}
+    for cls, start, end in cues:
+        by_words.setdefault((start, end), set()).add(cls)
+    return {(cls, start, end) for (start, end), classes in by_words.items()
+            for cls in (classes & given or classes)}
 
 
 @functools.lru_cache(maxsize=4)

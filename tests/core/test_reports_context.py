@@ -397,6 +397,15 @@ def test_a_leading_question_mark_is_a_cue_but_not_a_feature_word():
     assert a.sentences[0].words == ("wrist", "pain", "scaphoid", "fracture")
 
 
+def test_a_trigger_of_two_classes_is_the_cue_of_the_class_it_gave():
+    """Stemmed, "descartada" is the negation "descartada" and the hypothetical "descartar": its cue is the
+    class the mention was given, so the report panel and the JSON output do not say both."""
+    text = "Fractura de radio descartada."
+    a = analyse(text, "es")
+    assert a.classes_of() == [frozenset({"negated"})]
+    assert [c.as_dict(text) for c in a.cues] == [{"kind": "negated", "text": "descartada", "start": 18, "end": 28}]
+
+
 def test_a_question_s_cue_is_its_question_mark_and_not_a_feature_word():
     text = "Clinical question: is there a fracture?"
     a = analyse(text, "en")
