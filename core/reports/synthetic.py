@@ -22,6 +22,9 @@ PARTS = ("distal radius", "ulnar styloid", "scaphoid", "fifth metacarpal", "prox
          "greater tuberosity", "distal ulna", "base of the thumb metacarpal", "lateral epicondyle", "clavicle")
 DESCRIPTORS = ("acute", "transverse", "oblique", "comminuted", "nondisplaced", "minimally displaced", "impacted",
                "displaced", "angulated", "spiral", "intra articular", "buckle", "avulsion")
+# What a finding other than a fracture is said to be: a fracture's descriptors on it would make
+# "a buckle dislocation", a sentence no radiologist writes, and a fracture mention ("buckle") on it.
+OTHER_DESCRIPTORS = ("small", "large", "mild", "moderate", "acute", "new")
 OTHER_FINDINGS = ("dislocation", "joint effusion", "soft tissue swelling", "radiopaque foreign body",
                   "subluxation", "lytic lesion", "periosteal reaction", "malalignment", "erosive change")
 NORMAL_SENTENCES = ("Joint spaces are preserved.", "Alignment is anatomic.", "Bone mineralization is normal.",
@@ -39,9 +42,9 @@ class SyntheticReport:
     kind: str       # positive | negated | normal | uncertain | healed
 
 
-def _mods(rng: random.Random, most: int = 3) -> str:
+def _mods(rng: random.Random, most: int = 3, descriptors: tuple[str, ...] = DESCRIPTORS) -> str:
     k = rng.randint(0, most)
-    return " ".join(rng.sample(DESCRIPTORS, k)) + (" " if k else "")
+    return " ".join(rng.sample(descriptors, k)) + (" " if k else "")
 
 
 # The same sentence shapes affirm or deny any finding, so the words of a report
@@ -54,7 +57,7 @@ _DENIED = ("There is no {m}{f} of the {p}.", "A {m}{f} of the {p} is not seen.",
 
 
 def _sentence(rng: random.Random, finding: str, denied: bool, most_mods: int = 3) -> str:
-    mods = _mods(rng, most_mods)
+    mods = _mods(rng, most_mods, DESCRIPTORS if finding == "fracture" else OTHER_DESCRIPTORS)
     template = rng.choice(_DENIED if denied else _AFFIRMED)
     return template.format(m=mods, M=mods.capitalize() or "A ", f=finding, p=rng.choice(PARTS))
 

@@ -319,6 +319,25 @@ CASES = [
     # A nondisplaced fracture is a fracture: its "no" / "not" denies the displacement only.
     ("es", "Fractura no desplazada del radio distal.", [""]),
     ("en", "Fracture of the radius, not displaced.", [""]),
+    # How hard a fracture is to see is not a doubt about it: "subtle" / "sutil" hedge nothing;
+    # a subtle finding in doubt is hedged by words of its own.
+    ("en", "Subtle nondisplaced fracture of the distal radius.", [""]),
+    ("en", "Subtle lucency which may represent a nondisplaced fracture.", ["uncertain"]),
+    ("es", "Sutil trazo de fractura no desplazado en el escafoides.", [""]),
+    ("es", "Fractura mínimamente desplazada de la base del quinto metatarsiano.", [""]),
+    ("es", "Fractura mínimamente desplazada del radio distal descartada.", ["negated"]),
+    # Named by eponym or in one word, and compounds that are one fracture.
+    ("en", "Small Hill-Sachs deformity of the humeral head.", ["historical"]),   # left by a past dislocation
+    ("en", "Bony Bankart lesion of the anterior glenoid.", [""]),
+    ("en", "Avulsion fracture of the tip of the lateral malleolus.", [""]),
+    ("es", "Luxofractura de tobillo.", [""]),
+    ("es", "No se observa luxofractura.", ["negated"]),
+    ("es", "Fractura por avulsión del maléolo peroneo.", [""]),
+    # The operation named after the fracture.
+    ("en", "Ankle fracture, status post open reduction and internal fixation.", ["postop"]),
+    ("en", "Rib fractures, status post fall.", [""]),                # the injury, not an operation
+    ("es", "Fractura de cadera tratada con prótesis.", ["postop"]),
+    ("es", "Fractura de tibia tratada mediante enclavado endomedular.", ["postop"]),
 ]
 
 
@@ -341,6 +360,8 @@ def test_the_cases_cover_every_class_in_both_languages_with_affirmed_ones():
 def test_other_findings_get_their_own_context():
     a = analyse("No dislocation. Small joint effusion.", "en")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"]), ("finding", [])]
+    a = analyse("There is a subtle left basilar opacity.", "en")      # subtle, but there
+    assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", [])]
     a = analyse("Sin derrame articular.", "es")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
 
@@ -353,7 +374,9 @@ def test_words_that_imply_a_compression_fracture_are_a_category_of_their_own():
               [("compression", ["negated"]), ("fracture", ["historical"])]),
              ("es", "Aplastamiento vertebral de L1.", [("compression", [])]),
              ("es", "Sin aplastamientos vertebrales. Fractura de radio.",
-              [("compression", ["negated"]), ("fracture", [])])]
+              [("compression", ["negated"]), ("fracture", [])]),
+             ("es", "Hundimiento del platillo superior de L1.", [("compression", [])]),
+             ("es", "Hundimiento esternal.", [])]       # a sunken sternum, no compression
     for language, text, expected in cases:
         a = analyse(text, language)
         assert [(m.category, sorted(m.classes)) for m in a.mentions] == expected, text

@@ -280,8 +280,8 @@ def test_report_panel_paints_the_cues_of_both_languages_and_leaves_pseudo_trigge
     assert painted("An age-indeterminate fracture of T12.") == [("finding", "fracture")]
     assert painted("Indeterminate fracture.") == [("uncertainty", "Indeterminate"), ("finding", "fracture")]
     assert painted("The lateral screw is fractured. Status post ORIF. Rule out fracture.") == [
-        ("of a device", "screw"), ("finding", "fractured"), ("post-operative", "Status post"),
-        ("post-operative", "ORIF"), ("hypothetical", "Rule out"), ("finding", "fracture")]
+        ("of a device", "screw"), ("finding", "fractured"), ("post-operative", "Status post ORIF"),
+        ("hypothetical", "Rule out"), ("finding", "fracture")]
     assert ("finding", "wedge deformity") in painted("Mild wedge deformity of L1.")
     # A strong hedge in its own colour, as the labeller grades it "probable".
     assert painted("Probable rib fracture, possibly old. Fractura costal probable.") == [
