@@ -57,6 +57,10 @@ A healed word of the pre-trigger list only (English puts "healed", "old" before
 their noun) that closes the sentence set off by a comma is a post-trigger there,
 about the whole coordinated list before it: "fracture of the radius, fracture of
 the ulna and fracture of the scaphoid, healed".
+A fracture said to be acute or new (``<lang>_acute.txt``: "acute", "new", "aguda", "reciente") opens
+a phrase of its own that ends an old/healed or post-operative scope after a mention and a trigger of
+that scope, or right after a comma: "old healed rib fracture, new fracture of the radius", "fractura
+antigua de clavícula y fractura aguda de radio" -- not "status post ORIF of an acute fracture".
 A fracture of a device -- a broken screw, wire, lead or catheter -- is its own class,
 "device": a device word governs a fracture mention a few words away either way
 ("the lateral screw is fractured", "broken sternotomy wires", "fracture of the
@@ -147,6 +151,8 @@ _STOPPED_BY = {
 # of the lateral most fixation screw"; and it ends at the words of <lang>_device_stop.txt ("with",
 # "intact"): not "fracture of the distal radius fixed with a plate".
 DEVICE_REACH = 5
+# Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
+_ENDED_BY_ACUTE = frozenset(["historical", "postop"])
 # Classes whose triggers reach a mention only within so many words (the others: to the clause's end).
 _REACH = {"device": DEVICE_REACH}
 # The historical component reads the negated one's result (_reaches_back): negation runs first.
@@ -324,14 +330,16 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     closes the sentence right after a comma, for :func:`_reaches_back`.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
-    candidates = sorted({(s, e) for label, s, e in found if label != "termination"}, key=lambda x: (x[0] - x[1], x[0]))
+    candidates = sorted({(s, e) for label, s, e in found if label not in ("termination", "acute")},
+                        key=lambda x: (x[0] - x[1], x[0]))
     taken = [False] * len(doc)
     winners = set()
     for s, e in candidates:
         if not any(taken[s:e]):
             winners.add((s, e))
             taken[s:e] = [True] * (e - s)
-    won = [(label, s, e) for label, s, e in found if (s, e) in winners and label not in ("termination", "pseudo")]
+    won = [(label, s, e) for label, s, e in found
+           if (s, e) in winners and label not in ("termination", "pseudo", "acute")]
     if question >= 0:
         # "Is there no fracture?", "¿No hay fractura?": a question asks, it does not deny -- its
         # negation word would end the question's uncertainty and leave a confident negative. The
@@ -373,6 +381,15 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
                    and not (s and doc[s - 1].text in _QUESTION_MARKS)
                    and not (s in pre_ends and s not in commas)]
+    # A fracture said to be acute or new opens a phrase of its own inside an old/healed or post-operative
+    # scope: "old healed rib fracture, new fracture of the radius", "healed fracture of the clavicle and
+    # acute fracture of the radius", "fractura antigua de clavícula y fractura aguda de radio". The phrase
+    # starts at the acute word, or at the mention it follows with no comma between (Spanish puts it after its noun); an
+    # acute word inside a longer trigger ("no acute") is that trigger's. It ends a scope only after a
+    # mention and a trigger of the scope's class, or right after a comma: "status post ORIF of an acute
+    # fracture" stays post-operative.
+    acute_phrases = sorted({next((ts for ts, te in targets if te == s and s not in commas), s) for label, s, e in found
+                            if label == "acute" and not any(a <= s and e <= b for a, b in winners)})
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
@@ -427,6 +444,9 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         ends += breaks.get(cls, [])
         if cls == "device":
             ends += [span for span in device_ends if span not in mine]
+        if cls in _ENDED_BY_ACUTE:
+            ends += [(p, p + 1) for p in acute_phrases
+                     if any(e <= p for _, e in mine) and (p in commas or any(te <= p for _, te in targets))]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
@@ -628,7 +648,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     pseudo, termination = _phrases(language, "pseudo"), _phrases(language, "termination", stopwords_removed)
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
-    for label, phrases in targets + [("pseudo", pseudo), ("termination", termination)] + \
+    acute = _phrases(language, "acute")
+    for label, phrases in targets + [("pseudo", pseudo), ("termination", termination), ("acute", acute)] + \
             [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
         if phrases:
             matcher.add(label, list(nlp.tokenizer.pipe(phrases)))

@@ -338,6 +338,16 @@ CASES = [
     ("en", "Rib fractures, status post fall.", [""]),                # the injury, not an operation
     ("es", "Fractura de cadera tratada con prótesis.", ["postop"]),
     ("es", "Fractura de tibia tratada mediante enclavado endomedular.", ["postop"]),
+    # A fracture said to be acute or new is a phrase of its own inside an old or post-operative scope.
+    ("en", "Old healed rib fracture, new fracture of the distal radius.", ["historical", ""]),
+    ("en", "Healed fracture of the left clavicle and acute fracture of the right radius.", ["historical", ""]),
+    ("en", "Status post ORIF of the ankle, acute fracture of the fifth metatarsal.", [""]),
+    ("en", "Status post ORIF of an acute distal radius fracture.", ["postop"]),
+    ("en", "Old healed rib fractures, no acute fracture.", ["historical", "negated"]),
+    ("es", "Fractura antigua de clavícula y fractura aguda de radio.", ["historical", ""]),
+    ("es", "Fractura de clavícula consolidada y fractura aguda de radio.", ["historical", ""]),
+    ("es", "Fractura de radio distal intervenida, con nueva fractura de cúbito.", ["postop", ""]),
+    ("es", "Fracturas costales antiguas, sin fracturas agudas.", ["historical", "negated"]),
 ]
 
 
