@@ -390,6 +390,13 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # fracture" stays post-operative.
     acute_phrases = sorted({next((ts for ts, te in targets if te == s and s not in commas), s) for label, s, e in found
                             if label == "acute" and not any(a <= s and e <= b for a, b in winners)})
+    # A post-operative word right after a negation, that a joining word carries on to a mention, is an item
+    # of the denied list ("no evidence of hardware failure or periprosthetic fracture"): it ends no
+    # negation, as Spanish "ni" goes on with the list ("no hardware complication, fracture of the radius"
+    # is not a list).
+    denied_devices = {(s, e) for label, s, e in won if label == "postop|pre" and any(ne == s for _, ne in negations)
+                      and any(doc[i].text in coordinators
+                              for i in range(e, min([ts for ts, _ in targets if ts >= e], default=e)))}
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
@@ -434,7 +441,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                               and not (cls == "uncertain" and 0 <= question <= s)
                               and not (cls == "uncertain" and label == "historical|pre"
                                        and (s, e) not in hedged_then_new)
-                              and not (cls == "historical" and (s, e) in idle_hedges)]
+                              and not (cls == "historical" and (s, e) in idle_hedges)
+                              and not (cls == "negated" and (s, e) in denied_devices)]
         # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))
@@ -531,6 +539,10 @@ def _make_context_component():
                         after = [t for t in after if 0 <= t[1] - ent.end <= self.reach]
                     if self.nearest_only and after:
                         after = [t for t in after if _reaches_back(doc, ent, t[1], inside)]
+                    if self.context_class == "postop" and ent._.get(_extension("negated")):
+                        # A fracture denied was not operated on: "no acute fracture, status post ORIF of
+                        # the radius fracture" -- the operation is about the mention after it.
+                        after = []
                     self._apply_negation(ent, before, after)
             return doc
 

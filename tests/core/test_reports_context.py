@@ -348,6 +348,29 @@ CASES = [
     ("es", "Fractura de clavícula consolidada y fractura aguda de radio.", ["historical", ""]),
     ("es", "Fractura de radio distal intervenida, con nueva fractura de cúbito.", ["postop", ""]),
     ("es", "Fracturas costales antiguas, sin fracturas agudas.", ["historical", "negated"]),
+    # Negation by a noun or after the mention; a device word in the denied list; a denied fracture
+    # was not operated on.
+    ("en", "Absence of fracture.", ["negated"]),
+    ("en", "Fracture absent.", ["negated"]),
+    ("en", "No evidence of hardware failure or periprosthetic fracture.", ["negated,postop"]),
+    ("en", "No hardware complication, fracture of the radius.", ["postop"]),
+    ("en", "No acute fracture, status post ORIF of the radius fracture.", ["negated", "postop"]),
+    ("es", "Sin signos de aflojamiento del material de osteosíntesis ni fractura periprotésica.", ["negated"]),
+    # An earlier examination is not an old fracture; a caveat about occult fractures is no finding.
+    ("en", "Comparison with prior shows a new fracture of the radius.", [""]),
+    ("en", "Prior fracture of the radius.", ["historical"]),
+    ("en", "No fracture is seen; however, a scaphoid fracture may be radiographically occult.",
+     ["negated", "hypothetical"]),
+    # A fracture that has not healed: neither the healing nor the fracture is denied.
+    ("en", "Absence of healing of the scaphoid fracture.", [""]),
+    ("en", "Lack of bridging callus across the tibial fracture.", [""]),
+    ("es", "Ausencia de consolidación de la fractura de escafoides.", [""]),
+    ("es", "Retardo de consolidación de la fractura de tibia.", [""]),
+    # A hedge denied is a negation; "a valorar" hedges either way.
+    ("es", "No impresiona de fractura.", ["negated"]),
+    ("es", "No parece existir fractura.", ["negated"]),
+    ("es", "No parece que exista fractura.", ["negated"]),
+    ("es", "A valorar fisura en la cabeza del radio.", ["uncertain"]),
 ]
 
 
