@@ -451,7 +451,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         # A comma opening a new finding's own phrase ends a negation or healed scope (_phrase_breaks).
         ends += breaks.get(cls, [])
         if cls == "device":
-            ends += [span for span in device_ends if span not in mine]
+            # So does a comma, also right before a device word: "femoral shaft fracture, hardware intact".
+            ends += [span for span in device_ends if span not in mine] + [(c, c + 1) for c in commas]
         if cls in _ENDED_BY_ACUTE:
             ends += [(p, p + 1) for p in acute_phrases
                      if any(e <= p for _, e in mine) and (p in commas or any(te <= p for _, te in targets))]

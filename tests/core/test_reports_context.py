@@ -371,6 +371,10 @@ CASES = [
     ("es", "No parece existir fractura.", ["negated"]),
     ("es", "No parece que exista fractura.", ["negated"]),
     ("es", "A valorar fisura en la cabeza del radio.", ["uncertain"]),
+    # A device that fixes the fracture, and a device word set off by a comma, are not a device's fracture.
+    ("en", "Intramedullary rod fixation of a femoral shaft fracture, hardware intact.", ["postop"]),
+    ("en", "Femoral shaft fracture, hardware intact.", [""]),
+    ("en", "Deformity of the distal ulna from prior fracture.", ["historical"]),   # not an earlier examination
 ]
 
 
