@@ -375,6 +375,11 @@ CASES = [
     ("en", "Intramedullary rod fixation of a femoral shaft fracture, hardware intact.", ["postop"]),
     ("en", "Femoral shaft fracture, hardware intact.", [""]),
     ("en", "Deformity of the distal ulna from prior fracture.", ["historical"]),   # not an earlier examination
+    # A structured report's field; "favored", a strong hedge; a remodelled fracture is an old one.
+    ("en", "Fracture: none.", ["negated"]),
+    ("en", "Favored to represent a nondisplaced fracture.", ["probable"]),
+    ("en", "A nondisplaced fracture is favored.", ["probable"]),
+    ("en", "Remodeled fracture of the radius.", ["historical"]),
 ]
 
 
