@@ -65,7 +65,8 @@ A fracture of a device -- a broken screw, wire, lead or catheter -- is its own c
 "device": a device word governs a fracture mention a few words away either way
 ("the lateral screw is fractured", "broken sternotomy wires", "fracture of the
 distal locking screw"), not to the clause's end, and its scope ends at words that
-leave the device ("with", "intact": "fracture of the radius fixed with a plate").
+leave the device ("with", "intact": "fracture of the radius fixed with a plate") and at
+a comma ("femoral shaft fracture, hardware intact").
 Whether a collection counts it is learnt from its labels, like every class.
 A question -- a sentence ending in "?" that opens with an interrogative word
 (``<lang>_question.txt``: "is there a fracture?", "any fracture?"), at its start,
@@ -384,12 +385,12 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # A fracture said to be acute or new opens a phrase of its own inside an old/healed or post-operative
     # scope: "old healed rib fracture, new fracture of the radius", "healed fracture of the clavicle and
     # acute fracture of the radius", "fractura antigua de clavícula y fractura aguda de radio". The phrase
-    # starts at the acute word, or at the mention it follows with no comma between (Spanish puts it after its noun); an
-    # acute word inside a longer trigger ("no acute") is that trigger's. It ends a scope only after a
-    # mention and a trigger of the scope's class, or right after a comma: "status post ORIF of an acute
-    # fracture" stays post-operative.
-    acute_phrases = sorted({next((ts for ts, te in targets if te == s and s not in commas), s) for label, s, e in found
-                            if label == "acute" and not any(a <= s and e <= b for a, b in winners)})
+    # starts at the acute word, or at the mention it follows with no comma between (Spanish puts it after
+    # its noun); an acute word inside a longer trigger ("no acute") is that trigger's. It ends a scope only
+    # after a mention and a trigger of the scope's class, or right after a comma: "status post ORIF of an
+    # acute fracture" stays post-operative.
+    acute_words = [s for label, s, e in found if label == "acute" and not any(a <= s and e <= b for a, b in winners)]
+    acute_phrases = sorted({next((ts for ts, te in targets if te == s and s not in commas), s) for s in acute_words})
     # A post-operative word right after a negation, that a joining word carries on to a mention, is an item
     # of the denied list ("no evidence of hardware failure or periprosthetic fracture"): it ends no
     # negation, as Spanish "ni" goes on with the list ("no hardware complication, fracture of the radius"
