@@ -152,6 +152,8 @@ _STOPPED_BY = {
 # of the lateral most fixation screw"; and it ends at the words of <lang>_device_stop.txt ("with",
 # "intact"): not "fracture of the distal radius fixed with a plate".
 DEVICE_REACH = 5
+# A hedge at most so many words after a negation (no mention between) is part of what it denies.
+_DENIED_HEDGE_GAP = 2
 # Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
 _ENDED_BY_ACUTE = frozenset(["historical", "postop"])
 # Classes whose triggers reach a mention only within so many words (the others: to the clause's end).
@@ -398,6 +400,12 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     denied_devices = {(s, e) for label, s, e in won if label == "postop|pre" and any(ne == s for _, ne in negations)
                       and any(doc[i].text in coordinators
                               for i in range(e, min([ts for ts, _ in targets if ts >= e], default=e)))}
+    # A hedge a word or two after a negation, before any mention or comma, is part of what it denies: "no
+    # findings suggestive of fracture", "no suspicious nodules", "no se objetivan imágenes sugestivas de
+    # fractura" are negated, not hedged ("without comparison, this may represent pneumonia" is hedged).
+    denied_hedges = {(s, e) for label, s, e in won if label == "uncertain|pre" and any(
+        0 <= s - ne <= _DENIED_HEDGE_GAP and not any(ne <= ts < s for ts, _ in targets)
+        and not any(ne < c <= s for c in commas) for _, ne in negations)}
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
@@ -428,7 +436,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                                               lists_to=list_wide)
     out = {}
     for cls in CONTEXT_CLASSES:
-        pre = [(s, e) for label, s, e in won if label == f"{cls}|pre"]
+        pre = [(s, e) for label, s, e in won if label == f"{cls}|pre" and not (cls == "uncertain" and (s, e) in denied_hedges)]
         post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
         mine = set(pre) | set(post)    # another class's phrase in this class's lists too never ends its scope
         # "ni antiguas", "nor old": the list goes on into this class's trigger; "ni" does not end its scope.
@@ -443,7 +451,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                               and not (cls == "uncertain" and label == "historical|pre"
                                        and (s, e) not in hedged_then_new)
                               and not (cls == "historical" and (s, e) in idle_hedges)
-                              and not (cls == "negated" and (s, e) in denied_devices)]
+                              and not (cls == "negated" and ((s, e) in denied_devices or (s, e) in denied_hedges))]
         # Its own pre-trigger starts a new scope: a post-trigger after it is about the mentions
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))

@@ -380,6 +380,13 @@ CASES = [
     ("en", "Favored to represent a nondisplaced fracture.", ["probable"]),
     ("en", "A nondisplaced fracture is favored.", ["probable"]),
     ("en", "Remodeled fracture of the radius.", ["historical"]),
+    # A hedge right after a negation is part of what it denies; after a mention, a hedge of its own.
+    ("en", "No findings suggestive of fracture.", ["negated"]),
+    ("en", "No suspicious fracture.", ["negated"]),
+    ("es", "No se objetivan imágenes sugestivas de fractura.", ["negated"]),
+    ("en", "No dislocation, possible fracture of the radial head.", ["uncertain"]),
+    ("en", "Without comparison, this may represent a healing fracture.", ["historical,uncertain"]),
+    ("es", "Fractura de escafoides no excluible.", ["uncertain"]),
 ]
 
 
@@ -404,6 +411,8 @@ def test_other_findings_get_their_own_context():
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"]), ("finding", [])]
     a = analyse("There is a subtle left basilar opacity.", "en")      # subtle, but there
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", [])]
+    a = analyse("No suspicious pulmonary nodules.", "en")             # denied, not suspected (30 OpenI sentences)
+    assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
     a = analyse("Sin derrame articular.", "es")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
 
