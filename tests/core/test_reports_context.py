@@ -387,6 +387,7 @@ CASES = [
     ("en", "No dislocation, possible fracture of the radial head.", ["uncertain"]),
     ("en", "Without comparison, this may represent a healing fracture.", ["historical,uncertain"]),
     ("es", "Fractura de escafoides no excluible.", ["uncertain"]),
+    ("en", "A fracture is not definitely seen.", ["uncertain"]),     # as "no definite fracture"
 ]
 
 
