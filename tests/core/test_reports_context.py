@@ -351,7 +351,9 @@ CASES = [
     # Negation by a noun or after the mention; a device word in the denied list; a denied fracture
     # was not operated on.
     ("en", "Absence of fracture.", ["negated"]),
-    ("en", "Fracture absent.", ["negated"]),
+    ("en", "Fracture of the scaphoid with absent callus formation.", [""]),    # the callus is absent
+    ("en", "No displacement of the fracture fragments.", [""]),               # the displacement is denied
+    ("es", "Ausencia de desplazamiento de los fragmentos de fractura.", [""]),
     ("en", "No evidence of hardware failure or periprosthetic fracture.", ["negated,postop"]),
     ("en", "No hardware complication, fracture of the radius.", ["postop"]),
     ("en", "No acute fracture, status post ORIF of the radius fracture.", ["negated", "postop"]),
@@ -377,6 +379,8 @@ CASES = [
     ("en", "Deformity of the distal ulna from prior fracture.", ["historical"]),   # not an earlier examination
     # A structured report's field; "favored", a strong hedge; a remodelled fracture is an old one.
     ("en", "Fracture: none.", ["negated"]),
+    ("en", "Multiple left rib fractures, none displaced.", [""]),     # "none" counts the fractures named
+    ("en", "Three rib fractures, none of which are displaced.", [""]),
     ("en", "Favored to represent a nondisplaced fracture.", ["probable"]),
     ("en", "A nondisplaced fracture is favored.", ["probable"]),
     ("en", "Remodeled fracture of the radius.", ["historical"]),
