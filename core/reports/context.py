@@ -158,8 +158,9 @@ _DENIED_HEDGE_GAP = 2
 _ENDED_BY_ACUTE = frozenset(["historical", "postop"])
 # Classes whose triggers reach a mention only within so many words (the others: to the clause's end).
 _REACH = {"device": DEVICE_REACH}
-# The historical component reads the negated one's result (_reaches_back): negation runs first.
-assert CONTEXT_CLASSES.index("negated") < CONTEXT_CLASSES.index("historical")
+# The historical and post-operative components read the negated one's result (_reaches_back; a denied
+# fracture was not operated on): negation runs first.
+assert CONTEXT_CLASSES.index("negated") < min(CONTEXT_CLASSES.index("historical"), CONTEXT_CLASSES.index("postop"))
 
 
 def _extension(cls: str) -> str:
@@ -436,7 +437,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                                               lists_to=list_wide)
     out = {}
     for cls in CONTEXT_CLASSES:
-        pre = [(s, e) for label, s, e in won if label == f"{cls}|pre" and not (cls == "uncertain" and (s, e) in denied_hedges)]
+        pre = [(s, e) for label, s, e in won
+               if label == f"{cls}|pre" and not (cls == "uncertain" and (s, e) in denied_hedges)]
         post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
         mine = set(pre) | set(post)    # another class's phrase in this class's lists too never ends its scope
         # "ni antiguas", "nor old": the list goes on into this class's trigger; "ni" does not end its scope.

@@ -348,8 +348,8 @@ CASES = [
     ("es", "Fractura de clavícula consolidada y fractura aguda de radio.", ["historical", ""]),
     ("es", "Fractura de radio distal intervenida, con nueva fractura de cúbito.", ["postop", ""]),
     ("es", "Fracturas costales antiguas, sin fracturas agudas.", ["historical", "negated"]),
-    # Negation by a noun or after the mention; a device word in the denied list; a denied fracture
-    # was not operated on.
+    # Negation by a noun; what is said of the fracture denied is not the fracture denied; a device word
+    # in the denied list; a denied fracture was not operated on.
     ("en", "Absence of fracture.", ["negated"]),
     ("en", "Fracture of the scaphoid with absent callus formation.", [""]),    # the callus is absent
     ("en", "No displacement of the fracture fragments.", [""]),               # the displacement is denied
