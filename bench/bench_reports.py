@@ -104,7 +104,7 @@ HELDOUT = [
 ]
 
 
-# A second set, written on 2026-12-06 after 17 sessions of rule work and run once as written: 39/40
+# A second set, written on 2026-12-06 (after this stop's first rule changes) and run once as written: 39/40
 # (the miss, "intramedullary rod fixation of a femoral shaft fracture, hardware intact" read as a device's
 # fracture, was mended after). Musculoskeletal wording, 20 English and 20 Spanish.
 HELDOUT_2 = [
