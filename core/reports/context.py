@@ -152,7 +152,7 @@ _STOPPED_BY = {
 # of the lateral most fixation screw"; and it ends at the words of <lang>_device_stop.txt ("with",
 # "intact"): not "fracture of the distal radius fixed with a plate".
 DEVICE_REACH = 5
-# A hedge at most so many words after a negation (no mention between) is part of what it denies.
+# A hedge at most so many words after a negation (no mention or comma between) is part of what it denies.
 _DENIED_HEDGE_GAP = 2
 # Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
 _ENDED_BY_ACUTE = frozenset(["historical", "postop"])
