@@ -152,6 +152,10 @@ _STOPPED_BY = {
 # of the lateral most fixation screw"; and it ends at the words of <lang>_device_stop.txt ("with",
 # "intact"): not "fracture of the distal radius fixed with a plate".
 DEVICE_REACH = 5
+# Classes whose both-way triggers govern only forward where a mention follows them (_resolve_triggers).
+_FORWARD_WHEN_FOLLOWED = frozenset(["negated", "uncertain", "hypothetical"])
+# A Spanish infinitive in a trigger list ("descartar", "valorar"): matched as written only (_as_written).
+_INFINITIVE = re.compile(r"^[a-z]{3,}(ar|er|ir)$")
 # A hedge at most so many words after a negation (no mention or comma between) is part of what it denies.
 _DENIED_HEDGE_GAP = 2
 # Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
@@ -292,7 +296,9 @@ def _phrase_breaks(doc, triggers, terminating, commas, coordinators, repeats: bo
                 doc[i].text in doc.user_data["conjunctions"] for i in range(c, reach)):
             continue
         before = [m for m in mentions if m.end <= c and (not repeats or any(e <= m.start for _, e in triggers))]
-        if not before:
+        # A negation that denies words we do not list ("sin ascitis, edemas hasta rodillas"; "no IY, edemas
+        # en extremidades"): a new finding's own phrase after the comma is no item of its list either.
+        if not before and not (repeats and any(e < c for _, e in triggers)):
             continue
         # Another finding's phrase, unless the list goes on with a joining word that is itself the
         # next trigger ("sin fracturas, luxaciones ni derrame": "luxaciones" is still in the list).
@@ -334,6 +340,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     closes the sentence right after a comma, for :func:`_reaches_back`.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
+    found = _as_written(found, doc)
     candidates = sorted({(s, e) for label, s, e in found if label not in ("termination", "acute")},
                         key=lambda x: (x[0] - x[1], x[0]))
     taken = [False] * len(doc)
@@ -428,6 +435,28 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # with a plate"; "screws intact, new fracture of the ulna"); its reach is DEVICE_REACH words.
     stops = doc.user_data.get("device_stops", frozenset())
     device_ends = [(i, i + 1) for i in range(len(doc)) if doc[i].text in stops]
+    # A trigger of both directions ("se descarta", "no se descarta") that a mention follows in its clause
+    # governs that mention, not the one before a comma: "cardiomegalia, se descartó derrame pericárdico".
+    # A one-word hedge after a mention with a plain word right after it is about that word, as Spanish
+    # puts an adverb or adjective before what it qualifies: "fractura L1 probablemente benigna" hedges
+    # the benignity, "fractura de cadera (en probable relación a caída)" the cause -- "fractura
+    # probable", "fractura probable de cadera" stay hedged. (English lists no such one-word hedge after
+    # its noun: "fracture, likely pathologic" has none; and it has no stop-word list to tell plain words.)
+    clause_stops = sorted({s for label, s, _ in found if label == "termination"} | set(commas) | {len(doc)})
+    stop_words = doc.user_data.get("stop_words", frozenset())
+    starts = {s for _, s, _ in found} | {ts for ts, _ in targets}
+    written = doc.user_data.get("written") or ()
+    forward_only = {cls: set() for cls in CONTEXT_CLASSES}
+    for label, s, e in won:
+        cls, _, way = label.partition("|")
+        if way != "post" or cls not in _FORWARD_WHEN_FOLLOWED:
+            continue
+        end = next(x for x in clause_stops if x > e or x == len(doc))
+        if (f"{cls}|pre", s, e) in won and any(e <= ts < end for ts, _ in targets):
+            forward_only[cls].add((s, e))
+        elif (cls == "uncertain" and e - s == 1 and stop_words and e < len(doc) and e not in commas
+              and e not in starts and len(written) > e and written[e] not in stop_words):
+            forward_only[cls].add((s, e))
     breaks = {}
     if commas:
         breaks["negated"] = _phrase_breaks(doc, negations, terminating, commas, coordinators, repeats=True)
@@ -439,7 +468,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     for cls in CONTEXT_CLASSES:
         pre = [(s, e) for label, s, e in won
                if label == f"{cls}|pre" and not (cls == "uncertain" and (s, e) in denied_hedges)]
-        post = [(s, e) for label, s, e in won if label == f"{cls}|post"]
+        post = [(s, e) for label, s, e in won if label == f"{cls}|post" and (s, e) not in forward_only[cls]]
         mine = set(pre) | set(post)    # another class's phrase in this class's lists too never ends its scope
         # "ni antiguas", "nor old": the list goes on into this class's trigger; "ni" does not end its scope.
         listed = {(s, e) for label, s, e in won if label == "negated|pre" and e - s == 1
@@ -470,6 +499,67 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
+
+
+def _as_written(found, doc):
+    """The trigger matches whose words as written are what their list says, where the report's words
+    are written in full (``doc.user_data["written"]``; a stemmed report has only the stems to go by).
+
+    A Spanish stem stands for every form of its verb, and they say different things: the infinitive
+    of a request ("para descartar fractura", "valorar fractura": hypothetical) and the finite forms
+    of a result ("pruebas que descartan fracturas", "descartándose fractura": denied; "valorado por
+    Traumatología": an assessment made, no trigger). So a listed infinitive matches only itself
+    (with a pronoun after it: "descartarse"), and where one span is a phrase of several classes'
+    lists, the class whose list holds it as written (in either number) wins ("descartar" is hypothetical, "descartan"
+    a negation, though both lists match both; "sino" is the termination, not the negation "sin" its
+    stem is). A termination matches only as written: a subjunctive after "que" has the stem of a
+    finding verb and opens no clause ("no queda claro que presente una fractura")."""
+    written = doc.user_data.get("written")
+    forms = doc.user_data.get("written_forms")
+    if not written or not forms:
+        return found
+    verdicts = {}
+    for label, s, e in found:
+        listed = forms.get(label, {}).get(" ".join(t.text for t in doc[s:e]))
+        span = written[s:e]
+        if not listed or all(w == t.text for w, t in zip(span, doc[s:e])):
+            continue     # a variant without stop words, or a stemmed report: nothing to compare
+        exact = any(all(_same_word(lw, w) for lw, w in zip(form, span)) for form in listed if len(form) == len(span))
+        fits = exact or label != "termination" and any(all(not _INFINITIVE.search(lw) or w.startswith(lw) for lw, w in zip(form, span))
+                            for form in listed)
+        verdicts[(label, s, e)] = (exact, fits)
+    spans_exact = {(s, e) for (label, s, e), (exact, _) in verdicts.items() if exact}
+    return [(label, s, e) for label, s, e in found
+            if (label, s, e) not in verdicts
+            or (verdicts[(label, s, e)][0] if (s, e) in spans_exact else verdicts[(label, s, e)][1])]
+
+
+def _same_word(listed: str, written: str) -> bool:
+    """The same word as written, in either number ("tornillo" is the listed "tornillos")."""
+    return listed == written or any(listed + end == written or written + end == listed for end in ("s", "es"))
+
+
+def _pre_reaches(doc, start: int, end: int, mention: int, context_class: str) -> bool:
+    """Whether a pre-trigger (words ``start:end``) reaches a mention at ``mention`` across the colons and
+    brackets between them (``doc.user_data["marks"]``).
+
+    A trigger inside brackets ends at their closing bracket: "TAC abdominal (sin alteraciones), TAC
+    torácico: fractura costal" -- an aside denies nothing outside it. A negation that has denied words
+    of its own ends at a colon: "hombro: sin hallazgos, Rx lumbar: fractura-aplastamiento de L1" -- the
+    colon opens what the next examination showed. One right before the colon still governs what it
+    introduces ("negative for: fracture"), and other classes go on across it ("antecedentes: fractura
+    de cadera", "motivo de consulta: fractura", "rule out: fracture")."""
+    depth = 0
+    for i, mark in doc.user_data["marks"]:
+        if i <= start:
+            depth += {"(": 1, ")": -1}.get(mark, 0)
+            depth = max(depth, 0)
+        elif end <= i <= mention:
+            if mark == ")" and depth > 0:
+                return False
+            if mark == ":" and context_class == "negated" and i > end:
+                return False
+    return True
 
 
 def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
@@ -549,6 +639,8 @@ def _make_context_component():
                     if self.reach is not None:
                         before = [t for t in before if 0 <= ent.start - t[2] <= self.reach]
                         after = [t for t in after if 0 <= t[1] - ent.end <= self.reach]
+                    if doc.user_data.get("marks"):
+                        before = [t for t in before if _pre_reaches(doc, t[1], t[2], ent.start, self.context_class)]
                     if self.nearest_only and after:
                         after = [t for t in after if _reaches_back(doc, ent, t[1], inside)]
                     if self.context_class == "postop" and ent._.get(_extension("negated")):
@@ -652,6 +744,7 @@ class _Pipeline:
     conjunctions: frozenset[str] = frozenset()    # words that join a coordinated pair ("and", "y")
     plural_words: frozenset[str] = frozenset()    # written words that make a healed post-trigger plural
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
+    written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
 
 
 @functools.lru_cache(maxsize=8)
@@ -686,10 +779,21 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
         extension = _extension(cls)
         Span.set_extension(extension, default=False, force=True)
         components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
-    return _Pipeline(nlp, matcher, coordinators, components,
+    written_forms = {f"{cls}|{way}": _written_forms(language, f"{cue}_{way}")
+                     for cls, cue in CLASS_CUES.items() for way in ("pre", "post")}
+    written_forms["termination"] = _written_forms(language, "termination")
+    return _Pipeline(nlp, matcher, coordinators, components, written_forms=written_forms,
                      conjunctions=frozenset(_phrases(language, "conjunction")),
                      plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
                      device_stops=frozenset(_phrases(language, "device_stop")))
+
+
+def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:
+    """A trigger list's phrases as written (accents folded), by their normalised form."""
+    out: dict[str, set] = {}
+    for words in read_phrases(language, kind):
+        out.setdefault(" ".join(normalise_words(words, language)), set()).add(tuple(fold_accents(w) for w in words))
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -719,7 +823,8 @@ def _given_question_words(language: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=200_000)
 def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, ...] = (),
-                     written: tuple[str, ...] = (), question: int = -1, stopwords_removed: bool = False):
+                     written: tuple[str, ...] = (), question: int = -1, stopwords_removed: bool = False,
+                     marks: tuple[tuple[int, str], ...] = ()):
     """Mentions ``(category, first word, after last word, classes)`` and trigger cues
     ``(class, first word, after last word)`` of one sentence of normalised words
     (and leading question marks); ``commas``: the indices of the words a comma stands before;
@@ -727,7 +832,8 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     Spanish stems lose ("consolidadas" and "consolidada" are one stem); without them no trigger
     is plural; ``question``: the index of the opening mark ("?" or "¿") of a question that runs
     to the end of the sentence, or -1; ``stopwords_removed``: the report's stop words were removed
-    (:func:`stopwords_removed`).
+    (:func:`stopwords_removed`); ``marks``: ``(index, mark)`` of each colon or bracket before a word
+    (:func:`_pre_reaches`).
 
     Context never crosses a sentence boundary (NegEx scopes end there), so each
     sentence is analysed on its own and remembered: report collections repeat
@@ -745,8 +851,12 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["sentence_starts"] = [0]
     strings = pipe.nlp.vocab.strings
     found = pipe.matcher(doc)
+    # A one-word mention written as a stop word is that word, not the finding whose stem it shares:
+    # "más" (more) is no "masa" (mass). Where the report's stop words were removed, it is the finding.
+    stop = () if stopwords_removed else _stopwords(language)
     targets = filter_spans([Span(doc, s, e, label=strings[m][7:]) for m, s, e in found
-                            if strings[m].startswith("target|")])
+                            if strings[m].startswith("target|")
+                            and not (e - s == 1 and written and written[s] in stop)])
     if not targets:
         return (), ()
     doc.ents = targets
@@ -757,6 +867,10 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
         len(written[i]) > 3 and written[i].endswith("s") for i in range(m.start, m.end))}
     doc.user_data["conjunctions"] = pipe.conjunctions
     doc.user_data["device_stops"] = pipe.device_stops
+    doc.user_data["written"] = written
+    doc.user_data["stop_words"] = _stopwords(language)
+    doc.user_data["marks"] = marks
+    doc.user_data["written_forms"] = pipe.written_forms
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:
@@ -810,6 +924,9 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
         if questions:
             words, tok = _with_questions(words, tok, questions, text)
         commas = tuple(i for i in range(1, len(tok)) if "," in text[tok[i - 1].end:tok[i].start])
+        # Colons and brackets between words, as (word index, mark): where a pre-trigger's scope stops.
+        marks = tuple((i, mark) for i in range(len(tok)) for mark in ":()"
+                      if mark in text[tok[i - 1].end if i else sentence.start:tok[i].start])
         asked = _question_start(words, tok, text, language) if "?" in text or "¿" in text else None
         question = -1
         if asked is not None:
@@ -822,8 +939,9 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
                 words = words[:k] + ("?",) + words[k:]
                 tok = list(tok[:k]) + [Token("?", mark, mark + 1)] + list(tok[k:])
                 commas = tuple(c + 1 if c > k else c for c in commas)
+                marks = tuple((i + 1 if i > k else i, mark) for i, mark in marks)
         written = tuple(t.text if t.text.isascii() else fold_accents(t.text) for t in tok)
-        found, triggers = sentence_context(words, language, commas, written, question, removed)
+        found, triggers = sentence_context(words, language, commas, written, question, removed, marks)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)

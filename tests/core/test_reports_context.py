@@ -392,6 +392,33 @@ CASES = [
     ("en", "Without comparison, this may represent a healing fracture.", ["historical,uncertain"]),
     ("es", "Fractura de escafoides no excluible.", ["uncertain"]),
     ("en", "A fracture is not definitely seen.", ["uncertain"]),     # as "no definite fracture"
+    # Spanish forms a real clinical corpus (NUBes) showed misread; sentences of our own in those forms.
+    # A verb's stem stands for all its forms: the infinitive asks, a finite form reports a result.
+    ("es", "Pruebas complementarias que descartan fracturas.", ["negated"]),
+    ("es", "Valorado por Traumatología, descartándose fractura de cadera.", ["negated"]),
+    ("es", "Descartar fractura de escafoides.", ["hypothetical"]),
+    ("es", "Valorado por Traumatología por fractura de cadera.", [""]),
+    ("es", "Valorar fractura de escafoides.", ["hypothetical"]),
+    # A hedge after the mention, with a word after it that it qualifies, hedges that word.
+    ("es", "Fractura de fémur probablemente patológica.", [""]),
+    ("es", "Fractura de cadera (en probable relación con caída casual).", [""]),
+    ("es", "Fractura de escafoides probable.", ["probable"]),
+    ("es", "Fractura probable de escafoides.", ["probable"]),
+    # A both-way trigger governs the mention after it, not one before a comma.
+    ("es", "Fractura de radio, se descarta luxación.", [""]),
+    ("es", "Callo de fractura en la clavícula, no observándose fracturas agudas.", ["historical", "negated"]),
+    # Words that end a scope: "sino", "porque", a finding verb of its own clause; a subjunctive does not.
+    ("es", "No se aprecia luxación, sino fractura del radio distal.", [""]),
+    ("es", "No camina porque la fractura aún no ha consolidado.", [""]),
+    ("es", "No se objetivó luxación y un TAC que evidenció una fractura de húmero.", [""]),
+    ("es", "No queda claro que presente una fractura de cadera.", ["uncertain"]),
+    ("es", "La rama está deformada, sin que hayamos podido demostrar línea de fractura.", ["negated"]),
+    ("es", "Parecen fracturas costales recientes.", ["uncertain"]),
+    # An aside in brackets denies nothing outside them; a negation with its own words ends at a colon.
+    ("es", "TAC craneal (sin alteraciones), TAC torácico: fractura costal derecha.", [""]),
+    ("es", "Hombro: sin hallazgos, columna lumbar: fractura-aplastamiento de L1.", [""]),
+    ("es", "Negativo para: fractura.", ["negated"]),
+    ("en", "Shoulder: no abnormality, lumbar spine: compression fracture of L1.", [""]),
 ]
 
 
@@ -418,6 +445,13 @@ def test_other_findings_get_their_own_context():
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", [])]
     a = analyse("No suspicious pulmonary nodules.", "en")             # denied, not suspected (30 OpenI sentences)
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
+    a = analyse("Sin ascitis, edemas hasta las rodillas.", "es")      # a new finding's own phrase after the comma
+    assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", [])]
+    a = analyse("Cardiomegalia, se descartó derrame pericárdico.", "es")
+    assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", []), ("finding", ["negated"])]
+    # "más" (more) has the stem of "masa" (mass) and is a stop word: no mention -- unless the report's stop
+    # words were removed, where a stop word's spelling is only a stem.
+    assert [m.category for m in analyse("Algo más cansado. Masa en fosa ilíaca.", "es").mentions] == ["finding"]
     a = analyse("Sin derrame articular.", "es")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
 
