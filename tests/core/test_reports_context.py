@@ -419,6 +419,10 @@ CASES = [
     ("es", "Hombro: sin hallazgos, columna lumbar: fractura-aplastamiento de L1.", [""]),
     ("es", "Negativo para: fractura.", ["negated"]),
     ("en", "Shoulder: no abnormality, lumbar spine: compression fracture of L1.", [""]),
+    # The clinical history a request carries, and tests reported negative (the ConText test kit's forms).
+    ("en", "Patient denied any fracture in the past.", ["negated"]),
+    ("en", "CT for occult fracture was negative.", ["negated"]),
+    ("en", "No dislocation and positive for fracture of the scaphoid.", [""]),
 ]
 
 
