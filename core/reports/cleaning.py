@@ -47,8 +47,12 @@ _SECTION = re.compile(
 )
 
 # A sentence ends at . ! ? ; followed by white space or the end, but not inside "2.5 cm";
-# a blank line, or a line break followed by a capital or a list marker, also ends one.
-_SENTENCE_END = re.compile(r"(?<!\d)[.!?;](?=\s|$)|[.!?;](?=\s+[A-Z])|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)")
+# a blank line, or a line break followed by a capital or a list marker, also ends one. So does a
+# full stop with no space after it between a word in lower case and a capitalised one, as text pasted
+# from another system runs sentences together ("fase arterial.Fractura de apófisis"): not "Dr.Smith",
+# "e.g.The" (one lower-case letter before the stop) or "2.5".
+_SENTENCE_END = re.compile(r"(?<!\d)[.!?;](?=\s|$)|[.!?;](?=\s+[A-Z])|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)"
+                           r"|(?<=[a-záéíóúüñ]{2})\.(?=[A-ZÁÉÍÓÚÜÑ][a-záéíóúüñ])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 

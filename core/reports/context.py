@@ -436,7 +436,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     stops = doc.user_data.get("device_stops", frozenset())
     device_ends = [(i, i + 1) for i in range(len(doc)) if doc[i].text in stops]
     # A trigger of both directions ("se descarta", "no se descarta") that a mention follows in its clause
-    # governs that mention, not the one before a comma: "cardiomegalia, se descartó derrame pericárdico".
+    # governs that mention, not the one before a comma: "cardiomegalia, se descartó derrame pericárdico";
+    # nor does one that has other words of its own after it, past a comma.
     # A one-word hedge after a mention with a plain word right after it is about that word, as Spanish
     # puts an adverb or adjective before what it qualifies: "fractura L1 probablemente benigna" hedges
     # the benignity, "fractura de cadera (en probable relación a caída)" the cause -- "fractura
@@ -447,15 +448,27 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     starts = {s for _, s, _ in found} | {ts for ts, _ in targets}
     written = doc.user_data.get("written") or ()
     forward_only = {cls: set() for cls in CONTEXT_CLASSES}
+
+    def plain_word_after(e):
+        """A word right after a trigger, in its clause, that no list names and no stop word is."""
+        return bool(stop_words) and e < len(doc) and e not in commas and e not in starts \
+            and len(written) > e and written[e] not in stop_words
     for label, s, e in won:
         cls, _, way = label.partition("|")
         if way != "post" or cls not in _FORWARD_WHEN_FOLLOWED:
             continue
         end = next(x for x in clause_stops if x > e or x == len(doc))
-        if (f"{cls}|pre", s, e) in won and any(e <= ts < end for ts, _ in targets):
+        both_ways = (f"{cls}|pre", s, e) in won
+        before = max((te for _, te in targets if te <= s), default=None)
+        if both_ways and any(e <= ts < end for ts, _ in targets):
             forward_only[cls].add((s, e))
-        elif (cls == "uncertain" and e - s == 1 and stop_words and e < len(doc) and e not in commas
-              and e not in starts and len(written) > e and written[e] not in stop_words):
+        elif both_ways and plain_word_after(e) and before is not None and any(before <= c <= s for c in commas):
+            # An object of its own after it, and a comma between it and the mention before: it opens a
+            # clause about that object ("líneas de fractura, con edema óseo, no se visualiza
+            # hipointensidad en T2") -- "fractura de escafoides, no se descarta en la proyección oblicua"
+            # has none.
+            forward_only[cls].add((s, e))
+        elif cls == "uncertain" and e - s == 1 and plain_word_after(e):
             forward_only[cls].add((s, e))
     breaks = {}
     if commas:

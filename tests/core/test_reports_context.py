@@ -419,6 +419,15 @@ CASES = [
     ("es", "Hombro: sin hallazgos, columna lumbar: fractura-aplastamiento de L1.", [""]),
     ("es", "Negativo para: fractura.", ["negated"]),
     ("en", "Shoulder: no abnormality, lumbar spine: compression fracture of L1.", [""]),
+    # "previo" of a prior examination describes the study, not the fracture; "sin cambios" does say it is known.
+    ("es", "Comparado con estudios previos, fractura de cadera nueva.", [""]),
+    ("es", "Fractura de L2, acentuada en relación a estudio previo.", [""]),
+    ("es", "Fractura de radio distal sin cambios respecto al estudio previo.", ["historical"]),
+    ("es", "Al parecer sufrió una fractura de tibia.", [""]),        # hearsay about the history
+    # Sentences run together by a paste; a both-way trigger past a comma with an object of its own.
+    ("es", "No se puede descartar sangrado en la fase arterial.Fractura de apófisis transversas.", [""]),
+    ("es", "Se ven líneas de fractura, con edema óseo, no se visualiza hipointensidad en T2.", [""]),
+    ("es", "Fractura de escafoides, no se descarta en la proyección oblicua.", ["uncertain"]),
     # The clinical history a request carries, and tests reported negative (the ConText test kit's forms).
     ("en", "Patient denied any fracture in the past.", ["negated"]),
     ("en", "CT for occult fracture was negative.", ["negated"]),
