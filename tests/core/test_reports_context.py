@@ -428,6 +428,10 @@ CASES = [
     ("es", "No se puede descartar sangrado en la fase arterial.Fractura de apófisis transversas.", [""]),
     ("es", "Se ven líneas de fractura, con edema óseo, no se visualiza hipointensidad en T2.", [""]),
     ("es", "Fractura de escafoides, no se descarta en la proyección oblicua.", ["uncertain"]),
+    ("es", "Niega traumatismo y fractura.", ["negated"]),
+    ("es", "La RM ha descartado la presencia de fractura.", ["negated"]),
+    ("es", "Ninguna fractura.", ["negated"]),
+    ("es", "Se intuye una línea de fractura en el escafoides.", ["uncertain"]),
     # The clinical history a request carries, and tests reported negative (the ConText test kit's forms).
     ("en", "Patient denied any fracture in the past.", ["negated"]),
     ("en", "CT for occult fracture was negative.", ["negated"]),
