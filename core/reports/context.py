@@ -538,8 +538,8 @@ def _as_written(found, doc):
         if not listed or all(w == t.text for w, t in zip(span, doc[s:e])):
             continue     # a variant without stop words, or a stemmed report: nothing to compare
         exact = any(all(_same_word(lw, w) for lw, w in zip(form, span)) for form in listed if len(form) == len(span))
-        fits = exact or label != "termination" and any(all(not _INFINITIVE.search(lw) or w.startswith(lw) for lw, w in zip(form, span))
-                            for form in listed)
+        fits = exact or label != "termination" and any(
+            all(not _INFINITIVE.search(lw) or w.startswith(lw) for lw, w in zip(form, span)) for form in listed)
         verdicts[(label, s, e)] = (exact, fits)
     spans_exact = {(s, e) for (label, s, e), (exact, _) in verdicts.items() if exact}
     return [(label, s, e) for label, s, e in found
