@@ -1,0 +1,92 @@
+"""Turn the public NUBes / IULA+ corpus into a `reports evaluate` CSV: a Spanish yardstick on real text.
+
+    .venv/bin/python bench/nubes_reports_csv.py NUBES_DIR /somewhere/outside/nubes_es.csv
+    .venv/bin/python main.py reports evaluate --csv /somewhere/outside/nubes_es.csv \
+        --text-column text --label-column fracture --language es      # or --text-column stemmed
+
+NUBES_DIR holds the folders NUBes/ and IULA+/ of github.com/Vicomtech/NUBes-negation-uncertainty-
+biomedical-corpus (CC BY-SA 3.0 ES): about 33,000 sentences of Spanish hospital records (traumatology
+among the specialties) with negation and uncertainty cues and their scopes, annotated by people. It is a
+yardstick only: it stays outside the repository and nothing is trained on it for the product.
+
+Each sentence becomes one row (the corpus shuffled its sentences: there are no whole reports):
+  text      the sentence as written
+  stemmed   the same in PadChest's published form (Snowball stems, stop words removed; "no", "sin",
+            "ni" and "con" kept), as issue 13's Spanish collection is
+  fracture  1 where a fracture word ("fractura", "fisura", "aplastamiento", "acuñamiento", "fx" and
+            their forms) stands outside every negation and uncertainty scope the annotators marked:
+            a fracture the sentence affirms. A sentence that only denies, doubts or asks about one is 0.
+  source    its file, for reading the errors
+
+The label is ours (made from the annotators' scopes by the rule above), not a label the corpus ships:
+what it measures is how well the labeller reads a fracture's context in real Spanish clinical text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.bench_context_corpora import read_brat  # noqa: E402
+from core.reports.normalise import normalise_word  # noqa: E402
+from core.reports.phrases import read_phrases  # noqa: E402
+
+FRACTURE_WORD = re.compile(r"\b(?:fractur\w*|fisur\w*|aplastamient\w*|acuñamient\w*|fx)\b", re.IGNORECASE)
+# PadChest removed Spanish stop words but kept the words that carry negation or its scope.
+_KEPT = {"no", "sin", "ni", "con"}
+
+
+def padchest_form(text: str) -> str:
+    stop = {w[0] for w in read_phrases("es", "stopwords")} - _KEPT
+    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in stop]
+    return " ".join(normalise_word(w, "es") for w in words)
+
+
+def rows(folder: str):
+    paths = sorted(glob.glob(os.path.join(folder, "NUBes", "*", "*.txt"))
+                   + glob.glob(os.path.join(folder, "IULA+", "*.txt")))
+    for path in paths:
+        ann = path[:-4] + ".ann"
+        if not os.path.exists(ann):
+            continue
+        negation, uncertainty = read_brat(ann)
+        scopes = negation + uncertainty
+        with open(path, encoding="utf-8", newline="") as f:     # brat offsets count "\r" too
+            text = f.read()
+        offset = 0
+        for line in text.split("\n"):
+            start, offset = offset, offset + len(line) + 1
+            line = line.rstrip("\r")
+            if not line.strip():
+                continue
+            affirmed = any(not any(x < start + m.end() and start + m.start() < y for x, y in scopes)
+                           for m in FRACTURE_WORD.finditer(line))
+            yield {"text": line, "stemmed": padchest_form(line), "fracture": int(affirmed),
+                   "source": os.path.relpath(path, folder)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("nubes_dir")
+    parser.add_argument("out_csv")
+    args = parser.parse_args(argv)
+    out = list(rows(args.nubes_dir))
+    if not out:
+        print(f"No NUBes or IULA+ sentences under {args.nubes_dir}.", file=sys.stderr)
+        return 1
+    with open(args.out_csv, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["text", "stemmed", "fracture", "source"])
+        writer.writeheader()
+        writer.writerows(out)
+    print(f"{len(out)} sentences, {sum(r['fracture'] for r in out)} affirming a fracture -> {args.out_csv}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
