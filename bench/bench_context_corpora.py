@@ -28,8 +28,10 @@ ships none). It is what the context analysis adds to the library it is built on.
 95 % percentile-bootstrap intervals resample mentions (pairs in the kit); a sentence with several
 mentions counts each, so the intervals are a little narrow.
 
-Measured 2026-12-06 at 5dd9c33 (the rules of that day) against 071d87c (before them): see the
-closing note of that day's stop.
+Measured 2026-12-06 (F1, 95 % interval): NUBes "held" samples, every mention our lists find (n=1,462,
+305 negated): negation 0.906 [0.882, 0.931], baseline 0.805; uncertainty 0.511. Before that day's
+Spanish rules (071d87c), on the same mentions: negation 0.845, uncertainty 0.350. ConText kit: negation
+0.971 [0.959, 0.981] (0.944 before), baseline 0.938.
 """
 
 from __future__ import annotations
