@@ -154,7 +154,8 @@ _STOPPED_BY = {
 DEVICE_REACH = 5
 # Classes whose both-way triggers govern only forward where a mention follows them (_resolve_triggers).
 _FORWARD_WHEN_FOLLOWED = frozenset(["negated", "uncertain", "hypothetical"])
-# A Spanish infinitive in a trigger list ("descartar", "valorar"): matched as written only (_as_written).
+# An infinitive in a trigger list ("descartar", "valorar"): where the report's words are not their stems,
+# it matches only as written (_as_written).
 _INFINITIVE = re.compile(r"^[a-z]{3,}(ar|er|ir)$")
 # A hedge at most so many words after a negation (no mention or comma between) is part of what it denies.
 _DENIED_HEDGE_GAP = 2
@@ -523,10 +524,11 @@ def _as_written(found, doc):
     of a result ("pruebas que descartan fracturas", "descartándose fractura": denied; "valorado por
     Traumatología": an assessment made, no trigger). So a listed infinitive matches only itself
     (with a pronoun after it: "descartarse"), and where one span is a phrase of several classes'
-    lists, the class whose list holds it as written (in either number) wins ("descartar" is hypothetical, "descartan"
-    a negation, though both lists match both; "sino" is the termination, not the negation "sin" its
-    stem is). A termination matches only as written: a subjunctive after "que" has the stem of a
-    finding verb and opens no clause ("no queda claro que presente una fractura")."""
+    lists, the class whose list holds it as written (in either number) wins ("descartar" is
+    hypothetical, "descartan" a negation, though both lists match both; "sino" is the termination, not
+    the negation "sin" its stem is). A termination matches only as written: a subjunctive after "que"
+    has the stem of a finding verb and opens no clause ("no queda claro que presente una fractura").
+    English words are their own normalised form, so none of this applies to them."""
     written = doc.user_data.get("written")
     forms = doc.user_data.get("written_forms")
     if not written or not forms:
@@ -537,7 +539,8 @@ def _as_written(found, doc):
         span = written[s:e]
         if not listed or all(w == t.text for w, t in zip(span, doc[s:e])):
             continue     # a variant without stop words, or a stemmed report: nothing to compare
-        exact = any(all(_same_word(lw, w) for lw, w in zip(form, span)) for form in listed if len(form) == len(span))
+        exact = any(all(_same_word(lw, w) for lw, w in zip(form, span))
+                    for form in listed if len(form) == len(span))
         fits = exact or label != "termination" and any(
             all(not _INFINITIVE.search(lw) or w.startswith(lw) for lw, w in zip(form, span)) for form in listed)
         verdicts[(label, s, e)] = (exact, fits)
@@ -937,9 +940,11 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
         if questions:
             words, tok = _with_questions(words, tok, questions, text)
         commas = tuple(i for i in range(1, len(tok)) if "," in text[tok[i - 1].end:tok[i].start])
-        # Colons and brackets between words, as (word index, mark): where a pre-trigger's scope stops.
-        marks = tuple((i, mark) for i in range(len(tok)) for mark in ":()"
-                      if mark in text[tok[i - 1].end if i else sentence.start:tok[i].start])
+        # Colons and brackets before each word, as (word index, mark) in the order written: where a
+        # pre-trigger's scope stops (_pre_reaches). Before the first word, the marks that open the sentence.
+        gaps = [_OPENING_MARKS.search(text, max(0, tok[0].start - 20), tok[0].start).group() if tok else ""]
+        gaps += [text[tok[i - 1].end:tok[i].start] for i in range(1, len(tok))]
+        marks = tuple((i, ch) for i, gap in enumerate(gaps) for ch in gap if ch in ":()")
         asked = _question_start(words, tok, text, language) if "?" in text or "¿" in text else None
         question = -1
         if asked is not None:
@@ -961,6 +966,8 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
     return ReportAnalysis(language, tuple(sentences), tuple(mentions), tuple(cues))
 
 
+# The brackets and colons (and white space) right before a sentence's first word.
+_OPENING_MARKS = re.compile(r"[\s():]*\Z")
 # A question mark right after a sentence's last word (closing quotes or brackets between them).
 _TRAILING_QUESTION = re.compile(r"[\s\"'»)\]]*\?")
 

@@ -418,6 +418,7 @@ CASES = [
     ("es", "TAC craneal (sin alteraciones), TAC torácico: fractura costal derecha.", [""]),
     ("es", "Hombro: sin hallazgos, columna lumbar: fractura-aplastamiento de L1.", [""]),
     ("es", "Negativo para: fractura.", ["negated"]),
+    ("es", "Sin fracturas. (Sin derrame) fractura de cúbito.", ["negated", ""]),   # a bracket opens the sentence
     ("en", "Shoulder: no abnormality, lumbar spine: compression fracture of L1.", [""]),
     # "previo" of a prior examination describes the study, not the fracture; "sin cambios" does say it is known.
     ("es", "Comparado con estudios previos, fractura de cadera nueva.", [""]),
