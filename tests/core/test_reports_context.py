@@ -425,6 +425,7 @@ CASES = [
     ("es", "Fractura de L2, acentuada en relación a estudio previo.", [""]),
     ("es", "Fractura de radio distal sin cambios respecto al estudio previo.", ["historical"]),
     ("es", "Al parecer sufrió una fractura de tibia.", [""]),        # hearsay about the history
+    ("es", "Camina sin ayuda (antigua fractura de cadera).", ["historical"]),
     # Sentences run together by a paste; a both-way trigger past a comma with an object of its own.
     ("es", "No se puede descartar sangrado en la fase arterial.Fractura de apófisis transversas.", [""]),
     ("es", "Se ven líneas de fractura, con edema óseo, no se visualiza hipointensidad en T2.", [""]),
