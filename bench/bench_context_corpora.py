@@ -29,7 +29,7 @@ ships none). It is what the context analysis adds to the library it is built on.
 mentions counts each, so the intervals are a little narrow.
 
 Measured 2026-12-06 (F1, 95 % interval): NUBes "held" samples, every mention our lists find (n=1,462,
-305 negated): negation 0.906 [0.882, 0.931], baseline 0.805; uncertainty 0.511. Before that day's
+305 negated): negation 0.908 [0.883, 0.932], baseline 0.806; uncertainty 0.511. Before that day's
 Spanish rules (071d87c), on the same mentions: negation 0.845, uncertainty 0.350. ConText kit: negation
 0.971 [0.959, 0.981] (0.944 before), baseline 0.938.
 """
