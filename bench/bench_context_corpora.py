@@ -74,14 +74,14 @@ def read_brat(ann_path: str) -> tuple[list, list]:
     return scopes
 
 
-def nubes_rows(folder: str):
-    """(part, sentence, mention start, end, category, classes, gold negated, gold uncertain) of every
-    mention our lists find in NUBes / IULA+ under ``folder``."""
+def nubes_sentences(folder: str):
+    """(path, part, sentence, its offset in the file, negation scopes, uncertainty scopes) of every
+    sentence (one a line) of NUBes / IULA+ under ``folder``; part: "dev" or "held" (module docstring)."""
     paths = sorted(glob.glob(os.path.join(folder, "NUBes", "*", "*.txt"))
                    + glob.glob(os.path.join(folder, "IULA+", "*.txt")))
     if not paths:
         sys.exit(f"No NUBes or IULA+ text files under {folder}: "
-                 "point --nubes at the folder that holds NUBes/ and IULA+/.")
+                 "point it at the folder that holds NUBes/ and IULA+/.")
     for path in paths:
         ann = path[:-4] + ".ann"
         if not os.path.exists(ann):
@@ -95,13 +95,19 @@ def nubes_rows(folder: str):
         for line in text.split("\n"):
             start, offset = offset, offset + len(line) + 1
             line = line.rstrip("\r")
-            if not line.strip():
-                continue
-            for m in context.analyse(line, "es").mentions:
-                a, b = start + m.start, start + m.end
-                yield (part, line, m.start, m.end, m.category, m.classes,
-                       any(x < b and a < y for x, y in negation),
-                       any(x < b and a < y for x, y in uncertainty))
+            if line.strip():
+                yield path, part, line, start, negation, uncertainty
+
+
+def nubes_rows(folder: str):
+    """(part, sentence, mention start, end, category, classes, gold negated, gold uncertain) of every
+    mention our lists find in NUBes / IULA+ under ``folder``."""
+    for _, part, line, start, negation, uncertainty in nubes_sentences(folder):
+        for m in context.analyse(line, "es").mentions:
+            a, b = start + m.start, start + m.end
+            yield (part, line, m.start, m.end, m.category, m.classes,
+                   any(x < b and a < y for x, y in negation),
+                   any(x < b and a < y for x, y in uncertainty))
 
 
 def kit_rows(path: str):

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import glob
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.bench_context_corpora import read_brat  # noqa: E402
+from bench.bench_context_corpora import nubes_sentences  # noqa: E402
 from core.reports.normalise import normalise_word  # noqa: E402
 from core.reports.phrases import read_phrases  # noqa: E402
 
@@ -49,26 +48,12 @@ def padchest_form(text: str) -> str:
 
 
 def rows(folder: str):
-    paths = sorted(glob.glob(os.path.join(folder, "NUBes", "*", "*.txt"))
-                   + glob.glob(os.path.join(folder, "IULA+", "*.txt")))
-    for path in paths:
-        ann = path[:-4] + ".ann"
-        if not os.path.exists(ann):
-            continue
-        negation, uncertainty = read_brat(ann)
+    for path, _, line, start, negation, uncertainty in nubes_sentences(folder):
         scopes = negation + uncertainty
-        with open(path, encoding="utf-8", newline="") as f:     # brat offsets count "\r" too
-            text = f.read()
-        offset = 0
-        for line in text.split("\n"):
-            start, offset = offset, offset + len(line) + 1
-            line = line.rstrip("\r")
-            if not line.strip():
-                continue
-            affirmed = any(not any(x < start + m.end() and start + m.start() < y for x, y in scopes)
-                           for m in FRACTURE_WORD.finditer(line))
-            yield {"text": line, "stemmed": padchest_form(line), "fracture": int(affirmed),
-                   "source": os.path.relpath(path, folder)}
+        affirmed = any(not any(x < start + m.end() and start + m.start() < y for x, y in scopes)
+                       for m in FRACTURE_WORD.finditer(line))
+        yield {"text": line, "stemmed": padchest_form(line), "fracture": int(affirmed),
+               "source": os.path.relpath(path, folder)}
 
 
 def main(argv=None) -> int:
