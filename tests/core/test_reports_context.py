@@ -471,6 +471,9 @@ def test_other_findings_get_their_own_context():
     # "más" (more) has the stem of "masa" (mass) and is a stop word: no mention -- unless the report's stop
     # words were removed, where a stop word's spelling is only a stem.
     assert [m.category for m in analyse("Algo más cansado. Masa en fosa ilíaca.", "es").mentions] == ["finding"]
+    padchest = ("mas lobul superior pulmon derech contorn espicul sugest neoplas sin derram pleural sin neumotorax "
+                "silu cardiac normal hil pulmonar normal marc oseo normal")
+    assert [padchest[m.start:m.end] for m in analyse(padchest, "es").mentions][0] == "mas"
     a = analyse("Sin derrame articular.", "es")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
 
