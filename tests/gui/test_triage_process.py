@@ -39,6 +39,9 @@ def test_triage_pass_runs_in_a_child_process_and_records_every_study(workspace, 
         qtbot.waitUntil(lambda: thread.model_id == MODEL_ID and thread.total == n and thread.done == n,
                         timeout=120_000)
         qtbot.waitUntil(lambda: len(seen) == n, timeout=10_000)
+        # thread.done is set in the worker thread before its progress signal is queued to this one: wait for
+        # the signal itself, or the last (n, n) may still be on its way (a CI run saw (23, 24) here).
+        qtbot.waitUntil(lambda: bool(progress) and progress[-1] == (n, n, MODEL_ID), timeout=10_000)
         assert not failures and any(thread.child_seen), "the pass did not run in a child process"
         with workspace.connect() as store:
             assert sorted(s for s, _, _ in seen) == sorted(r["id"] for r in store.studies())
