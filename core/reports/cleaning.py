@@ -54,6 +54,14 @@ _SECTION = re.compile(
 _SENTENCE_END = re.compile(r"(?<!\d)[.!?;](?=\s|$)|[.!?;](?=\s+[A-Z])|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)"
                            r"|(?<=[a-záéíóúüñ]{2})\.(?=[A-ZÁÉÍÓÚÜÑ][a-záéíóúüñ])")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Abbreviations whose full stop ends no sentence when a lower-case word or a number follows it: "fracture
+# vs. nutrient channel", "displaced approx. 5 mm", "e.g. of the radius", "aprox. 3 mm". Split there, the
+# hedge "vs" was cut from what it offers and "approx" from its measure. Not side or name abbreviations
+# ("der.", "Dr."): a report may end a sentence with "der." and start the next one in lower case.
+_ABBREVIATIONS = frozenset(["vs", "e.g", "i.e", "approx", "cf", "incl", "esp", "resp", "fig",
+                            "aprox", "p.ej", "ej"])
+_ABBREVIATION_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]+(?:\.[^\W\d_]+)*\Z")
+_CONTINUES = re.compile(r"\s+[a-z\d]")
 
 
 class Token(NamedTuple):
@@ -98,6 +106,15 @@ def clean_text(text: str) -> str:
     return " ".join(t.text for s in split_sentences(text) for t in s.tokens)
 
 
+def _abbreviation_stop(text: str, i: int) -> bool:
+    """Whether the full stop at ``i`` closes an abbreviation (:data:`_ABBREVIATIONS`) with a
+    lower-case word or a number after it: the sentence goes on."""
+    if text[i] != ".":
+        return False
+    word = _ABBREVIATION_BEFORE.search(text, max(0, i - 12), i)
+    return bool(word) and word.group().lower() in _ABBREVIATIONS and bool(_CONTINUES.match(text, i + 1))
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Split a report into sentences of lower-case word tokens with original offsets."""
     if not text:
@@ -110,7 +127,8 @@ def split_sentences(text: str) -> list[Sentence]:
     # the capital) plus every header position (a header starts a new sentence).
     cuts = {0, len(work)}
     for m in _SENTENCE_END.finditer(work):
-        cuts.add(m.end())
+        if not _abbreviation_stop(work, m.start()):
+            cuts.add(m.end())
     work = fold_case(work)
     for start, end, _ in headers:
         cuts.update((start, end))

@@ -415,6 +415,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     denied_hedges = {(s, e) for label, s, e in won if label == "uncertain|pre" and any(
         0 <= s - ne <= _DENIED_HEDGE_GAP and not any(ne <= ts < s for ts, _ in targets)
         and not any(ne < c <= s for c in commas) for _, ne in negations)}
+    denied_hedges |= _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators)
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
@@ -512,6 +513,33 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                      if any(e <= p for _, e in mine) and (p in commas or any(te <= p for _, te in targets))]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
+    return out
+
+
+def _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators) -> set[tuple[int, int]]:
+    """The hedges that are words of an item of a negated list, not a new phrase: "no focal consolidation
+    or suspicious opacity", "no consolidation, suspicious pulmonary opacity, pleural effusion, or
+    pneumothorax" deny the opacity and the pneumothorax -- the list's "suspicious" ended the negation
+    and left them probable. An item of the list: right after a joining word ("or", "ni"), or after a
+    comma when another comma and then a joining word follow it before the next trigger. "No displaced
+    fracture, possible nondisplaced fracture" and "no fracture, possible dislocation or subluxation"
+    open a new phrase: the hedge stays. Only in the negation's clause (no other trigger or termination
+    between them)."""
+    triggers = sorted({s for label, s, _ in won} | {s for label, s, _ in found if label == "termination"})
+    out = set()
+    for label, s, e in won:
+        if label != "uncertain|pre":
+            continue
+        opened = [ne for _, ne in negations if ne <= s]
+        if not opened or any(max(opened) <= t < s for t in triggers):
+            continue
+        if s > max(opened) and doc[s - 1].text in coordinators:
+            out.add((s, e))
+        elif s in commas:
+            stop = next((t for t in triggers if t >= e), len(doc))
+            after = [c for c in commas if e < c < stop]
+            if after and any(doc[i].text in coordinators for i in range(after[0], stop)):
+                out.add((s, e))
     return out
 
 
@@ -899,7 +927,52 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     given = frozenset().union(*(classes for *_, classes in mentions))
     cues = _one_class_per_trigger({(hedge if cls == "uncertain" else cls, s, e)
                                    for cls, (pre, post, _) in matches.items() for _, s, e in pre + post}, given)
+    offered, joining = _offered_as_alternatives(mentions, words, commas, language)
+    if offered:
+        mentions = tuple((category, s, e, classes | {"uncertain"} if k in offered else classes)
+                         for k, (category, s, e, classes) in enumerate(mentions))
+        cues |= {("uncertain", s, e) for s, e in joining}
     return mentions, tuple(sorted(cues, key=lambda c: (c[1], c[0])))
+
+
+# The most words between an alternative word and the mention it offers: "atelectasis or early pneumonia",
+# "scarring or chronic subsegmental atelectasis".
+_ALTERNATIVE_REACH = 2
+# Mentions that are not offered as alternatives: denied ("no fracture or dislocation"), asked for
+# ("evaluate for fracture or dislocation"), or hedged already.
+_NOT_OFFERED = frozenset(["negated", "hypothetical", "uncertain", PROBABLE])
+
+
+@functools.lru_cache(maxsize=4)
+def _alternative_phrases(language: str) -> tuple[tuple[str, ...], ...]:
+    """``<lang>_alternative.txt``, normalised, the longest first ("and or" before "or")."""
+    return tuple(sorted((tuple(p.split(" ")) for p in _phrases(language, "alternative")), key=len, reverse=True))
+
+
+def _offered_as_alternatives(mentions, words, commas, language: str) -> tuple[set[int], set[tuple[int, int]]]:
+    """The mentions a sentence offers as one of alternatives, by index, and the spans of the words
+    that offer them (``<lang>_alternative.txt``): a mention right before such a word ("atelectasis
+    or pneumonia", "fracture or nutrient channel", "effusion and/or atelectasis", "atelectasis vs
+    pneumonia"; also after a comma, "scarring, or pneumonia"), and the mention that follows it within
+    :data:`_ALTERNATIVE_REACH` words with no comma between ("atelectasis or early pneumonia").
+    The CheXpert labeller (Irvin et al., AAAI 2019) reads "XXX or YYY" as uncertain too; a
+    radiologist offering a differential has not found either. Words that are not mentions joined by
+    "or" offer no finding: "acute or subacute fracture", "fracture of the fifth or sixth rib". Where
+    a mention is denied, asked for or hedged already the alternative changes nothing."""
+    phrases = _alternative_phrases(language)
+    offered, joining = set(), set()
+    for k, (_, _, end, classes) in enumerate(mentions):
+        if classes & _NOT_OFFERED:
+            continue
+        n = next((len(p) for p in phrases if words[end:end + len(p)] == p), 0)
+        if not n:
+            continue
+        offered.add(k)
+        joining.add((end, end + n))
+        offered.update(j for j, (_, start, _, other) in enumerate(mentions)
+                       if end + n <= start <= end + n + _ALTERNATIVE_REACH and not other & _NOT_OFFERED
+                       and not any(end + n <= c <= start for c in commas))
+    return offered, joining
 
 
 def _one_class_per_trigger(cues: set[tuple[str, int, int]], given: frozenset[str]) -> set[tuple[str, int, int]]:

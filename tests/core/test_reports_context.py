@@ -167,7 +167,9 @@ CASES = [
     ("en", "No acute or old healed fracture.", ["historical,negated"]),
     ("en", "No acute fracture; old healed fracture of the 6th rib.", ["negated", "historical"]),
     ("en", "No acute fracture but there is an old fracture deformity", ["negated", "historical"]),
-    ("en", "Acute fracture or old fracture deformity of the radius.", ["", "historical"]),
+    # Offered as alternatives (en_alternative.txt), so both uncertain; the old/healed scope is still
+    # about the second only.
+    ("en", "Acute fracture or old fracture deformity of the radius.", ["uncertain", "historical,uncertain"]),
     ("es", "Sin fracturas agudas o antiguas.", ["historical,negated"]),
     ("es", "Sin fracturas, se observa fractura de clavícula.", ["negated", ""]),
     # --- Spanish: a healed trigger after a comma governs the fracture before it
@@ -438,6 +440,28 @@ CASES = [
     ("en", "Patient denied any fracture in the past.", ["negated"]),
     ("en", "CT for occult fracture was negative.", ["negated"]),
     ("en", "No dislocation and positive for fracture of the scaphoid.", [""]),
+    # Offered as one of alternatives (the CheXpert labeller's "XXX or YYY"); not where the words joined are
+    # not mentions, nor where the list is denied or asked for.
+    ("en", "Linear lucency at the base of the fifth metatarsal, fracture or normal apophysis.", ["uncertain"]),
+    ("en", "Nutrient channel or fracture of the tibia.", [""]),
+    ("en", "Dislocation or subtle fracture of the lunate.", ["uncertain"]),
+    ("en", "Fracture vs. nutrient channel in the proximal phalanx.", ["uncertain"]),
+    ("en", "Deformity of the sixth rib with the appearance of an acute or subacute fracture.", [""]),
+    ("en", "Fracture of the fifth or sixth rib.", [""]),
+    ("en", "No fracture or dislocation.", ["negated"]),
+    ("en", "Evaluate for fracture or dislocation.", ["hypothetical"]),
+    ("es", "Línea radiolucente en el radio distal, fractura o canal nutricio.", ["uncertain"]),
+    ("es", "Fractura de la quinta o sexta costilla.", [""]),
+    # A hedge inside a denied list is a word of one of its items; after a comma with no list going on, a new phrase.
+    ("en", "No pneumothorax, suspicious opacity, or rib fracture.", ["negated"]),
+    ("en", "No effusion or suspicious fracture.", ["negated"]),
+    ("en", "No displaced fracture, possible nondisplaced fracture.", ["negated", "uncertain"]),
+    ("en", "No dislocation, possible fracture or bone bruise.", ["uncertain"]),
+    # "Is seen" ends no negation where "to suggest" follows it (CMC 2007 reports).
+    ("en", "No cortical break is seen to suggest a fracture.", ["negated"]),
+    ("en", "No effusion is seen, fracture of the fifth metacarpal.", [""]),
+    ("en", "It is unsure whether this represents a fracture.", ["uncertain"]),
+    ("en", "A pathologic fracture should be included in the differential diagnosis.", ["uncertain"]),
 ]
 
 
@@ -476,6 +500,17 @@ def test_other_findings_get_their_own_context():
     assert [padchest[m.start:m.end] for m in analyse(padchest, "es").mentions][0] == "mas"
     a = analyse("Sin derrame articular.", "es")
     assert [(m.category, sorted(m.classes)) for m in a.mentions] == [("finding", ["negated"])]
+    # "Clear of" denies; a hedge inside the denied list denies too (OpenI's lists).
+    a = analyse("The lungs are clear of focal airspace disease, pneumothorax, or pleural effusion.", "en")
+    assert [sorted(m.classes) for m in a.mentions] == [["negated"]] * 3
+    a = analyse("No focal consolidation, suspicious pulmonary opacity, pleural effusion, or pneumothorax.", "en")
+    assert [sorted(m.classes) for m in a.mentions] == [["negated"]] * 4
+    # Alternatives: each is uncertain, and "or" / "and/or" / "vs" is the cue.
+    text = "Left basilar atelectasis and/or infiltrate. Scarring vs. atelectasis in the right base."
+    a = analyse(text, "en")
+    assert [sorted(m.classes) for m in a.mentions] == [["uncertain"]] * 4
+    assert [text[c.start:c.end] for c in a.cues if c.kind == "uncertain"] == ["and/or", "vs"]
+    assert len(a.sentences) == 2       # "vs." ends no sentence
 
 
 def test_words_that_imply_a_compression_fracture_are_a_category_of_their_own():
