@@ -94,6 +94,15 @@ mention: "no acute fracture, healed" denies the acute fracture and reports a
 healed one, elided -- negated, not "historical, negated" (a denied old fracture,
 "no old fracture").
 
+A mention offered as one of alternatives is uncertain (``<lang>_alternative.txt``; the CheXpert
+labeller's "XXX or YYY" rule): the one right before "or" / "and/or" / "vs" ("atelectasis or
+pneumonia", "fracture vs. nutrient channel"), and a mention right after it that follows another
+("atelectasis or early pneumonia") -- not words joined that are not mentions ("acute or subacute
+fracture", "the fifth or sixth rib"), nor a denied or asked-for list ("no fracture or dislocation").
+A hedge inside a denied list is a word of one of its items, not a new phrase: "no consolidation or
+suspicious opacity", "no consolidation, suspicious opacity, effusion, or pneumothorax" deny all;
+"no displaced fracture, possible nondisplaced fracture" hedges the second.
+
 A hedge has a strength. A mention in a sentence whose every uncertainty trigger says the
 finding is probably there (``<lang>_uncertainty_probable.txt``: "probable", "likely",
 "suspicious for", "sugestivo de") is "probable" instead of "uncertain": Panicek and
@@ -126,7 +135,7 @@ from dataclasses import dataclass
 
 from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
-from core.reports.phrases import TARGET_CATEGORIES, read_phrases
+from core.reports.phrases import FRACTURE_CATEGORIES, TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
 
 # Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
@@ -157,6 +166,8 @@ _FORWARD_WHEN_FOLLOWED = frozenset(["negated", "uncertain", "hypothetical"])
 # An infinitive in a trigger list ("descartar", "valorar"): where the report's words are not their stems,
 # it matches only as written (_as_written).
 _INFINITIVE = re.compile(r"^[a-z]{3,}(ar|er|ir)$")
+# A participle in a trigger list ("consolidada", "descartado"): it matches only its own gender and number forms.
+_PARTICIPLE = re.compile(r"^[a-z]{3,}[ai]d[ao]s?$")
 # A hedge at most so many words after a negation (no mention or comma between) is part of what it denies.
 _DENIED_HEDGE_GAP = 2
 # Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
@@ -342,6 +353,13 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     found = _as_written(found, doc)
+    # A healing pseudo-trigger ("sin consolidación") is one only about a fracture: after a fracture mention,
+    # or with no comma or joining word after it. Opening a list it denies: "sin consolidaciones, derrame ni
+    # fracturas" is a chest report's lung consolidation.
+    fracture_ends = [e for m, _, e in matches if strings[m][7:] in FRACTURE_CATEGORIES and strings[m].startswith("target|")]
+    found = [("pseudo" if label == "pseudo_healing" else label, s, e) for label, s, e in found
+             if label != "pseudo_healing" or any(fe <= s for fe in fracture_ends)
+             or not (e in commas or e < len(doc) and doc[e].text in coordinators)]
     candidates = sorted({(s, e) for label, s, e in found if label not in ("termination", "acute")},
                         key=lambda x: (x[0] - x[1], x[0]))
     taken = [False] * len(doc)
@@ -533,12 +551,19 @@ def _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators) ->
         opened = [ne for _, ne in negations if ne <= s]
         if not opened or any(max(opened) <= t < s for t in triggers):
             continue
-        if s > max(opened) and doc[s - 1].text in coordinators:
+        # The list item the hedge stands in (Spanish puts it after its noun: "nódulos sospechosos").
+        ne = max(opened)
+        item = max([c for c in commas if ne < c <= s] + [i + 1 for i in range(ne, s) if doc[i].text in coordinators],
+                   default=None)
+        if item is None:
+            continue
+        if doc[item - 1].text in coordinators:
             out.add((s, e))
-        elif s in commas:
+        else:
+            # A joining word may be the next trigger itself ("..., derrame ni neumotórax").
             stop = next((t for t in triggers if t >= e), len(doc))
-            after = [c for c in commas if e < c < stop]
-            if after and any(doc[i].text in coordinators for i in range(after[0], stop)):
+            after = [c for c in commas if e <= c < stop]
+            if after and any(doc[i].text in coordinators for i in range(after[0], min(stop + 1, len(doc)))):
                 out.add((s, e))
     return out
 
@@ -570,12 +595,24 @@ def _as_written(found, doc):
         exact = any(all(_same_word(lw, w) for lw, w in zip(form, span))
                     for form in listed if len(form) == len(span))
         fits = exact or label != "termination" and any(
-            all(not _INFINITIVE.search(lw) or w.startswith(lw) for lw, w in zip(form, span)) for form in listed)
+            all(_fits_written(lw, w) for lw, w in zip(form, span)) for form in listed)
         verdicts[(label, s, e)] = (exact, fits)
     spans_exact = {(s, e) for (label, s, e), (exact, _) in verdicts.items() if exact}
     return [(label, s, e) for label, s, e in found
             if (label, s, e) not in verdicts
             or (verdicts[(label, s, e)][0] if (s, e) in spans_exact else verdicts[(label, s, e)][1])]
+
+
+def _fits_written(listed: str, written: str) -> bool:
+    """Whether a word as written can be a listed trigger word it shares its stem with: a listed
+    infinitive only itself (with a pronoun after it), a listed participle only itself in either gender
+    and number ("consolidada" is "consolidados", not the noun "consolidación": "consolidación basal
+    derecha y fractura costal" reads no healed fracture); any other word every form of its stem."""
+    if _INFINITIVE.search(listed):
+        return written.startswith(listed)
+    if _PARTICIPLE.search(listed):
+        return written.rstrip("s")[:-1] == listed.rstrip("s")[:-1] and written.rstrip("s")[-1:] in ("a", "o")
+    return True
 
 
 def _same_word(listed: str, written: str) -> bool:
@@ -699,7 +736,7 @@ def _make_context_component():
 
 # The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions.
 _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
-                          + ["pseudo", "uncertainty_probable"]
+                          + ["pseudo", "pseudo_healing", "uncertainty_probable"]
                           + [f"target_{category}" for category in TARGET_CATEGORIES])
 # The terminations only in a report that has no stop words (:func:`stopwords_removed`). In text written
 # in full, "se evidencia" without "se" is the noun of a negated phrase: "no hay evidencia de fractura"
@@ -807,10 +844,12 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     pre = {cls: _phrases(language, f"{cue}_pre") for cls, cue in CLASS_CUES.items()}
     post = {cls: _phrases(language, f"{cue}_post") for cls, cue in CLASS_CUES.items()}
     pseudo, termination = _phrases(language, "pseudo"), _phrases(language, "termination", stopwords_removed)
+    pseudo_healing = _phrases(language, "pseudo_healing")
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
     acute = _phrases(language, "acute")
-    for label, phrases in targets + [("pseudo", pseudo), ("termination", termination), ("acute", acute)] + \
+    for label, phrases in targets + [("pseudo", pseudo), ("pseudo_healing", pseudo_healing), ("termination", termination),
+                                 ("acute", acute)] + \
             [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
         if phrases:
             matcher.add(label, list(nlp.tokenizer.pipe(phrases)))

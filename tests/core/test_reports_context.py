@@ -462,6 +462,12 @@ CASES = [
     ("en", "No effusion is seen, fracture of the fifth metacarpal.", [""]),
     ("en", "It is unsure whether this represents a fracture.", ["uncertain"]),
     ("en", "A pathologic fracture should be included in the differential diagnosis.", ["uncertain"]),
+    ("es", "No se observan consolidaciones, nódulos sospechosos, derrame o fracturas.", ["negated"]),
+    # The lung's consolidation: not the healed "consolidada" its stem is, and a denied list's first item.
+    ("es", "Consolidación basal derecha y fractura costal.", [""]),
+    ("es", "Sin consolidación, derrame pleural, fracturas.", ["negated"]),
+    ("es", "Ausencia de consolidación de la fractura de tibia.", [""]),
+    ("es", "Fractura de tibia sin consolidación, sin desplazamiento.", [""]),
 ]
 
 
