@@ -542,7 +542,9 @@ def _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators) ->
     comma when another comma and then a joining word follow it before the next trigger. "No displaced
     fracture, possible nondisplaced fracture" and "no fracture, possible dislocation or subluxation"
     open a new phrase: the hedge stays. Only in the negation's clause (no other trigger or termination
-    between them)."""
+    between them), and at most :data:`_DENIED_HEDGE_GAP` words into its item ("imágenes sospechosas",
+    "nódulos sospechosos": Spanish puts it after its noun) -- not a hedge of a clause of its own later on
+    ("no effusion identified (blunting ... may represent small effusions)")."""
     triggers = sorted({s for label, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     out = set()
     for label, s, e in won:
@@ -555,7 +557,7 @@ def _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators) ->
         ne = max(opened)
         item = max([c for c in commas if ne < c <= s] + [i + 1 for i in range(ne, s) if doc[i].text in coordinators],
                    default=None)
-        if item is None:
+        if item is None or s - item > _DENIED_HEDGE_GAP:
             continue
         if doc[item - 1].text in coordinators:
             out.add((s, e))
@@ -996,21 +998,26 @@ def _offered_as_alternatives(mentions, words, commas, language: str) -> tuple[se
     :data:`_ALTERNATIVE_REACH` words with no comma between ("atelectasis or early pneumonia").
     The CheXpert labeller (Irvin et al., AAAI 2019) reads "XXX or YYY" as uncertain too; a
     radiologist offering a differential has not found either. Words that are not mentions joined by
-    "or" offer no finding: "acute or subacute fracture", "fracture of the fifth or sixth rib". Where
-    a mention is denied, asked for or hedged already the alternative changes nothing."""
+    "or" offer no finding: "acute or subacute fracture", "fracture of the fifth or sixth rib"; nor do two
+    signs of a fracture offered for each other. Where a mention is denied, asked for or hedged already
+    the alternative changes nothing."""
     phrases = _alternative_phrases(language)
     offered, joining = set(), set()
-    for k, (_, _, end, classes) in enumerate(mentions):
+    for k, (category, _, end, classes) in enumerate(mentions):
         if classes & _NOT_OFFERED:
             continue
         n = next((len(p) for p in phrases if words[end:end + len(p)] == p), 0)
         if not n:
             continue
+        after = [j for j, (_, start, _, _) in enumerate(mentions)
+                 if end + n <= start <= end + n + _ALTERNATIVE_REACH and not any(end + n <= c <= start for c in commas)]
+        # Two signs of a fracture offered for each other still say a fracture: "compression fracture or
+        # wedge deformity of T12", "fracture or fracture-dislocation".
+        if category in FRACTURE_CATEGORIES and any(mentions[j][0] in FRACTURE_CATEGORIES for j in after):
+            continue
         offered.add(k)
         joining.add((end, end + n))
-        offered.update(j for j, (_, start, _, other) in enumerate(mentions)
-                       if end + n <= start <= end + n + _ALTERNATIVE_REACH and not other & _NOT_OFFERED
-                       and not any(end + n <= c <= start for c in commas))
+        offered.update(j for j in after if not mentions[j][3] & _NOT_OFFERED)
     return offered, joining
 
 

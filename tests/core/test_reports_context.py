@@ -167,9 +167,8 @@ CASES = [
     ("en", "No acute or old healed fracture.", ["historical,negated"]),
     ("en", "No acute fracture; old healed fracture of the 6th rib.", ["negated", "historical"]),
     ("en", "No acute fracture but there is an old fracture deformity", ["negated", "historical"]),
-    # Offered as alternatives (en_alternative.txt), so both uncertain; the old/healed scope is still
-    # about the second only.
-    ("en", "Acute fracture or old fracture deformity of the radius.", ["uncertain", "historical,uncertain"]),
+    # Two fractures offered for each other are a fracture either way (no alternative's uncertainty).
+    ("en", "Acute fracture or old fracture deformity of the radius.", ["", "historical"]),
     ("es", "Sin fracturas agudas o antiguas.", ["historical,negated"]),
     ("es", "Sin fracturas, se observa fractura de clavícula.", ["negated", ""]),
     # --- Spanish: a healed trigger after a comma governs the fracture before it
@@ -448,6 +447,8 @@ CASES = [
     ("en", "Fracture vs. nutrient channel in the proximal phalanx.", ["uncertain"]),
     ("en", "Deformity of the sixth rib with the appearance of an acute or subacute fracture.", [""]),
     ("en", "Fracture of the fifth or sixth rib.", [""]),
+    ("en", "Radius or ulna fracture.", [""]),
+    ("en", "Fracture or fracture-dislocation of the fifth metacarpal.", ["", ""]),
     ("en", "No fracture or dislocation.", ["negated"]),
     ("en", "Evaluate for fracture or dislocation.", ["hypothetical"]),
     ("es", "Línea radiolucente en el radio distal, fractura o canal nutricio.", ["uncertain"]),
@@ -463,6 +464,8 @@ CASES = [
     ("en", "It is unsure whether this represents a fracture.", ["uncertain"]),
     ("en", "A pathologic fracture should be included in the differential diagnosis.", ["uncertain"]),
     ("es", "No se observan consolidaciones, nódulos sospechosos, derrame o fracturas.", ["negated"]),
+    ("es", "No está claro si existe fractura.", ["uncertain"]),
+    ("es", "La fractura patológica debe incluirse en el diagnóstico diferencial.", ["uncertain"]),
     # The lung's consolidation: not the healed "consolidada" its stem is, and a denied list's first item.
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
     ("es", "Sin consolidación, derrame pleural, fracturas.", ["negated"]),
