@@ -103,6 +103,11 @@ A hedge inside a denied list is a word of one of its items, not a new phrase: "n
 suspicious opacity", "no consolidation, suspicious opacity, effusion, or pneumothorax" deny all;
 "no displaced fracture, possible nondisplaced fracture" hedges the second.
 
+A negative word before the verb denies the whole sentence in Spanish (negative concord,
+``es_negation_concord.txt``): a termination after one that opens its clause's negation ends nothing --
+"tampoco se observan fracturas", "en ninguno de los niveles se identifica fractura" (not "no se
+identifica ninguna lesión y el TAC evidenció una fractura": there it follows the verb).
+
 A hedge has a strength. A mention in a sentence whose every uncertainty trigger says the
 finding is probably there (``<lang>_uncertainty_probable.txt``: "probable", "likely",
 "suspicious for", "sugestivo de") is "probable" instead of "uncertain": Panicek and
@@ -407,10 +412,20 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # opens. Not after a healed or device word: "chronic though could reflect edema" contrasts,
     # "catheter is identified without pneumothorax" leaves the device.
     pre_ends = {e for label, s, e in won if label in ("uncertain|pre", "hypothetical|pre")}
+    # A negative word before the verb denies the sentence (Spanish negative concord): a termination after
+    # one in its clause ends nothing -- "en ninguna proyección se identifica fractura", "tampoco se
+    # observan fracturas" (<lang>_negation_concord.txt).
+    concord = doc.user_data.get("concord", frozenset())
+    negations_all = [(s, e) for label, s, e in won if label == "negated|pre"]
+    concord_negations = [(s, e) for label, s, e in won if label == "negated|pre"
+                         and any(doc[i].text in concord for i in range(s, e))
+                         and not any(ns < s and not any(ns < c <= s for c in commas) for ns, _ in negations_all)]
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
                    and not (s and doc[s - 1].text in _QUESTION_MARKS)
-                   and not (s in pre_ends and s not in commas)]
+                   and not (s in pre_ends and s not in commas)
+                   and not any(ne <= s and not any(ns < c <= s for c in commas)
+                               for ns, ne in concord_negations)]
     # A fracture said to be acute or new opens a phrase of its own inside an old/healed or post-operative
     # scope: "old healed rib fracture, new fracture of the radius", "healed fracture of the clavicle and
     # acute fracture of the radius", "fractura antigua de clavícula y fractura aguda de radio". The phrase
@@ -827,6 +842,7 @@ class _Pipeline:
     conjunctions: frozenset[str] = frozenset()    # words that join a coordinated pair ("and", "y")
     plural_words: frozenset[str] = frozenset()    # written words that make a healed post-trigger plural
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
+    concord: frozenset[str] = frozenset()    # negative words after which a termination ends nothing ("tampoco")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
 
 
@@ -870,7 +886,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     return _Pipeline(nlp, matcher, coordinators, components, written_forms=written_forms,
                      conjunctions=frozenset(_phrases(language, "conjunction")),
                      plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
-                     device_stops=frozenset(_phrases(language, "device_stop")))
+                     device_stops=frozenset(_phrases(language, "device_stop")),
+                     concord=frozenset(_phrases(language, "negation_concord")))
 
 
 def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:
@@ -956,6 +973,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["stop_words"] = _stopwords(language)
     doc.user_data["marks"] = marks
     doc.user_data["written_forms"] = pipe.written_forms
+    doc.user_data["concord"] = pipe.concord
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:

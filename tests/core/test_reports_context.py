@@ -465,6 +465,12 @@ CASES = [
     ("en", "A pathologic fracture should be included in the differential diagnosis.", ["uncertain"]),
     ("es", "No se observan consolidaciones, nódulos sospechosos, derrame o fracturas.", ["negated"]),
     ("es", "No está claro si existe fractura.", ["uncertain"]),
+    # Negative concord: a negative word before the verb denies the sentence, the verb ends nothing.
+    ("es", "Tampoco se observan fracturas.", ["negated"]),
+    ("es", "En ninguno de los niveles se identifica fractura.", ["negated"]),
+    ("es", "Sin derrame ni luxación, se observa fractura del radio.", [""]),
+    ("es", "No se identifica ninguna lesión y el TAC evidenció una fractura.", [""]),
+    ("en", "Nor is there a fracture.", ["negated"]),
     ("es", "La fractura patológica debe incluirse en el diagnóstico diferencial.", ["uncertain"]),
     # The lung's consolidation: not the healed "consolidada" its stem is, and a denied list's first item.
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
