@@ -173,6 +173,8 @@ _FORWARD_WHEN_FOLLOWED = frozenset(["negated", "uncertain", "hypothetical"])
 _INFINITIVE = re.compile(r"^[a-z]{3,}(ar|er|ir)$")
 # A participle in a trigger list ("consolidada", "descartado"): it matches only its own gender and number forms.
 _PARTICIPLE = re.compile(r"^[a-z]{3,}[ai]d[ao]s?$")
+# A noun of action in a trigger list ("consolidación", accents folded): it matches only itself, in either number.
+_ACTION_NOUN = re.compile(r"^[a-z]{3,}cion$")
 # A hedge at most so many words after a negation (no mention or comma between) is part of what it denies.
 _DENIED_HEDGE_GAP = 2
 # Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
@@ -624,11 +626,16 @@ def _fits_written(listed: str, written: str) -> bool:
     """Whether a word as written can be a listed trigger word it shares its stem with: a listed
     infinitive only itself (with a pronoun after it), a listed participle only itself in either gender
     and number ("consolidada" is "consolidados", not the noun "consolidación": "consolidación basal
-    derecha y fractura costal" reads no healed fracture); any other word every form of its stem."""
+    derecha y fractura costal" reads no healed fracture), a listed noun in "-ción" only itself in either
+    number ("consolidación de" is not "consolidada de"); any other word every form of its stem."""
     if _INFINITIVE.search(listed):
         return written.startswith(listed)
+    if listed.startswith(written):
+        return True     # a stem as written (PadChest's reports: "consolid"), whose own stem may differ
     if _PARTICIPLE.search(listed):
         return written.rstrip("s")[:-1] == listed.rstrip("s")[:-1] and written.rstrip("s")[-1:] in ("a", "o")
+    if _ACTION_NOUN.search(listed):
+        return _same_word(listed, written)
     return True
 
 

@@ -474,6 +474,10 @@ CASES = [
     ("es", "La fractura patológica debe incluirse en el diagnóstico diferencial.", ["uncertain"]),
     # The lung's consolidation: not the healed "consolidada" its stem is, and a denied list's first item.
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
+    ("es", "Fractura de tibia con signos de consolidación.", ["historical"]),
+    ("es", "Consolidación de la fractura de radio.", ["historical"]),
+    # PadChest's form: the written word is a stem, whose own stem differs ("consolid" -> "consol").
+    ("es", "fractur radi distal consolid", ["historical"]),
     ("es", "Sin consolidación, derrame pleural, fracturas.", ["negated"]),
     ("es", "Ausencia de consolidación de la fractura de tibia.", [""]),
     ("es", "Fractura de tibia sin consolidación, sin desplazamiento.", [""]),
