@@ -363,7 +363,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # A healing pseudo-trigger ("sin consolidación") is one only about a fracture: after a fracture mention,
     # or with no comma or joining word after it. Opening a list it denies: "sin consolidaciones, derrame ni
     # fracturas" is a chest report's lung consolidation.
-    fracture_ends = [e for m, _, e in matches if strings[m][7:] in FRACTURE_CATEGORIES and strings[m].startswith("target|")]
+    fracture_ends = [e for m, _, e in matches
+                     if strings[m].startswith("target|") and strings[m][7:] in FRACTURE_CATEGORIES]
     found = [("pseudo" if label == "pseudo_healing" else label, s, e) for label, s, e in found
              if label != "pseudo_healing" or any(fe <= s for fe in fracture_ends)
              or not (e in commas or e < len(doc) and doc[e].text in coordinators)]
@@ -627,7 +628,9 @@ def _fits_written(listed: str, written: str) -> bool:
     infinitive only itself (with a pronoun after it), a listed participle only itself in either gender
     and number ("consolidada" is "consolidados", not the noun "consolidación": "consolidación basal
     derecha y fractura costal" reads no healed fracture), a listed noun in "-ción" only itself in either
-    number ("consolidación de" is not "consolidada de"); any other word every form of its stem."""
+    number ("consolidación de" is not "consolidada de"); any other word every form of its stem. A
+    written stem that begins the listed word fits it: PadChest writes stems ("consolid"), and the stem
+    of a stem may differ from it ("consol"), so such a report does not look stemmed to the caller."""
     if _INFINITIVE.search(listed):
         return written.startswith(listed)
     if listed.startswith(written):
@@ -873,8 +876,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
     acute = _phrases(language, "acute")
-    for label, phrases in targets + [("pseudo", pseudo), ("pseudo_healing", pseudo_healing), ("termination", termination),
-                                 ("acute", acute)] + \
+    lists = [("pseudo", pseudo), ("pseudo_healing", pseudo_healing), ("termination", termination), ("acute", acute)]
+    for label, phrases in targets + lists + \
             [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
         if phrases:
             matcher.add(label, list(nlp.tokenizer.pipe(phrases)))
