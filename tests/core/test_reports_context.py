@@ -463,6 +463,7 @@ CASES = [
     ("en", "No effusion is seen, fracture of the fifth metacarpal.", [""]),
     ("en", "It is unsure whether this represents a fracture.", ["uncertain"]),
     ("en", "A pathologic fracture should be included in the differential diagnosis.", ["uncertain"]),
+    ("en", "Displaced fracture of the radius, orthopedic consultation should be considered.", [""]),
     ("es", "No se observan consolidaciones, nódulos sospechosos, derrame o fracturas.", ["negated"]),
     ("es", "No está claro si existe fractura.", ["uncertain"]),
     # Negative concord: a negative word before the verb denies the sentence, the verb ends nothing.
