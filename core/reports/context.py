@@ -419,10 +419,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # one in its clause ends nothing -- "en ninguna proyección se identifica fractura", "tampoco se
     # observan fracturas" (<lang>_negation_concord.txt).
     concord = doc.user_data.get("concord", frozenset())
-    negations_all = [(s, e) for label, s, e in won if label == "negated|pre"]
-    concord_negations = [(s, e) for label, s, e in won if label == "negated|pre"
-                         and any(doc[i].text in concord for i in range(s, e))
-                         and not any(ns < s and not any(ns < c <= s for c in commas) for ns, _ in negations_all)]
+    concord_negations = [(s, e) for s, e in negations if any(doc[i].text in concord for i in range(s, e))
+                         and not any(ns < s and not any(ns < c <= s for c in commas) for ns, _ in negations)]
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
                    and not (s and doc[s - 1].text in _QUESTION_MARKS)
@@ -445,13 +443,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     denied_devices = {(s, e) for label, s, e in won if label == "postop|pre" and any(ne == s for _, ne in negations)
                       and any(doc[i].text in coordinators
                               for i in range(e, min([ts for ts, _ in targets if ts >= e], default=e)))}
-    # A hedge a word or two after a negation, before any mention or comma, is part of what it denies: "no
-    # findings suggestive of fracture", "no suspicious nodules", "no se objetivan imágenes sugestivas de
-    # fractura" are negated, not hedged ("without comparison, this may represent pneumonia" is hedged).
-    denied_hedges = {(s, e) for label, s, e in won if label == "uncertain|pre" and any(
-        0 <= s - ne <= _DENIED_HEDGE_GAP and not any(ne <= ts < s for ts, _ in targets)
-        and not any(ne < c <= s for c in commas) for _, ne in negations)}
-    denied_hedges |= _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators)
+    denied_hedges = _denied_hedges(doc, won, found, negations, targets, commas, coordinators)
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
@@ -552,19 +544,28 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     return out
 
 
-def _hedges_in_denied_lists(doc, won, found, negations, commas, coordinators) -> set[tuple[int, int]]:
-    """The hedges that are words of an item of a negated list, not a new phrase: "no focal consolidation
-    or suspicious opacity", "no consolidation, suspicious pulmonary opacity, pleural effusion, or
-    pneumothorax" deny the opacity and the pneumothorax -- the list's "suspicious" ended the negation
-    and left them probable. An item of the list: right after a joining word ("or", "ni"), or after a
-    comma when another comma and then a joining word follow it before the next trigger. "No displaced
-    fracture, possible nondisplaced fracture" and "no fracture, possible dislocation or subluxation"
-    open a new phrase: the hedge stays. Only in the negation's clause (no other trigger or termination
-    between them), and at most :data:`_DENIED_HEDGE_GAP` words into its item ("imágenes sospechosas",
-    "nódulos sospechosos": Spanish puts it after its noun) -- not a hedge of a clause of its own later on
-    ("no effusion identified (blunting ... may represent small effusions)")."""
+def _denied_hedges(doc, won, found, negations, targets, commas, coordinators) -> set[tuple[int, int]]:
+    """The hedge pre-triggers that are part of what a negation denies, not a new phrase: they end no
+    negation and hedge nothing.
+
+    A hedge a word or two after the negation, before any mention or comma: "no findings suggestive of
+    fracture", "no suspicious nodules", "no se objetivan imágenes sugestivas de fractura" are negated,
+    not hedged ("without comparison, this may represent pneumonia" is hedged).
+
+    A hedge that is a word of an item of the negated list: "no focal consolidation or suspicious
+    opacity", "no consolidation, suspicious pulmonary opacity, pleural effusion, or pneumothorax" deny
+    the opacity and the pneumothorax -- the list's "suspicious" ended the negation and left them
+    probable. An item of the list: right after a joining word ("or", "ni"), or after a comma when
+    another comma and then a joining word follow it before the next trigger. "No displaced fracture,
+    possible nondisplaced fracture" and "no fracture, possible dislocation or subluxation" open a new
+    phrase: the hedge stays. Only in the negation's clause (no other trigger or termination between
+    them), and at most :data:`_DENIED_HEDGE_GAP` words into its item ("imágenes sospechosas", "nódulos
+    sospechosos": Spanish puts it after its noun) -- not a hedge of a clause of its own later on ("no
+    effusion identified (blunting ... may represent small effusions)")."""
+    out = {(s, e) for label, s, e in won if label == "uncertain|pre" and any(
+        0 <= s - ne <= _DENIED_HEDGE_GAP and not any(ne <= ts < s for ts, _ in targets)
+        and not any(ne < c <= s for c in commas) for _, ne in negations)}
     triggers = sorted({s for label, s, _ in won} | {s for label, s, _ in found if label == "termination"})
-    out = set()
     for label, s, e in won:
         if label != "uncertain|pre":
             continue
