@@ -454,6 +454,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # A hedge that governs no mention ("5ª, 6ª y tal vez 7ª, antiguas"; "fractura de radio, quizás
     # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
     # the healed post-trigger after it still reaches back to the mention.
+    healed_object_ends = _healed_object_ends(doc, won, targets, commas, coordinators)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
     for label, s, e in won:
@@ -536,12 +537,36 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         if cls == "device":
             # So does a comma, also right before a device word: "femoral shaft fracture, hardware intact".
             ends += [span for span in device_ends if span not in mine] + [(c, c + 1) for c in commas]
+        if cls == "historical":
+            ends += healed_object_ends
         if cls in _ENDED_BY_ACUTE:
             ends += [(p, p + 1) for p in acute_phrases
                      if any(e <= p for _, e in mine) and (p in commas or any(te <= p for _, te in targets))]
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
+
+
+def _healed_object_ends(doc, won, targets, commas, coordinators) -> list[tuple[int, int]]:
+    """Where the scope of a healed pre-trigger that names the healing (``<lang>_healed_object.txt``:
+    "consolidación de", "signos de consolidación") ends: at the first comma or joining word after it
+    where no fracture mention comes first. Such a trigger is about its object, the phrase it opens --
+    "consolidación de la fractura de radio", "consolidación del foco de fractura" -- and a chest report's
+    consolidation is the lung's: "consolidación de la língula y fractura costal" reports a fresh rib
+    fracture. (With the stop words removed, as in PadChest's reports, "consolid" is also the participle
+    and "y" is gone: those read as before.)"""
+    listed = doc.user_data.get("healed_objects", frozenset())
+    if not listed:
+        return []
+    joining = coordinators | doc.user_data["conjunctions"]
+    ends = []
+    for label, s, e in won:
+        if label != "historical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
+            continue
+        stop = next((i for i in range(e, len(doc)) if i in commas or doc[i].text in joining), None)
+        if stop is not None and not any(e <= ts < stop for ts, _ in targets):
+            ends.append((stop, stop + 1))
+    return ends
 
 
 def _denied_hedges(doc, won, found, negations, targets, commas, coordinators) -> set[tuple[int, int]]:
@@ -854,6 +879,7 @@ class _Pipeline:
     plural_words: frozenset[str] = frozenset()    # written words that make a healed post-trigger plural
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
     concord: frozenset[str] = frozenset()    # negative words after which a termination ends nothing ("tampoco")
+    healed_objects: frozenset[str] = frozenset()    # healed pre-triggers about their object only ("consolidación de")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
 
 
@@ -898,7 +924,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      conjunctions=frozenset(_phrases(language, "conjunction")),
                      plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
                      device_stops=frozenset(_phrases(language, "device_stop")),
-                     concord=frozenset(_phrases(language, "negation_concord")))
+                     concord=frozenset(_phrases(language, "negation_concord")),
+                     healed_objects=frozenset(_phrases(language, "healed_object")))
 
 
 def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:
@@ -985,6 +1012,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["marks"] = marks
     doc.user_data["written_forms"] = pipe.written_forms
     doc.user_data["concord"] = pipe.concord
+    doc.user_data["healed_objects"] = pipe.healed_objects
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:

@@ -477,6 +477,12 @@ CASES = [
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
     ("es", "Fractura de tibia con signos de consolidación.", ["historical"]),
     ("es", "Consolidación de la fractura de radio.", ["historical"]),
+    # A consolidation named as a noun is about its object: the lung's, then a fresh fracture.
+    ("es", "Consolidación de la língula y fractura costal.", [""]),
+    ("es", "Signos de consolidación en el lóbulo inferior derecho y fracturas costales.", [""]),
+    ("es", "Consolidación del lóbulo medio, fractura costal.", [""]),
+    ("es", "Signos de consolidación del foco de fractura de tibia.", ["historical"]),
+    ("es", "Consolidación de las fracturas de radio y cúbito.", ["historical"]),
     # PadChest's form: the written word is a stem, whose own stem differs ("consolid" -> "consol").
     ("es", "fractur radi distal consolid", ["historical"]),
     ("es", "Sin consolidación, derrame pleural, fracturas.", ["negated"]),
