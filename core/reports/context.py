@@ -801,11 +801,18 @@ _VARIED_WHERE_REMOVED = frozenset(["termination"])
 _REMOVED_MIN_WORDS, _REMOVED_MAX_SHARE = 3, 0.05
 
 
+def _listed_phrase(words: tuple[str, ...], language: str) -> str:
+    """A list's phrase normalised as the report's words are for the context analysis: a word with a
+    diacritic accent ("sí") as written, every other word normalised (:func:`_with_diacritics`)."""
+    kept = _diacritic_words(language)
+    return " ".join(w if w in kept else n for w, n in zip(words, normalise_words(words, language)))
+
+
 def _phrases(language: str, kind: str, stopwords_removed: bool = False) -> list[str]:
     """Phrases of one list, each normalised for ``language`` and joined by spaces; a trigger or
     mention list also holds its phrases without stop words (:func:`_stopword_free_variants`), and so
     does a termination list for a report whose stop words were removed."""
-    phrases = {" ".join(normalise_words(words, language)) for words in read_phrases(language, kind)}
+    phrases = {_listed_phrase(words, language) for words in read_phrases(language, kind)}
     if kind in _VARIED_KINDS or (stopwords_removed and kind in _VARIED_WHERE_REMOVED):
         phrases |= _stopword_free_variants(language, kind)
     return sorted(phrases)
@@ -831,7 +838,7 @@ def stopwords_removed(words: list[str], language: str) -> bool:
 @functools.lru_cache(maxsize=4)
 def _listed_phrases(language: str) -> dict[str, frozenset[str]]:
     """Every phrase of the varied lists as written, normalised (no variants), by list."""
-    return {kind: frozenset(" ".join(normalise_words(words, language)) for words in read_phrases(language, kind))
+    return {kind: frozenset(_listed_phrase(words, language) for words in read_phrases(language, kind))
             for kind in _VARIED_KINDS}
 
 
@@ -862,7 +869,7 @@ def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
     for words in read_phrases(language, kind):
         free = tuple(w for w in words if w not in stop)
         if free and free != words and words not in excluded:
-            variant = " ".join(normalise_words(free, language))
+            variant = _listed_phrase(free, language)
             listed = _listed_phrases(language)
             if not any(variant in listed[other] for other in _VARIED_KINDS - _same_cue(kind)):
                 out.add(variant)
@@ -932,7 +939,7 @@ def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, .
     """A trigger list's phrases as written (accents folded), by their normalised form."""
     out: dict[str, set] = {}
     for words in read_phrases(language, kind):
-        out.setdefault(" ".join(normalise_words(words, language)), set()).add(tuple(fold_accents(w) for w in words))
+        out.setdefault(_listed_phrase(words, language), set()).add(tuple(fold_accents(w) for w in words))
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -1135,11 +1142,30 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
                 commas = tuple(c + 1 if c > k else c for c in commas)
                 marks = tuple((i + 1 if i > k else i, mark) for i, mark in marks)
         written = tuple(t.text if t.text.isascii() else fold_accents(t.text) for t in tok)
-        found, triggers = sentence_context(words, language, commas, written, question, removed, marks)
+        found, triggers = sentence_context(_with_diacritics(words, tok, language), language, commas, written,
+                                           question, removed, marks)
         mentions.extend(Mention(category, classes, index, tok[a].start, tok[b - 1].end)
                         for category, a, b, classes in found)
         cues.extend(ContextCue(cls, tok[a].start, tok[b - 1].end) for cls, a, b in triggers)
     return ReportAnalysis(language, tuple(sentences), tuple(mentions), tuple(cues))
+
+
+@functools.lru_cache(maxsize=4)
+def _diacritic_words(language: str) -> frozenset[str]:
+    """``<lang>_diacritic.txt``: words whose written accent sets them apart from a listed word without it."""
+    return frozenset(words[0] for words in read_phrases(language, "diacritic"))
+
+
+def _with_diacritics(words, tokens, language: str):
+    """The sentence's words for the context analysis, where a word written with a diacritic accent stays
+    as written, so that no list's word without the accent matches it: "no se observa luxación pero sí
+    fractura de cúbito" affirms the fracture ("sí", yes), "si hay fractura" supposes one ("si", if).
+    The lists' words are normalised, accents folded: an accented word left as written matches none.
+    A stemmed report (PadChest's) has lost the accent: there the two are one word."""
+    kept = _diacritic_words(language)
+    if not kept:
+        return words
+    return tuple(t.text.lower() if t.text.lower() in kept else w for w, t in zip(words, tokens))
 
 
 # The brackets and colons (and white space) right before a sentence's first word.

@@ -477,6 +477,12 @@ CASES = [
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
     ("es", "Fractura de tibia con signos de consolidación.", ["historical"]),
     ("es", "Consolidación de la fractura de radio.", ["historical"]),
+    # "Sí" (yes) is no "si" (if): it affirms, and after a denial it says what is there.
+    ("es", "No se observa luxación pero sí fractura de cúbito.", [""]),
+    ("es", "En la proyección lateral sí se aprecia una fractura.", [""]),
+    ("es", "No hay luxación, sí fractura del estiloides radial.", [""]),
+    ("es", "Si hay fractura, inmovilizar.", ["hypothetical"]),
+    ("es", "No queda claro si hay fractura.", ["uncertain"]),
     # A consolidation named as a noun is about its object: the lung's, then a fresh fracture.
     ("es", "Consolidación de la língula y fractura costal.", [""]),
     ("es", "Signos de consolidación en el lóbulo inferior derecho y fracturas costales.", [""]),
