@@ -378,6 +378,11 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
             taken[s:e] = [True] * (e - s)
     won = [(label, s, e) for label, s, e in found
            if (s, e) in winners and label not in ("termination", "pseudo", "acute")]
+    # "Fracture not seen on the prior study": the negation places the finding in an earlier examination,
+    # where it was not; in this one it is there (new). It denies nothing (_compares_with_earlier).
+    mention_words = {i for m, s, e in matches if strings[m].startswith("target|") for i in range(s, e)}
+    won = [(label, s, e) for label, s, e in won
+           if not (label.startswith("negated|") and _compares_with_earlier(doc, e, mention_words, commas))]
     if question >= 0:
         # "Is there no fracture?", "¿No hay fractura?": a question asks, it does not deny -- its
         # negation word would end the question's uncertainty and leave a confident negative. The
@@ -545,6 +550,49 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
+
+
+# How far after a negation trigger a comparison may start (<lang>_comparison.txt): its first word within
+# so many words; each next word of it right after the one before, or one word (an article) later.
+_COMPARISON_REACH = 3
+
+
+def _compares_with_earlier(doc, end: int, mention_words: set[int], commas) -> bool:
+    """Whether a negation trigger ending at word ``end`` says what an EARLIER examination did not show:
+    "new rib fracture, not seen on the prior study", "not present on previous radiographs", "not
+    previously seen", "pérdida de altura de D11, no visto en TAC previo", "no se veía en el TAC
+    previo" -- a finding new since then, not one denied. ``<lang>_comparison.txt`` lists the phrases:
+    a one-word one (an adverb, "previously") must come within two words of the trigger with no mention
+    right after it ("no previously described fracture" is denied); a longer one starts within
+    :data:`_COMPARISON_REACH` words of the trigger, an article may stand between its words ("on the
+    prior"). A mention or a comma before it ends the search: "no fracture on the prior study" denies
+    the fracture. "No previous fracture" and "no ha presentado en los días previos fiebre" hold no
+    listed phrase: they deny."""
+    listed = doc.user_data.get("comparisons", ())
+    if not listed:
+        return False
+    words = []
+    for i in range(end, min(end + 3 * _COMPARISON_REACH, len(doc))):
+        if i in mention_words or (i in commas and i > end):
+            break
+        words.append(doc[i].text)
+    for phrase in listed:
+        first, *rest = phrase
+        for k in range(min(_COMPARISON_REACH, len(words))):
+            if words[k] != first:
+                continue
+            if not rest:
+                if k < 2 and not any(j in mention_words for j in range(end + k + 1, end + k + 4)):
+                    return True
+                continue
+            at = k
+            for word in rest:
+                at = next((j for j in (at + 1, at + 2) if j < len(words) and words[j] == word), None)
+                if at is None:
+                    break
+            if at is not None:
+                return True
+    return False
 
 
 def _healed_object_ends(doc, won, targets, commas, coordinators) -> list[tuple[int, int]]:
@@ -887,6 +935,7 @@ class _Pipeline:
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
     concord: frozenset[str] = frozenset()    # negative words after which a termination ends nothing ("tampoco")
     healed_objects: frozenset[str] = frozenset()    # healed pre-triggers about their object only ("consolidación de")
+    comparisons: tuple = ()    # phrases (word tuples) that place a negation in an earlier examination ("on prior")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
 
 
@@ -932,7 +981,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
                      device_stops=frozenset(_phrases(language, "device_stop")),
                      concord=frozenset(_phrases(language, "negation_concord")),
-                     healed_objects=frozenset(_phrases(language, "healed_object")))
+                     healed_objects=frozenset(_phrases(language, "healed_object")),
+                     comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison")))
 
 
 def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:
@@ -1020,6 +1070,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["written_forms"] = pipe.written_forms
     doc.user_data["concord"] = pipe.concord
     doc.user_data["healed_objects"] = pipe.healed_objects
+    doc.user_data["comparisons"] = pipe.comparisons
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:

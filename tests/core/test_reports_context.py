@@ -477,6 +477,17 @@ CASES = [
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
     ("es", "Fractura de tibia con signos de consolidación.", ["historical"]),
     ("es", "Consolidación de la fractura de radio.", ["historical"]),
+    # Not seen on an EARLIER examination: new, not denied; a denial about the prior study still denies.
+    ("en", "New right rib fracture not seen on prior study.", [""]),
+    ("en", "Right rib fracture, not present on the previous radiograph.", [""]),
+    ("en", "Rib fracture, not previously seen.", [""]),
+    ("en", "No previously described fracture.", ["negated"]),
+    ("en", "No fracture on the prior study.", ["negated"]),
+    ("es", "Pérdida de altura de D11, no visto en TAC previo, por fractura-aplastamiento.", [""]),
+    ("es", "Fractura de la sexta costilla, no visible en el estudio previo.", [""]),
+    ("es", "No ha presentado en los días previos fiebre ni fractura.", ["negated"]),
+    ("es", "No hay fractura en el estudio previo.", ["negated"]),
+    ("es", "Pérdida de altura de D11, que podría estar en relación con fractura osteoporótica.", ["uncertain"]),
     # "Sí" (yes) is no "si" (if): it affirms, and after a denial it says what is there.
     ("es", "No se observa luxación pero sí fractura de cúbito.", [""]),
     ("es", "En la proyección lateral sí se aprecia una fractura.", [""]),
