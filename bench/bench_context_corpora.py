@@ -45,6 +45,10 @@ Measured 2026-12-06, later (alternatives, hedges inside denied lists): NUBes hel
 [0.423, 0.598], negation as above; kit as above. CMC 2007: pneumonia 0.684 [0.574, 0.779] (0.667
 before; baseline 0.627), atelectasis 0.625 [0.400, 0.800] (0.558; baseline 0.394) -- the pneumonia
 reports were read while mending the rules that day, the atelectasis ones were not.
+Measured 2026-12-06, b359133 (negation after "not seen on prior", "sí", Spanish "podría estar en
+relación con"): NUBes held negation 0.911 [0.886, 0.934], uncertainty 0.531 [0.441, 0.616]; fracture
+mentions, all samples, negation 0.946 [0.882, 0.987] (0.909 before; their rows were read); kit and CMC
+unchanged.
 """
 
 from __future__ import annotations
