@@ -477,6 +477,14 @@ CASES = [
     ("es", "Consolidación basal derecha y fractura costal.", [""]),
     ("es", "Fractura de tibia con signos de consolidación.", ["historical"]),
     ("es", "Consolidación de la fractura de radio.", ["historical"]),
+    # A hedge ends at a comma that opens a phrase of its own; a hedged list goes on.
+    ("en", "Densities most suggestive of artifacts, healed right 10th rib fracture noted.", ["historical"]),
+    ("en", "Possible small effusion, with a fracture of the 6th rib.", [""]),
+    ("en", "Possible effusion, atelectasis, or rib fracture.", ["uncertain"]),
+    ("en", "Possibly, a fracture of the radius.", ["uncertain"]),
+    ("es", "Probable osteoporosis severa, con fractura-aplastamiento de D6.", [""]),
+    ("es", "Posible síncope, en el que ha presentado una caída con resultado de fractura de cadera.", [""]),
+    ("es", "Posible luxación, fractura o contusión ósea.", ["uncertain"]),
     # Not seen on an EARLIER examination: new, not denied; a denial about the prior study still denies.
     ("en", "New right rib fracture not seen on prior study.", [""]),
     ("en", "Right rib fracture, not present on the previous radiograph.", [""]),
