@@ -459,7 +459,9 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # A hedge that governs no mention ("5ª, 6ª y tal vez 7ª, antiguas"; "fractura de radio, quizás
     # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
     # the healed post-trigger after it still reaches back to the mention.
-    healed_object_ends = _healed_object_ends(doc, won, targets, commas, coordinators)
+    fracture_targets = [(s, e) for m, s, e in matches
+                        if strings[m].startswith("target|") and strings[m][7:] in FRACTURE_CATEGORIES]
+    healed_object_ends = _healed_object_ends(doc, won, fracture_targets, commas, coordinators)
     hedge_ends = _hedged_phrase_ends(doc, won, targets, commas)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
@@ -621,7 +623,7 @@ def _hedged_phrase_ends(doc, won, targets, commas) -> list[tuple[int, int]]:
     return sorted(ends)
 
 
-def _healed_object_ends(doc, won, targets, commas, coordinators) -> list[tuple[int, int]]:
+def _healed_object_ends(doc, won, fracture_targets, commas, coordinators) -> list[tuple[int, int]]:
     """Where the scope of a healed pre-trigger that names the healing (``<lang>_healed_object.txt``:
     "consolidación de", "signos de consolidación") ends: at the first comma or joining word after it
     where no fracture mention comes first. Such a trigger is about its object, the phrase it opens --
@@ -638,7 +640,7 @@ def _healed_object_ends(doc, won, targets, commas, coordinators) -> list[tuple[i
         if label != "historical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
             continue
         stop = next((i for i in range(e, len(doc)) if i in commas or doc[i].text in joining), None)
-        if stop is not None and not any(e <= ts < stop for ts, _ in targets):
+        if stop is not None and not any(e <= ts < stop for ts, _ in fracture_targets):
             ends.append((stop, stop + 1))
     return ends
 

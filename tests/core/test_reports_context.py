@@ -506,6 +506,7 @@ CASES = [
     ("es", "Consolidación de la língula y fractura costal.", [""]),
     ("es", "Signos de consolidación en el lóbulo inferior derecho y fracturas costales.", [""]),
     ("es", "Consolidación del lóbulo medio, fractura costal.", [""]),
+    ("es", "Consolidación del lóbulo inferior derecho con derrame pleural y fractura costal.", [""]),
     ("es", "Signos de consolidación del foco de fractura de tibia.", ["historical"]),
     ("es", "Consolidación de las fracturas de radio y cúbito.", ["historical"]),
     # PadChest's form: the written word is a stem, whose own stem differs ("consolid" -> "consol").
