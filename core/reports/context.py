@@ -360,13 +360,14 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
     found = _as_written(found, doc)
+    targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
+    fracture_targets = [(s, e) for m, s, e in matches
+                        if strings[m].startswith("target|") and strings[m][7:] in FRACTURE_CATEGORIES]
     # A healing pseudo-trigger ("sin consolidación") is one only about a fracture: after a fracture mention,
     # or with no comma or joining word after it. Opening a list it denies: "sin consolidaciones, derrame ni
     # fracturas" is a chest report's lung consolidation.
-    fracture_ends = [e for m, _, e in matches
-                     if strings[m].startswith("target|") and strings[m][7:] in FRACTURE_CATEGORIES]
     found = [("pseudo" if label == "pseudo_healing" else label, s, e) for label, s, e in found
-             if label != "pseudo_healing" or any(fe <= s for fe in fracture_ends)
+             if label != "pseudo_healing" or any(fe <= s for _, fe in fracture_targets)
              or not (e in commas or e < len(doc) and doc[e].text in coordinators)]
     candidates = sorted({(s, e) for label, s, e in found if label not in ("termination", "acute")},
                         key=lambda x: (x[0] - x[1], x[0]))
@@ -380,7 +381,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
            if (s, e) in winners and label not in ("termination", "pseudo", "acute")]
     # "Fracture not seen on the prior study": the negation places the finding in an earlier examination,
     # where it was not; in this one it is there (new). It denies nothing (_compares_with_earlier).
-    mention_words = {i for m, s, e in matches if strings[m].startswith("target|") for i in range(s, e)}
+    mention_words = {i for s, e in targets for i in range(s, e)}
     won = [(label, s, e) for label, s, e in won
            if not (label.startswith("negated|") and _compares_with_earlier(doc, e, mention_words, commas))]
     if question >= 0:
@@ -404,7 +405,6 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     doc.user_data["closing_triggers"] = {s for label, s, e in won if label == "historical|post"
                                          and e == len(doc) and s in commas}
     doc.user_data["commas"] = commas
-    targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
     negations = [(s, e) for label, s, e in won if label == "negated|pre"]
     # A historical pre-trigger ends a negation: one of 2+ words ("old healed") always, a single
     # "old" only after a mention the negation governs ("no acute fracture, old fracture";
@@ -459,10 +459,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # A hedge that governs no mention ("5ª, 6ª y tal vez 7ª, antiguas"; "fractura de radio, quizás
     # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
     # the healed post-trigger after it still reaches back to the mention.
-    fracture_targets = [(s, e) for m, s, e in matches
-                        if strings[m].startswith("target|") and strings[m][7:] in FRACTURE_CATEGORIES]
     healed_object_ends = _healed_object_ends(doc, won, fracture_targets, commas, coordinators)
-    hedge_ends = _hedged_phrase_ends(doc, won, targets, commas)
+    hedge_ends = _hedged_phrase_ends(doc, won, commas)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
     for label, s, e in won:
@@ -600,7 +598,7 @@ def _compares_with_earlier(doc, end: int, mention_words: set[int], commas) -> bo
     return False
 
 
-def _hedged_phrase_ends(doc, won, targets, commas) -> list[tuple[int, int]]:
+def _hedged_phrase_ends(doc, won, commas) -> list[tuple[int, int]]:
     """Where a hedge's scope ends at a comma: after the words it hedges, a comma followed by a word that
     opens a phrase of its own (``<lang>_clause_opening.txt``: "que", "con", "which", "with") or by a
     healed pre-trigger -- "probable osteoporosis severa, con aplastamiento D6", "probable
