@@ -6,7 +6,7 @@
 
 ``features="baseline"`` is the paper's system (word 1-3-gram counts of the raw
 text + logistic regression without class weights); ``features="context"``
-(default) adds context-marked mention counts (core.reports.features) and
+(default) counts context-marked n-grams and mentions, sublinearly (core.reports.features), and
 weights the classes. ``languages`` is ``"auto"`` (detected per report),
 ``"en"`` or ``"es"``; a list of per-report languages (e.g. a CSV column) can be
 passed to :meth:`prepare` and overrides it.
@@ -24,12 +24,12 @@ import numpy as np
 from core.errors import InputError
 from core.reports.context import ContextCue, Mention, ReportAnalysis
 from core.reports.features import (analyse_reports, baseline_vectorizer, context_vectorizer, report_terms,
-                                   sentence_terms)
+                                   sentence_contributions, sentence_terms)
 from core.reports.language import AUTO, report_languages
 from core.reports.models import MODEL_NAMES, make_classifier
 
 # Bump when the cleaning, rules or features change in a way that changes labels.
-LABELLER_CODE_VERSION = "reports-26-hedge-phrases"
+LABELLER_CODE_VERSION = "reports-27-sublinear-counts"
 FEATURE_SETS = ("context", "baseline")
 
 
@@ -125,7 +125,7 @@ class ReportLabeller:
 
     # Training / prediction ------------------------------------------------------
     def fit_vectorizer(self, docs: Sequence):
-        """Fit the vocabulary on ``docs`` and return their count matrix."""
+        """Fit the vocabulary on ``docs`` and return their feature matrix."""
         self.vectorizer = self.new_vectorizer()
         try:
             return self.vectorizer.fit_transform(self._inputs(docs))
@@ -172,16 +172,19 @@ class ReportLabeller:
     def deciding_sentence(self, doc: PreparedReport, positive: bool) -> DecidingSentence | None:
         """The sentence whose terms pushed the decision furthest towards ``positive`` (or negative).
 
-        For a linear model a report's score is the sum of its sentences' scores
-        (features are per sentence), so each sentence's coefficient x count sum
-        is its exact share of the log-odds. Other models score each sentence alone.
+        For a linear model each sentence's score is its exact share of the log-odds
+        (:func:`~core.reports.features.sentence_contributions`). Other models score
+        each sentence alone.
         """
         sentences = doc.analysis.sentences
         if not sentences or self.classifier is None:
             return None
-        X = self.vectorizer.transform(sentence_terms(doc.analysis))
+        terms = sentence_terms(doc.analysis)
         coef = getattr(self.classifier, "coef_", None)
-        scores = np.asarray(X @ coef[0]).ravel() if coef is not None else self.classifier.predict_proba(X)[:, 1]
+        if coef is not None:
+            scores = sentence_contributions(self.vectorizer, terms, coef[0])
+        else:
+            scores = self.classifier.predict_proba(self.vectorizer.transform(terms))[:, 1]
         i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
         return DecidingSentence.of(doc.text, sentences[i], float(scores[i]))
 

@@ -1,7 +1,13 @@
 """Report features: n-grams per sentence, marked with the context of the sentence's fracture mention."""
 
+import math
+from collections import Counter
+
+import pytest
+from sklearn.linear_model import LogisticRegression
+
 from core.reports.context import analyse
-from core.reports.features import sentence_marks, sentence_terms
+from core.reports.features import context_vectorizer, report_terms, sentence_contributions, sentence_marks, sentence_terms
 
 
 def terms_of(text, language="en"):
@@ -58,3 +64,37 @@ def test_words_of_the_reason_for_the_examination_and_of_the_examination_are_kept
     assert "reason:dolor torac" in terms[0] and "dolor torac" in terms[3]
     assert "reason:fracture_affirmed" in terms[1]
     assert all(t.startswith("exam:") for t in terms[2])
+
+
+def _long_normal_report_with_one_fracture() -> str:
+    normal = ("No pneumothorax. No pleural effusion. No focal consolidation. No edema. Normal heart size. "
+              "Normal mediastinal contours. The lungs are clear and the heart is normal. ")
+    return normal + "Stable appearance of T9 and T12 fractures. " + normal
+
+
+def test_counts_are_sublinear_so_a_long_normal_report_does_not_outvote_its_one_fracture():
+    """1 + ln(count): the fourth "no" of a report weighs less than its first."""
+    terms = report_terms(analyse(_long_normal_report_with_one_fracture(), "en"))
+    vectorizer = context_vectorizer()
+    X = vectorizer.fit_transform([terms])
+    value = dict(zip(vectorizer[0].get_feature_names_out(), X.toarray()[0]))
+    count = Counter(terms)
+    assert count["no"] == 8 and value["no"] == pytest.approx(1 + math.log(8))
+    assert count["fractures"] == 1 and value["fractures"] == pytest.approx(1.0)
+
+
+def test_sentence_contributions_split_the_log_odds_exactly():
+    """The sentences' shares add up to the linear model's score of the whole report, so the
+    deciding sentence is the one that moved the decision most even with sublinear counts."""
+    texts = [_long_normal_report_with_one_fracture(), "No acute fracture. Normal heart.",
+             "Displaced fracture of the right clavicle.", "Clear lungs. No pneumothorax."]
+    analyses = [analyse(t, "en") for t in texts]
+    vectorizer = context_vectorizer()
+    X = vectorizer.fit_transform([report_terms(a) for a in analyses])
+    model = LogisticRegression(solver="liblinear").fit(X, [1, 0, 1, 0])
+    for a, x in zip(analyses, X):
+        shares = sentence_contributions(vectorizer, sentence_terms(a), model.coef_[0])
+        assert len(shares) == len(a.sentences)
+        assert shares.sum() + model.intercept_[0] == pytest.approx(model.decision_function(x)[0])
+    fracture = sentence_contributions(vectorizer, sentence_terms(analyses[0]), model.coef_[0])
+    assert "fractures" in analyses[0].sentences[int(fracture.argmax())].words
