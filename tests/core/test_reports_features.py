@@ -7,7 +7,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from core.reports.context import analyse
-from core.reports.features import context_vectorizer, report_terms, sentence_contributions, sentence_marks, sentence_terms
+from core.reports.features import (MENTION_REPEAT, context_vectorizer, report_terms, sentence_contributions,
+                                   sentence_marks, sentence_terms)
 
 
 def terms_of(text, language="en"):
@@ -28,6 +29,16 @@ def test_ngrams_of_a_hedged_sentence_are_marked_and_share_nothing_with_a_stated_
 def test_a_mention_in_two_classes_marks_its_sentence_with_both():
     _, (terms,) = terms_of("Possibly old rib fractures.")
     assert "historical+uncertain:old rib fractures" in terms
+
+
+def test_a_mention_in_two_classes_also_counts_as_their_conjunction():
+    """"Possibly old" is a context of its own, not an old fracture plus a hedge; one class is just itself."""
+    _, (hedged_old,) = terms_of("Possibly old rib fractures.")
+    assert {"fracture_historical", "fracture_uncertain", "fracture_historical+uncertain"} <= set(hedged_old)
+    _, (old,) = terms_of("Old rib fractures.")
+    assert [t for t in old if t.startswith("fracture_")] == ["fracture_historical"] * MENTION_REPEAT
+    _, (reason,) = terms_of("INDICATION: possible old rib fracture.")
+    assert "reason:fracture_historical+uncertain" in reason
 
 
 def test_sentences_without_a_fracture_mention_or_with_a_stated_one_stay_plain():
