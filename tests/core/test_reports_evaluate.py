@@ -1,5 +1,6 @@
 """The labeller against the paper's baseline, thresholds without the test fold, per-report output."""
 
+import inspect
 import json
 
 import numpy as np
@@ -7,6 +8,8 @@ import pytest
 
 import main
 from core.demo.reports import AGREEING_KINDS, choose_kind, write_report
+from core.reports import evaluation
+from core.reports.autolabel import label_workspace
 from core.reports.evaluation import (binary_metrics, bootstrap_intervals, cross_validate, evaluate_reports,
                                      expected_calibration_error, fold_splits)
 from core.reports.labeller import ReportLabeller
@@ -147,6 +150,19 @@ def test_classify_gives_value_probability_mentions_and_deciding_sentence():
     assert report[d.start:d.end] == d.text and "no radiographic evidence" in d.text and d.weight < 0
     assert "comminuted fracture" in pos.deciding_sentence.text and pos.deciding_sentence.weight > 0
     assert set(neg.as_dict()) == {"value", "probability", "language", "mentions", "cues", "deciding_sentence"}
+
+
+def test_inner_folds_fitted_in_threads_give_what_one_thread_gives(monkeypatch):
+    """The inner models are fitted two at a time; each report's probability must not depend on that."""
+    texts, y = collection(300, seed=5)
+    labeller = ReportLabeller()
+    X = labeller.fit_vectorizer(labeller.prepare(texts))
+    threaded = evaluation.inner_probabilities(labeller, X, y, 5, seed=3)
+    monkeypatch.setattr(evaluation, "INNER_JOBS", 1)
+    assert np.array_equal(threaded, evaluation.inner_probabilities(labeller, X, y, 5, seed=3))
+    # as many inner folds as `reports label` uses to choose its thresholds
+    assert evaluation.INNER_FOLDS == inspect.signature(label_workspace).parameters["folds"].default
+    assert len(np.unique(threaded)) > 10 and ((threaded > 0) & (threaded < 1)).all()
 
 
 def test_synthetic_reports_and_evaluation_are_deterministic():
