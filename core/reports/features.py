@@ -75,6 +75,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import Pipeline
 
@@ -171,22 +172,19 @@ def context_vectorizer() -> Pipeline:
                      ("sublinear", TfidfTransformer(norm=None, use_idf=False, sublinear_tf=True))])
 
 
-def _counter(vectorizer) -> CountVectorizer:
-    return vectorizer[0] if isinstance(vectorizer, Pipeline) else vectorizer
-
-
-def sentence_contributions(vectorizer, sentences: Sequence[Sequence[str]], coef: np.ndarray) -> np.ndarray:
+def sentence_contributions(vectorizer: Pipeline, sentences: Sequence[Sequence[str]], coef: np.ndarray) -> np.ndarray:
     """Each sentence's exact share of a linear model's log-odds (intercept left out).
 
-    ``sentences`` are one report's per-sentence terms (:func:`sentence_terms`). A
-    feature's contribution to the report, coef_j * f(c_j), is split among the
-    sentences by their share of its count c_j; the shares sum to the report's
-    score whatever f (raw or sublinear counts) the vectorizer applies.
+    ``sentences`` are one report's per-sentence terms (:func:`sentence_terms`),
+    ``vectorizer`` a fitted :func:`context_vectorizer`. A feature's contribution to
+    the report, coef_j * f(c_j), is split among the sentences by their share of its
+    count c_j; the shares sum to the report's score.
     """
-    counts = _counter(vectorizer).transform(sentences).tocsr()
-    report = np.asarray(counts.sum(axis=0))                     # 1 x features
-    value = np.asarray(vectorizer.transform([[t for s in sentences for t in s]]).todense())
-    per_count = np.divide(coef * value, report, out=np.zeros_like(value, dtype=float), where=report > 0)
+    counts = vectorizer["counts"].transform(sentences)
+    report = csr_matrix(counts.sum(axis=0))                       # the report's counts: its sentences' sum
+    value = vectorizer["sublinear"].transform(report).toarray()   # f(c), what the model saw
+    report = report.toarray()
+    per_count = np.divide(coef * value, report, out=np.zeros_like(value), where=report > 0)
     return np.asarray(counts @ per_count.ravel()).ravel()
 
 
