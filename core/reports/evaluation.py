@@ -117,6 +117,9 @@ INNER_FOLDS = 5
 # liblinear releases the GIL: two threads fit two inner models at once, so 5 inner folds cost a
 # 2-core workstation about the wall time of 3 (bench_reports en-common, 30,000 reports: the
 # labeller's analyse + CV + training took 62 s on one thread, 49 s on two; 44 s with 3 inner folds).
+# Logistic regression only: the forest runs threads of its own, and gradient boosting's thread
+# limit (threadpoolctl) is process-wide, so two fits at once could restore it out of order and
+# leave the whole process, the trainer's torch included, on one OpenMP thread.
 INNER_JOBS = 2
 
 
@@ -132,8 +135,9 @@ def inner_probabilities(labeller: ReportLabeller, X, y: np.ndarray, inner_folds:
     def fold_probabilities(train, test):
         return labeller.clone().fit_matrix(X[train], y[train]).classifier.predict_proba(X[test])[:, 1]
 
-    parts = Parallel(n_jobs=INNER_JOBS, prefer="threads")(delayed(fold_probabilities)(train, test)
-                                                           for train, test in splits)
+    jobs = INNER_JOBS if labeller.model == "lr" else 1
+    parts = Parallel(n_jobs=jobs, prefer="threads")(delayed(fold_probabilities)(train, test)
+                                                     for train, test in splits)
     p = np.zeros(len(y))
     for (_, test), part in zip(splits, parts):
         p[test] = part

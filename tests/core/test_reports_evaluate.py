@@ -165,6 +165,25 @@ def test_inner_folds_fitted_in_threads_give_what_one_thread_gives(monkeypatch):
     assert len(np.unique(threaded)) > 10 and ((threaded > 0) & (threaded < 1)).all()
 
 
+def test_only_logistic_regression_fits_its_inner_folds_in_threads(monkeypatch):
+    """Gradient boosting sets a process-wide thread limit while it fits; two fits at once could
+    leave the process on one thread. Its inner folds, and the forest's, run one at a time."""
+    jobs = []
+
+    class Recording(evaluation.Parallel):
+        def __init__(self, n_jobs=None, **kwargs):
+            jobs.append(n_jobs)
+            super().__init__(n_jobs=n_jobs, **kwargs)
+
+    monkeypatch.setattr(evaluation, "Parallel", Recording)
+    texts, y = collection(120, seed=6)
+    for model in ("lr", "gb"):
+        labeller = ReportLabeller(model)
+        X = labeller.fit_vectorizer(labeller.prepare(texts))
+        assert evaluation.inner_probabilities(labeller, X, y, 3, seed=0) is not None
+    assert jobs == [evaluation.INNER_JOBS, 1] and evaluation.INNER_JOBS > 1
+
+
 def test_synthetic_reports_and_evaluation_are_deterministic():
     assert synthetic_reports(50, seed=7) == synthetic_reports(50, seed=7)
     assert synthetic_reports(50, seed=7) != synthetic_reports(50, seed=8)
