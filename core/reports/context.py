@@ -94,6 +94,15 @@ mention: "no acute fracture, healed" denies the acute fracture and reports a
 healed one, elided -- negated, not "historical, negated" (a denied old fracture,
 "no old fracture").
 
+A fracture the patient is at risk of has not happened: "risk" ("riesgo", "prone to") is a
+hypothetical trigger about its object only (``<lang>_hypothetical_object.txt``): "lytic lesion
+with risk of pathologic fracture", "existe riesgo importante de fractura" are hypothetical; "risk
+of displacement of the fracture fragments", "riesgo de desplazamiento secundario de la fractura"
+are not -- a second preposition (``<lang>_preposition.txt``) starts the object's own complement.
+A fall risk and a risk factor are pseudo-triggers. "Impending" / "inminente" also make a fracture
+hypothetical. (Not handled: "fracture risk" with the risk after its noun -- a post-trigger would
+reach back to "comminuted fracture, high risk of nonunion".)
+
 A mention offered as one of alternatives is uncertain (``<lang>_alternative.txt``; the CheXpert
 labeller's "XXX or YYY" rule): the one right before "or" / "and/or" / "vs" ("atelectasis or
 pneumonia", "fracture vs. nutrient channel"), and a mention right after it that follows another
@@ -460,6 +469,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
     # the healed post-trigger after it still reaches back to the mention.
     healed_object_ends = _healed_object_ends(doc, won, fracture_targets, commas, coordinators)
+    hypothetical_object_ends = _hypothetical_object_ends(doc, won, fracture_targets, commas, coordinators)
     hedge_ends = _hedged_phrase_ends(doc, won, commas)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
@@ -545,6 +555,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
             ends += [span for span in device_ends if span not in mine] + [(c, c + 1) for c in commas]
         if cls == "historical":
             ends += healed_object_ends
+        if cls == "hypothetical":
+            ends += hypothetical_object_ends
         if cls == "uncertain":
             ends += hedge_ends
         if cls in _ENDED_BY_ACUTE:
@@ -639,6 +651,41 @@ def _healed_object_ends(doc, won, fracture_targets, commas, coordinators) -> lis
             continue
         stop = next((i for i in range(e, len(doc)) if i in commas or doc[i].text in joining), None)
         if stop is not None and not any(e <= ts < stop for ts, _ in fracture_targets):
+            ends.append((stop, stop + 1))
+    return ends
+
+
+# A trigger about its object (<lang>_hypothetical_object.txt) finds that object after a preposition
+# (<lang>_preposition.txt) at most so many words after it ("riesgo importante de", "risk for"); without
+# one, its object is the next OBJECT_WORDS words (as where a report's stop words were removed).
+_OBJECT_HEAD_REACH = 3
+OBJECT_WORDS = 2
+
+
+def _hypothetical_object_ends(doc, won, fracture_targets, commas, coordinators) -> list[tuple[int, int]]:
+    """Where the scope of a hypothetical pre-trigger that is about its object (``<lang>_hypothetical_object.txt``:
+    "risk", "riesgo", "prone to") ends: after that object, where a comma, a joining word, a word that
+    opens a phrase of its own or a second preposition ("of", "de") starts the object's complement --
+    unless a fracture mention comes first. "Lytic lesion with risk of pathologic fracture" and "existe
+    riesgo importante de fractura" have no fracture yet; "risk of displacement of the fracture
+    fragments" and "riesgo de desplazamiento secundario de la fractura" have one, whose displacement
+    is the risk."""
+    listed = doc.user_data.get("hypothetical_objects", frozenset())
+    if not listed:
+        return []
+    heads = doc.user_data.get("prepositions", frozenset())
+    stops = coordinators | doc.user_data["conjunctions"] | doc.user_data.get("clause_openers", frozenset()) | heads
+    ends = []
+    for label, s, e in won:
+        if label != "hypothetical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
+            continue
+        head = next((i for i in range(e, min(e + _OBJECT_HEAD_REACH, len(doc)))
+                     if doc[i].text in heads and (i == e or i not in commas)), None)
+        if head is None:
+            stop = e + OBJECT_WORDS
+        else:
+            stop = next((i for i in range(head + 2, len(doc)) if i in commas or doc[i].text in stops), len(doc))
+        if stop < len(doc) and not any(e <= ts < stop for ts, _ in fracture_targets):
             ends.append((stop, stop + 1))
     return ends
 
@@ -961,6 +1008,8 @@ class _Pipeline:
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
     concord: frozenset[str] = frozenset()    # negative words after which a termination ends nothing ("tampoco")
     healed_objects: frozenset[str] = frozenset()    # healed pre-triggers about their object only ("consolidación de")
+    hypothetical_objects: frozenset[str] = frozenset()    # hypothetical pre-triggers about their object only ("risk")
+    prepositions: frozenset[str] = frozenset()    # words that join a noun to its object ("of", "de")
     clause_openers: frozenset[str] = frozenset()    # words that open a phrase of their own after a comma ("que")
     comparisons: tuple = ()    # phrases (word tuples) that place a negation in an earlier examination ("on prior")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
@@ -1009,6 +1058,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      device_stops=frozenset(_phrases(language, "device_stop")),
                      concord=frozenset(_phrases(language, "negation_concord")),
                      healed_objects=frozenset(_phrases(language, "healed_object")),
+                     hypothetical_objects=frozenset(_phrases(language, "hypothetical_object")),
+                     prepositions=frozenset(_phrases(language, "preposition")),
                      clause_openers=frozenset(_phrases(language, "clause_opening")),
                      comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison")))
 
@@ -1098,6 +1149,8 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["written_forms"] = pipe.written_forms
     doc.user_data["concord"] = pipe.concord
     doc.user_data["healed_objects"] = pipe.healed_objects
+    doc.user_data["hypothetical_objects"] = pipe.hypothetical_objects
+    doc.user_data["prepositions"] = pipe.prepositions
     doc.user_data["comparisons"] = pipe.comparisons
     doc.user_data["clause_openers"] = pipe.clause_openers
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)

@@ -514,6 +514,24 @@ CASES = [
     ("es", "Sin consolidación, derrame pleural, fracturas.", ["negated"]),
     ("es", "Ausencia de consolidación de la fractura de tibia.", [""]),
     ("es", "Fractura de tibia sin consolidación, sin desplazamiento.", [""]),
+    # A risk of a fracture is no fracture yet; a risk that a fracture there displaces, a fall risk or
+    # a risk factor leave the fracture as it is.
+    ("en", "Lytic lesion with risk of pathologic fracture.", ["hypothetical"]),
+    ("en", "Osteoporosis; high risk for vertebral compression fractures.", ["hypothetical"]),
+    ("en", "Impending pathologic fracture of the femur.", ["hypothetical"]),
+    ("en", "There is risk of displacement of the fracture fragments.", [""]),
+    ("en", "Comminuted fracture, high risk of nonunion.", [""]),
+    ("en", "High fall risk, fracture of the left hip.", [""]),
+    ("en", "Lytic lesion with risk of fracture; fracture of the 5th rib.", ["hypothetical", ""]),
+    ("es", "Existe riesgo importante de fractura.", ["hypothetical"]),
+    ("es", "Osteoporosis con alto riesgo de fracturas.", ["hypothetical"]),
+    ("es", "Fractura patológica inminente de fémur.", ["hypothetical"]),
+    ("es", "Riesgo de desplazamiento secundario de la fractura.", [""]),
+    ("es", "Riesgo de caídas, fractura de cadera izquierda.", [""]),
+    ("es", "Factores de riesgo: fractura de cadera previa.", ["historical"]),
+    # PadChest's form: no preposition to find the object by; it is the next two words.
+    ("es", "exist riesg import fractur", ["hypothetical"]),
+    ("es", "riesg desplaz secundari fractur", [""]),
 ]
 
 
