@@ -532,6 +532,17 @@ CASES = [
     # PadChest's form: no preposition to find the object by; it is the next two words.
     ("es", "exist riesg import fractur", ["hypothetical"]),
     ("es", "riesg desplaz secundari fractur", [""]),
+    # Doubt and improbability, before and after the fracture; "poco probable" is no "probable".
+    ("en", "Fracture is doubtful.", ["uncertain"]),
+    ("en", "Doubtful fracture.", ["uncertain"]),
+    ("en", "This is unlikely to represent a fracture.", ["negated"]),
+    ("en", "Lucency, unlikely a fracture.", ["negated"]),
+    ("es", "Fractura poco probable.", ["negated"]),
+    ("es", "Es poco probable que exista fractura.", ["negated"]),
+    ("es", "Improbable fractura.", ["negated"]),
+    # No change IN something denies nothing after it; without "en" the denied list goes on.
+    ("es", "No se aprecian cambios en la fractura conocida.", ["historical"]),
+    ("es", "No se aprecian cambios degenerativos ni fracturas.", ["negated"]),
 ]
 
 
