@@ -149,7 +149,7 @@ from dataclasses import dataclass
 
 from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
-from core.reports.phrases import FRACTURE_CATEGORIES, TARGET_CATEGORIES, read_phrases
+from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
 
 # Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
@@ -910,7 +910,7 @@ def _make_context_component():
 
 # The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions.
 _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
-                          + ["pseudo", "pseudo_healing", "uncertainty_probable"]
+                          + ["pseudo", "pseudo_healing", "uncertainty_probable", NOT_MENTION]
                           + [f"target_{category}" for category in TARGET_CATEGORIES])
 # The terminations only in a report that has no stop words (:func:`stopwords_removed`). In text written
 # in full, "se evidencia" without "se" is the noun of a negated phrase: "no hay evidencia de fractura"
@@ -1035,7 +1035,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
     acute = _phrases(language, "acute")
-    lists = [("pseudo", pseudo), ("pseudo_healing", pseudo_healing), ("termination", termination), ("acute", acute)]
+    lists = [("pseudo", pseudo), ("pseudo_healing", pseudo_healing), ("termination", termination), ("acute", acute),
+             (NOT_MENTION, _phrases(language, NOT_MENTION))]
     for label, phrases in targets + lists + \
             [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
         if phrases:
@@ -1127,6 +1128,12 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["sentence_starts"] = [0]
     strings = pipe.nlp.vocab.strings
     found = pipe.matcher(doc)
+    # A phrase that holds a mention word but names no finding ("fracture clinic", <lang>_not_mention.txt)
+    # takes its mention words with it.
+    named = [(s, e) for m, s, e in found if strings[m] == NOT_MENTION]
+    if named:
+        found = [(m, s, e) for m, s, e in found if strings[m] != NOT_MENTION
+                 and not (strings[m].startswith("target|") and any(a <= s and e <= b for a, b in named))]
     # A one-word mention written as a stop word is that word, not the finding whose stem it shares:
     # "más" (more) is no "masa" (mass). Where the report's stop words were removed, it is the finding.
     stop = () if stopwords_removed else _stopwords(language)

@@ -31,6 +31,9 @@ KINDS = {
 }
 # Mention lists: the words whose context is analysed (<lang>_target_<category>.txt).
 TARGET_CATEGORIES = ("fracture", "compression", "cortical", "finding")
+# Phrases that hold a mention word but name no finding: "fracture clinic", "unidad de fracturas"
+# (<lang>_not_mention.txt). Their words are no mention.
+NOT_MENTION = "not_mention"
 # The categories the fracture label is about: a fracture named, a vertebral compression that implies one,
 # or a sign of one on the cortex ("cortical disruption", "solución de continuidad").
 FRACTURE_CATEGORIES = ("fracture", "compression", "cortical")

@@ -543,6 +543,19 @@ CASES = [
     # No change IN something denies nothing after it; without "en" the denied list goes on.
     ("es", "No se aprecian cambios en la fractura conocida.", ["historical"]),
     ("es", "No se aprecian cambios degenerativos ni fracturas.", ["negated"]),
+    # A clinic or service named after fractures is no fracture mention.
+    ("en", "Follow up in fracture clinic in 2 weeks.", []),
+    ("en", "Fracture of the radius, follow up in fracture clinic.", [""]),
+    ("es", "Control en consulta de fracturas en 2 semanas.", []),
+    ("es", "control consult fractur", []),
+    # A child's bone bent without a break line (plastic deformation) is a fracture.
+    ("en", "Plastic bowing deformity of the ulna.", [""]),
+    ("es", "Incurvación plástica del cúbito.", [""]),
+    # Callus before the fracture heals it; no callus yet leaves it there, unhealed.
+    ("en", "Callus formation at the fracture site.", ["historical"]),
+    ("en", "Bridging callus across the fracture.", ["historical"]),
+    ("en", "No bridging callus across the fracture line.", [""]),
+    ("es", "Sin callo óseo en el foco de fractura.", [""]),
 ]
 
 
