@@ -556,6 +556,13 @@ CASES = [
     ("en", "Bridging callus across the fracture.", ["historical"]),
     ("en", "No bridging callus across the fracture line.", [""]),
     ("es", "Sin callo óseo en el foco de fractura.", [""]),
+    # What is denied is the fracture's extension or a change, not the fracture.
+    ("en", "No intra-articular extension of the fracture.", [""]),
+    ("en", "There is no significant change in the alignment of the fracture.", [""]),
+    ("en", "No intra-articular extension, no fracture.", ["negated"]),
+    ("es", "No hay extensión intraarticular de la fractura.", [""]),
+    ("es", "No hay extensión articular, ni fractura.", ["negated"]),
+    ("en", "Fracture of the radius. Clinical correlation for scaphoid fracture is recommended.", ["", "hypothetical"]),
 ]
 
 
