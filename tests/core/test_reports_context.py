@@ -563,6 +563,11 @@ CASES = [
     ("es", "No hay extensión intraarticular de la fractura.", [""]),
     ("es", "No hay extensión articular, ni fractura.", ["negated"]),
     ("en", "Fracture of the radius. Clinical correlation for scaphoid fracture is recommended.", ["", "hypothetical"]),
+    # Nothing suggests it: denied, where "is suggested" hedges.
+    ("en", "Nothing to suggest a fracture.", ["negated"]),
+    ("en", "Fracture is not suggested.", ["negated"]),
+    ("en", "Fracture is suggested.", ["probable"]),
+    ("es", "No hay nada que sugiera fractura.", ["negated"]),
 ]
 
 
