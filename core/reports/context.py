@@ -100,8 +100,9 @@ with risk of pathologic fracture", "existe riesgo importante de fractura" are hy
 of displacement of the fracture fragments", "riesgo de desplazamiento secundario de la fractura"
 are not -- a second preposition (``<lang>_preposition.txt``) starts the object's own complement.
 A fall risk and a risk factor are pseudo-triggers. "Impending" / "inminente" also make a fracture
-hypothetical. (Not handled: "fracture risk" with the risk after its noun -- a post-trigger would
-reach back to "comminuted fracture, high risk of nonunion".)
+hypothetical. "Fracture risk", the risk after its noun, names no fracture at all
+(``<lang>_not_mention.txt``, as "fracture clinic" does): a post-trigger "risk" would reach back to
+"comminuted fracture, high risk of nonunion"; a not-a-mention phrase never spans a comma.
 
 A mention offered as one of alternatives is uncertain (``<lang>_alternative.txt``; the CheXpert
 labeller's "XXX or YYY" rule): the one right before "or" / "and/or" / "vs" ("atelectasis or
@@ -1128,9 +1129,10 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["sentence_starts"] = [0]
     strings = pipe.nlp.vocab.strings
     found = pipe.matcher(doc)
-    # A phrase that holds a mention word but names no finding ("fracture clinic", <lang>_not_mention.txt)
-    # takes its mention words with it.
-    named = [(s, e) for m, s, e in found if strings[m] == NOT_MENTION]
+    # A phrase that holds a mention word but names no finding ("fracture clinic", "fracture risk",
+    # <lang>_not_mention.txt) takes its mention words with it -- not across a comma: "displaced
+    # fracture, risk of avascular necrosis" keeps its fracture.
+    named = [(s, e) for m, s, e in found if strings[m] == NOT_MENTION and not any(s < c < e for c in commas)]
     if named:
         found = [(m, s, e) for m, s, e in found if strings[m] != NOT_MENTION
                  and not (strings[m].startswith("target|") and any(a <= s and e <= b for a, b in named))]

@@ -548,6 +548,8 @@ CASES = [
     ("en", "Fracture of the radius, follow up in fracture clinic.", [""]),
     ("es", "Control en consulta de fracturas en 2 semanas.", []),
     ("es", "control consult fractur", []),
+    ("en", "Osteoporosis with increased fracture risk.", []),
+    ("en", "Displaced fracture, risk of avascular necrosis.", [""]),
     # A child's bone bent without a break line (plastic deformation) is a fracture.
     ("en", "Plastic bowing deformity of the ulna.", [""]),
     ("es", "Incurvación plástica del cúbito.", [""]),
