@@ -570,6 +570,10 @@ CASES = [
     ("en", "Fracture is not suggested.", ["negated"]),
     ("en", "Fracture is suggested.", ["probable"]),
     ("es", "No hay nada que sugiera fractura.", ["negated"]),
+    # An acute fracture on a chronic one is acute; healing said after the fracture heals it.
+    ("en", "Acute on chronic compression fracture of L1.", [""]),
+    ("en", "Sclerosis along the fracture line, consistent with healing.", ["historical"]),
+    ("en", "Fracture lines are less distinct, consistent with healing.", ["historical"]),
 ]
 
 
