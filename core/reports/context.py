@@ -818,9 +818,17 @@ def _pre_reaches(doc, start: int, end: int, mention: int, context_class: str) ->
     return True
 
 
+def _same_kind(a: str, b: str) -> bool:
+    """Two mention categories a nearest-only post-trigger tells apart: a finding from a fracture, but not
+    a fracture from a vertebral compression or a cortical sign, which are fractures too ("fractura aguda
+    sobre aplastamiento crónico": "crónico" is about the compression only)."""
+    return a == b or (a in FRACTURE_CATEGORIES and b in FRACTURE_CATEGORIES)
+
+
 def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
     """Whether a nearest-only post-trigger at ``trigger_start`` is about ``ent``: not across another
-    mention of its category between them ("fractura aguda de radio y fractura antigua de cúbito")
+    mention of its kind between them (:func:`_same_kind`; a compound of mentions with no word between,
+    "fractura-aplastamiento", is one) ("fractura aguda de radio y fractura antigua de cúbito")
     -- unless the mentions from ``ent`` on are one coordinated list, each joined to the next by a
     conjunction or, before a conjunction that joins the last one, by a comma ("A y B", "A, B y C"),
     and the trigger is about the whole list: plural after a singular nearest mention (a plural
@@ -844,9 +852,10 @@ def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
     info = doc.user_data
     if trigger_start in info["closing_triggers"] and ent._.get(_extension("negated")):
         return False
-    chain = [ent] + [o for o in inside if o.label == ent.label and ent.end <= o.start and o.end <= trigger_start]
-    if len(chain) == 1:
-        return True
+    chain = [ent] + [o for o in inside
+                     if _same_kind(o.label_, ent.label_) and ent.end <= o.start and o.end <= trigger_start]
+    if len(chain) == 1 or all(b.start == a.end for a, b in zip(chain, chain[1:])):
+        return True     # one mention, or one compound of them ("fractura-aplastamiento crónica en L1")
     if trigger_start not in info["set_off_triggers"] and (
             trigger_start not in info["plural_triggers"] or chain[-1].start in info["plural_mentions"]):
         return False

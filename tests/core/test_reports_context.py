@@ -574,6 +574,12 @@ CASES = [
     ("en", "Acute on chronic compression fracture of L1.", [""]),
     ("en", "Sclerosis along the fracture line, consistent with healing.", ["historical"]),
     ("en", "Fracture lines are less distinct, consistent with healing.", ["historical"]),
+    # A healed word after a compression is about it, not about the fracture before it (the fracture
+    # mention's context listed); a compound of the two ("fractura-aplastamiento") is one mention.
+    ("es", "Fractura aguda sobre aplastamiento crónico de L1.", [""]),
+    ("es", "Fractura de radio sobre aplastamiento crónico de L1.", [""]),
+    ("es", "Fractura aplastamiento crónica en L1.", ["historical"]),
+    ("es", "Fractura de radio y aplastamiento de L1 antiguos.", ["historical"]),
 ]
 
 
@@ -635,7 +641,10 @@ def test_words_that_imply_a_compression_fracture_are_a_category_of_their_own():
              ("es", "Sin aplastamientos vertebrales. Fractura de radio.",
               [("compression", ["negated"]), ("fracture", [])]),
              ("es", "Hundimiento del platillo superior de L1.", [("compression", [])]),
-             ("es", "Hundimiento esternal.", [])]       # a sunken sternum, no compression
+             ("es", "Hundimiento esternal.", []),       # a sunken sternum, no compression
+             # The healed word is the compression's; the fracture before it is acute.
+             ("es", "Fractura aguda sobre aplastamiento crónico de L1.",
+              [("fracture", []), ("compression", ["historical"])])]
     for language, text, expected in cases:
         a = analyse(text, language)
         assert [(m.category, sorted(m.classes)) for m in a.mentions] == expected, text
