@@ -658,14 +658,14 @@ def _healed_object_ends(doc, won, fracture_targets, commas, coordinators) -> lis
 
 # A trigger about its object (<lang>_hypothetical_object.txt) finds that object after a preposition
 # (<lang>_preposition.txt) at most so many words after it ("riesgo importante de", "risk for"); without
-# one, its object is the next OBJECT_WORDS words (as where a report's stop words were removed).
+# one, its object is the next _OBJECT_WORDS words (as where a report's stop words were removed).
 _OBJECT_HEAD_REACH = 3
-OBJECT_WORDS = 2
+_OBJECT_WORDS = 2
 
 
 def _hypothetical_object_ends(doc, won, fracture_targets, commas, coordinators) -> list[tuple[int, int]]:
-    """Where the scope of a hypothetical pre-trigger that is about its object (``<lang>_hypothetical_object.txt``:
-    "risk", "riesgo", "prone to") ends: after that object, where a comma, a joining word, a word that
+    """Where the scope of a hypothetical pre-trigger about its object ends (``<lang>_hypothetical_object.txt``:
+    "risk", "riesgo", "prone to"): after that object, where a comma, a joining word, a word that
     opens a phrase of its own or a second preposition ("of", "de") starts the object's complement --
     unless a fracture mention comes first. "Lytic lesion with risk of pathologic fracture" and "existe
     riesgo importante de fractura" have no fracture yet; "risk of displacement of the fracture
@@ -681,9 +681,9 @@ def _hypothetical_object_ends(doc, won, fracture_targets, commas, coordinators) 
         if label != "hypothetical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
             continue
         head = next((i for i in range(e, min(e + _OBJECT_HEAD_REACH, len(doc)))
-                     if doc[i].text in heads and (i == e or i not in commas)), None)
+                     if doc[i].text in heads and i not in commas), None)
         if head is None:
-            stop = e + OBJECT_WORDS
+            stop = e + _OBJECT_WORDS
         else:
             stop = next((i for i in range(head + 2, len(doc)) if i in commas or doc[i].text in stops), len(doc))
         if stop < len(doc) and not any(e <= ts < stop for ts, _ in fracture_targets):
@@ -827,11 +827,11 @@ def _same_kind(a: str, b: str) -> bool:
 
 def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
     """Whether a nearest-only post-trigger at ``trigger_start`` is about ``ent``: not across another
-    mention of its kind between them (:func:`_same_kind`; a compound of mentions with no word between,
-    "fractura-aplastamiento", is one) ("fractura aguda de radio y fractura antigua de cúbito")
-    -- unless the mentions from ``ent`` on are one coordinated list, each joined to the next by a
-    conjunction or, before a conjunction that joins the last one, by a comma ("A y B", "A, B y C"),
-    and the trigger is about the whole list: plural after a singular nearest mention (a plural
+    mention of its kind (:func:`_same_kind`) between them ("fractura aguda de radio y fractura antigua
+    de cúbito"; mentions with no word between, "fractura-aplastamiento", are one) -- unless the
+    mentions from ``ent`` on are one coordinated list, each joined to the next by a conjunction or,
+    before a conjunction that joins the last one, by a comma ("A y B", "A, B y C"), and the trigger
+    is about the whole list: plural after a singular nearest mention (a plural
     adjective agrees with the coordinated mentions, "fractura de radio y fractura de cúbito
     consolidadas", not with its nearest one), or a healed word set off by a comma at the end of
     the sentence ("fracture of the radius, fracture of the ulna and fracture of the scaphoid,
