@@ -470,7 +470,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
     # the healed post-trigger after it still reaches back to the mention.
     healed_object_ends = _healed_object_ends(doc, won, fracture_targets, commas, coordinators)
-    hypothetical_object_ends = _hypothetical_object_ends(doc, won, fracture_targets, commas, coordinators)
+    hypothetical_object_ends = _hypothetical_object_ends(doc, won, fracture_targets, commas)
     hedge_ends = _hedged_phrase_ends(doc, won, commas)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
@@ -663,19 +663,19 @@ _OBJECT_HEAD_REACH = 3
 _OBJECT_WORDS = 2
 
 
-def _hypothetical_object_ends(doc, won, fracture_targets, commas, coordinators) -> list[tuple[int, int]]:
+def _hypothetical_object_ends(doc, won, fracture_targets, commas) -> list[tuple[int, int]]:
     """Where the scope of a hypothetical pre-trigger about its object ends (``<lang>_hypothetical_object.txt``:
-    "risk", "riesgo", "prone to"): after that object, where a comma, a joining word, a word that
-    opens a phrase of its own or a second preposition ("of", "de") starts the object's complement --
-    unless a fracture mention comes first. "Lytic lesion with risk of pathologic fracture" and "existe
-    riesgo importante de fractura" have no fracture yet; "risk of displacement of the fracture
-    fragments" and "riesgo de desplazamiento secundario de la fractura" have one, whose displacement
-    is the risk."""
+    "risk", "riesgo", "prone to"): after that object, where a comma, a word that opens a phrase of its
+    own or a second preposition ("of", "de") starts the object's complement -- unless a fracture
+    mention comes first. "Lytic lesion with risk of pathologic fracture" and "existe riesgo importante
+    de fractura" have no fracture yet; "risk of displacement of the fracture fragments" and "riesgo de
+    desplazamiento secundario de la fractura" have one, whose displacement is the risk. A joining word
+    goes on with the object: "increased risk of falls and fractures" is a risk of both."""
     listed = doc.user_data.get("hypothetical_objects", frozenset())
     if not listed:
         return []
     heads = doc.user_data.get("prepositions", frozenset())
-    stops = coordinators | doc.user_data["conjunctions"] | doc.user_data.get("clause_openers", frozenset()) | heads
+    stops = doc.user_data.get("clause_openers", frozenset()) | heads
     ends = []
     for label, s, e in won:
         if label != "hypothetical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:

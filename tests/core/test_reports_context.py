@@ -528,6 +528,8 @@ CASES = [
     ("es", "Fractura patológica inminente de fémur.", ["hypothetical"]),
     ("es", "Riesgo de desplazamiento secundario de la fractura.", [""]),
     ("es", "Riesgo de caídas, fractura de cadera izquierda.", [""]),
+    ("en", "Increased risk of falls and fractures.", ["hypothetical"]),
+    ("es", "Riesgo de caídas y fracturas.", ["hypothetical"]),
     ("es", "Factores de riesgo: fractura de cadera previa.", ["historical"]),
     # PadChest's form: no preposition to find the object by; it is the next two words.
     ("es", "exist riesg import fractur", ["hypothetical"]),
