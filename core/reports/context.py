@@ -828,7 +828,8 @@ def _same_kind(a: str, b: str) -> bool:
 def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
     """Whether a nearest-only post-trigger at ``trigger_start`` is about ``ent``: not across another
     mention of its kind (:func:`_same_kind`) between them ("fractura aguda de radio y fractura antigua
-    de cúbito"; mentions with no word between, "fractura-aplastamiento", are one) -- unless the
+    de cúbito"; mentions with no word between, "fractura-aplastamiento", or only a word of
+    ``<lang>_compound_joiner.txt``, "fractura por aplastamiento", are one) -- unless the
     mentions from ``ent`` on are one coordinated list, each joined to the next by a conjunction or,
     before a conjunction that joins the last one, by a comma ("A y B", "A, B y C"), and the trigger
     is about the whole list: plural after a singular nearest mention (a plural
@@ -854,8 +855,9 @@ def _reaches_back(doc, ent, trigger_start: int, inside) -> bool:
         return False
     chain = [ent] + [o for o in inside
                      if _same_kind(o.label_, ent.label_) and ent.end <= o.start and o.end <= trigger_start]
-    if len(chain) == 1 or all(b.start == a.end for a, b in zip(chain, chain[1:])):
-        return True     # one mention, or one compound of them ("fractura-aplastamiento crónica en L1")
+    joiners = info.get("compound_joiners", frozenset())
+    if all(all(doc[i].text in joiners for i in range(a.end, b.start)) for a, b in zip(chain, chain[1:])):
+        return True     # one mention, or one compound of them ("fractura-aplastamiento", "fractura por aplastamiento")
     if trigger_start not in info["set_off_triggers"] and (
             trigger_start not in info["plural_triggers"] or chain[-1].start in info["plural_mentions"]):
         return False
@@ -1020,6 +1022,7 @@ class _Pipeline:
     healed_objects: frozenset[str] = frozenset()    # healed pre-triggers about their object only ("consolidación de")
     hypothetical_objects: frozenset[str] = frozenset()    # hypothetical pre-triggers about their object only ("risk")
     prepositions: frozenset[str] = frozenset()    # words that join a noun to its object ("of", "de")
+    compound_joiners: frozenset[str] = frozenset()    # words that join two mentions into one ("por")
     clause_openers: frozenset[str] = frozenset()    # words that open a phrase of their own after a comma ("que")
     comparisons: tuple = ()    # phrases (word tuples) that place a negation in an earlier examination ("on prior")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
@@ -1071,6 +1074,7 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      healed_objects=frozenset(_phrases(language, "healed_object")),
                      hypothetical_objects=frozenset(_phrases(language, "hypothetical_object")),
                      prepositions=frozenset(_phrases(language, "preposition")),
+                     compound_joiners=frozenset(_phrases(language, "compound_joiner")),
                      clause_openers=frozenset(_phrases(language, "clause_opening")),
                      comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison")))
 
@@ -1169,6 +1173,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["healed_objects"] = pipe.healed_objects
     doc.user_data["hypothetical_objects"] = pipe.hypothetical_objects
     doc.user_data["prepositions"] = pipe.prepositions
+    doc.user_data["compound_joiners"] = pipe.compound_joiners
     doc.user_data["comparisons"] = pipe.comparisons
     doc.user_data["clause_openers"] = pipe.clause_openers
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)

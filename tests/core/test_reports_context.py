@@ -581,6 +581,7 @@ CASES = [
     ("es", "Fractura aguda sobre aplastamiento crónico de L1.", [""]),
     ("es", "Fractura de radio sobre aplastamiento crónico de L1.", [""]),
     ("es", "Fractura aplastamiento crónica en L1.", ["historical"]),
+    ("es", "Fractura por aplastamiento de L2, de aspecto crónico.", ["historical"]),
     ("es", "Fractura de radio y aplastamiento de L1 antiguos.", ["historical"]),
 ]
 
