@@ -11,8 +11,9 @@ yardstick only: it stays outside the repository and nothing is trained on it for
 
 Each sentence becomes one row (the corpus shuffled its sentences: there are no whole reports):
   text      the sentence as written
-  stemmed   the same in PadChest's published form (Snowball stems, stop words removed; "no", "sin",
-            "ni" and "con" kept), as issue 13's Spanish collection is
+  stemmed   the same in PadChest's published form (bench/padchest_form.py: no accents, punctuation
+            but the full stop dropped, stop words removed but "no", "sin", "ni" and "con", Snowball
+            stems), as issue 13's Spanish collection is
   fracture  1 where a fracture word ("fractura", "fisura", "aplastamiento", "acuñamiento", "fx" and
             their forms) stands outside every negation and uncertainty scope the annotators marked:
             a fracture the sentence affirms. A sentence that only denies, doubts or asks about one is 0.
@@ -33,18 +34,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.bench_context_corpora import nubes_sentences  # noqa: E402
-from core.reports.normalise import normalise_word  # noqa: E402
-from core.reports.phrases import read_phrases  # noqa: E402
+from bench.padchest_form import padchest_form  # noqa: E402
 
 FRACTURE_WORD = re.compile(r"\b(?:fractur\w*|fisur\w*|aplastamient\w*|acuñamient\w*|fx)\b", re.IGNORECASE)
-# PadChest removed Spanish stop words but kept the words that carry negation or its scope.
-_KEPT = {"no", "sin", "ni", "con"}
-
-
-def padchest_form(text: str) -> str:
-    stop = {w[0] for w in read_phrases("es", "stopwords")} - _KEPT
-    words = [w for w in re.findall(r"[^\W_]+", text.lower()) if w not in stop]
-    return " ".join(normalise_word(w, "es") for w in words)
 
 
 def rows(folder: str):
