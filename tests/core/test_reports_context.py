@@ -489,7 +489,7 @@ CASES = [
     ("en", "New right rib fracture not seen on prior study.", [""]),
     ("en", "Right rib fracture, not present on the previous radiograph.", [""]),
     ("en", "Rib fracture, not previously seen.", [""]),
-    ("en", "No previously described fracture.", ["negated"]),
+    ("en", "No previously described fracture.", ["historical,negated"]),   # as "no prior fracture"
     ("en", "No fracture on the prior study.", ["negated"]),
     ("es", "Pérdida de altura de D11, no visto en TAC previo, por fractura-aplastamiento.", [""]),
     ("es", "Fractura de la sexta costilla, no visible en el estudio previo.", [""]),
@@ -583,6 +583,17 @@ CASES = [
     ("es", "Fractura aplastamiento crónica en L1.", ["historical"]),
     ("es", "Fractura por aplastamiento de L2, de aspecto crónico.", ["historical"]),
     ("es", "Fractura de radio y aplastamiento de L1 antiguos.", ["historical"]),
+    # Seen before is a known, older fracture; not seen before is a new one, neither old nor denied.
+    ("en", "Previously described left rib fractures.", ["historical"]),
+    ("en", "Left rib fractures as before.", ["historical"]),
+    ("en", "Left rib fractures, as previously noted.", ["historical"]),
+    ("en", "New left rib fracture, not previously seen.", [""]),
+    ("en", "Right rib fracture, not seen previously.", [""]),
+    ("es", "Fractura costal descrita previamente.", ["historical"]),
+    ("es", "Fractura costal nueva, no vista previamente.", [""]),
+    ("es", "La fractura de la cabeza radial ya no es visible.", ["negated"]),
+    ("es", "La fractura previamente descrita de la cabeza radial ya no es visible.", ["historical,negated"]),
+    ("es", "Fractura de radio, no se ve luxación.", [""]),
 ]
 
 
