@@ -29,7 +29,7 @@ from core.reports.language import AUTO, report_languages
 from core.reports.models import MODEL_NAMES, make_classifier
 
 # Bump when the cleaning, rules or features change in a way that changes labels.
-LABELLER_CODE_VERSION = "reports-30-seen-before"
+LABELLER_CODE_VERSION = "reports-31-stated-back-off"
 FEATURE_SETS = ("context", "baseline")
 
 

@@ -594,6 +594,10 @@ CASES = [
     ("es", "La fractura de la cabeza radial ya no es visible.", ["negated"]),
     ("es", "La fractura previamente descrita de la cabeza radial ya no es visible.", ["historical,negated"]),
     ("es", "Fractura de radio, no se ve luxación.", [""]),
+    # A fissure that is no bone's names no fracture.
+    ("es", "Se sospecha una fisura anal.", []),
+    ("es", "Fisura anular en L4-L5.", []),
+    ("es", "Fisura de la rótula y fisura anal.", [""]),
 ]
 
 

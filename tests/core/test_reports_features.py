@@ -26,6 +26,24 @@ def test_ngrams_of_a_hedged_sentence_are_marked_and_share_nothing_with_a_stated_
     assert "fracture_uncertain" in hedged and "fracture_affirmed" in stated
 
 
+@pytest.mark.parametrize("text,stated", [
+    ("Displaced rib fractures.", True),
+    ("Old healed rib fractures.", True),
+    ("Status post ORIF of a distal radius fracture.", True),
+    ("Probable rib fracture.", True),
+    ("No rib fracture.", False),
+    ("Possible rib fracture.", False),
+    ("Risk of pathologic fracture.", False),
+    ("The sternotomy wire is fractured.", False),
+])
+def test_a_mention_that_says_its_fracture_is_or_was_there_also_counts_as_stated(text, stated):
+    """The back-off feature that affirmed, historical, post-operative and probable mentions share."""
+    _, (terms,) = terms_of(text)
+    assert ("fracture_stated" in terms) == stated
+    _, (reason,) = terms_of("INDICATION: rib fracture.")
+    assert "reason:fracture_stated" in reason and "fracture_stated" not in reason
+
+
 def test_a_mention_in_two_classes_marks_its_sentence_with_both():
     _, (terms,) = terms_of("Possibly old rib fractures.")
     assert "historical+uncertain:old rib fractures" in terms
@@ -36,7 +54,7 @@ def test_a_mention_in_two_classes_also_counts_as_their_conjunction():
     _, (hedged_old,) = terms_of("Possibly old rib fractures.")
     assert {"fracture_historical", "fracture_uncertain", "fracture_historical+uncertain"} <= set(hedged_old)
     _, (old,) = terms_of("Old rib fractures.")
-    assert [t for t in old if t.startswith("fracture_")] == ["fracture_historical"] * MENTION_REPEAT
+    assert [t for t in old if t.startswith("fracture_")] == ["fracture_historical", "fracture_stated"] * MENTION_REPEAT
     _, (reason,) = terms_of("INDICATION: possible old rib fracture.")
     assert "reason:fracture_historical+uncertain" in reason
 
