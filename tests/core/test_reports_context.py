@@ -589,6 +589,8 @@ CASES = [
     ("en", "Left rib fractures, as previously noted.", ["historical"]),
     ("en", "New left rib fracture, not previously seen.", [""]),
     ("en", "Right rib fracture, not seen previously.", [""]),
+    ("en", "Osseous demineralization, stable appearance of T9 and T12 fractures.", ["historical"]),
+    ("en", "Stable burst fracture of L1.", [""]),
     ("es", "Fractura costal descrita previamente.", ["historical"]),
     ("es", "Fractura costal nueva, no vista previamente.", [""]),
     ("es", "La fractura de la cabeza radial ya no es visible.", ["negated"]),

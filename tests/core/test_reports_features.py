@@ -98,7 +98,7 @@ def test_words_of_the_reason_for_the_examination_and_of_the_examination_are_kept
 def _long_normal_report_with_one_fracture() -> str:
     normal = ("No pneumothorax. No pleural effusion. No focal consolidation. No edema. Normal heart size. "
               "Normal mediastinal contours. The lungs are clear and the heart is normal. ")
-    return normal + "Stable appearance of T9 and T12 fractures. " + normal
+    return normal + "Compression fractures of T9 and T12. " + normal
 
 
 def test_counts_are_sublinear_so_a_long_normal_report_does_not_outvote_its_one_fracture():
