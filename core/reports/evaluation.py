@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
 from scipy.stats import bootstrap, rankdata
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from core.errors import InputError
+from core.reports.inner_cv import INNER_FOLDS
 from core.reports.labeller import PreparedReport, ReportLabeller
 from core.reports.language import AUTO
 from core.reports.models import MODEL_NAMES
@@ -107,43 +107,6 @@ class CrossValidation:
     best_f1_thresholds: list[float] | None = None
 
 
-# Inner folds: as many as `reports label` uses to choose its thresholds (core.reports.autolabel),
-# so that the evaluation measures what the product does. Each inner model then sees 4/5 of the
-# training reports, closer to the final model than 2/3: a threshold chosen on a weaker model's
-# probabilities lets in more of the final model's. On OpenI (fracture, about 66 positives per
-# training fold, seeds 0-9) 5 inner folds instead of 3 took the F1 at the 0.9 precision target
-# from 0.846 (P 0.871) to 0.864 (P 0.881); 10 gave 0.858 (P 0.881).
-INNER_FOLDS = 5
-# liblinear releases the GIL: two threads fit two inner models at once, so 5 inner folds cost a
-# 2-core workstation about the wall time of 3 (bench_reports en-common, 30,000 reports: the
-# labeller's analyse + CV + training took 62 s on one thread, 49 s on two; 44 s with 3 inner folds).
-# Logistic regression only: the forest runs threads of its own, and gradient boosting's thread
-# limit (threadpoolctl) is process-wide, so two fits at once could restore it out of order and
-# leave the whole process, the trainer's torch included, on one OpenMP thread.
-INNER_JOBS = 2
-
-
-def inner_probabilities(labeller: ReportLabeller, X, y: np.ndarray, inner_folds: int, seed: int) -> np.ndarray | None:
-    """Out-of-fold probabilities of inner cross-validation on ONE training set (matrix ``X``);
-    None where a class has fewer than 2 reports."""
-    y = np.asarray(y, dtype=int)
-    k = min(inner_folds, int(y.sum()), int(len(y) - y.sum()))
-    if k < 2:
-        return None
-    splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
-
-    def fold_probabilities(train, test):
-        return labeller.clone().fit_matrix(X[train], y[train]).classifier.predict_proba(X[test])[:, 1]
-
-    jobs = INNER_JOBS if labeller.model == "lr" else 1
-    parts = Parallel(n_jobs=jobs, prefer="threads")(delayed(fold_probabilities)(train, test)
-                                                     for train, test in splits)
-    p = np.zeros(len(y))
-    for (_, test), part in zip(splits, parts):
-        p[test] = part
-    return p
-
-
 def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_precision: float | None = 0.9,
                    inner_folds: int = INNER_FOLDS, progress: Progress | None = None, label: str = "") -> CrossValidation:
     """Out-of-fold probabilities and predictions; each fold's threshold comes from inner
@@ -157,8 +120,10 @@ def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_p
     for k, (train, test) in enumerate(splits):
         fold = labeller.clone()
         X = fold.fit_vectorizer([docs[i] for i in train])
-        inner = None if target_precision is None else inner_probabilities(fold, X, y[train], inner_folds,
-                                                                          labeller.seed + k)
+        # The same inner cross-validation chooses whether the stated back-off feature is used and,
+        # on the probabilities of that choice, the threshold.
+        inner = None if target_precision is None else fold.choose_back_off(X, y[train], inner_folds,
+                                                                            labeller.seed + k)
         t = 0.5 if inner is None else threshold_for_precision(y[train], inner, target_precision)
         t_f1 = 0.5 if inner is None else threshold_for_precision(y[train], inner, 0.0)
         fold.fit_matrix(X, y[train])
@@ -269,6 +234,7 @@ def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5,
     result = predicted_metrics(y, cv.probabilities, cv.predictions)
     result["ci"] = bootstrap_intervals(y, cv.probabilities, cv.predictions, bootstrap_resamples, seed)
     result["thresholds"] = cv.thresholds
+    result["stated_back_off"] = [bool(m.back_off) for m in cv.models]
     result["target_precision"] = target_precision
     result["languages"] = dict(sorted(Counter(d.analysis.language for d in docs).items()))
     result["confident_errors"] = confident_errors(cv, docs, y, errors)
@@ -318,6 +284,10 @@ def format_intervals(metrics: dict) -> str:
              for name in ("accuracy", "precision", "recall", "f1", "auc")]
     rows.append(f"languages: {', '.join(f'{k} {v}' for k, v in metrics['languages'].items())}; "
                 f"thresholds per fold: {', '.join(f'{t:.3f}' for t in metrics['thresholds'])}")
+    back_off = metrics.get("stated_back_off")
+    if back_off:
+        rows.append(f"probable and post-operative fractures counted with the stated ones (the back-off feature) "
+                    f"in {sum(back_off)} of {len(back_off)} folds, as each fold's inner cross-validation chose")
     return "\n".join(rows)
 
 

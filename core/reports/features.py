@@ -135,19 +135,17 @@ def mention_terms(analysis: ReportAnalysis, mention) -> list[str]:
     being shrunk to nothing by L2: OpenI has 6 reports with a probable fracture (5 tagged a
     fracture) and 2 with a post-operative one, against 53 affirmed and 56 historical; alone,
     ``fracture_probable`` learnt a weight of 0.45 against ``fracture_affirmed``'s 2.70, and
-    "Probable lateral right 8th rib fracture", said twice, scored 0.01. The class's own feature
-    still lets a collection that counts only acute fractures, or no probable ones, learn so. A
-    probable fracture is grouped with the stated ones because radiologists mean by "probable" a
-    finding more likely there than not (Panicek and Hricak, AJR 2016;207:2-3: about 75 %);
-    "possible", "cannot be excluded" (uncertain), a risk (hypothetical) and a broken wire (device)
-    are not. Measured on OpenI (fracture, fold seeds 0-9, out of fold): F1 at the 0.9 precision
-    target 0.865 -> 0.893 (P 0.881 -> 0.890, R 0.852 -> 0.896; lowest seed 0.792 -> 0.857), AUC
-    0.990 -> 0.999; on NUBes, whose label (ours) counts a "probable" fracture as not affirmed,
-    0.970 -> 0.963 raw and 0.946 -> 0.939 in PadChest's form (seeds 0-2): its probable fractures
-    scored higher. Other groupings measured on OpenI: every mention not negated 0.876; the stated
-    ones without probable 0.834; both of those, or stated with and without probable side by side,
-    0.823-0.829 (their ranking was as good, AUC 0.998-0.999: the difference is where each fold's
-    threshold fell).
+    "Probable lateral right 8th rib fracture", said twice, scored 0.01. A probable fracture is
+    grouped with the stated ones because radiologists mean by "probable" a finding more likely
+    there than not (Panicek and Hricak, AJR 2016;207:2-3: about 75 %); "possible", "cannot be
+    excluded" (uncertain), a risk (hypothetical) and a broken wire (device) are not. That is a prior
+    about what a collection counts, and a collection with few probable fractures cannot teach the
+    classifier to undo it, so the labeller uses the feature only where its inner cross-validation
+    predicts the training labels better with it than without (core.reports.inner_cv, which has the
+    figures). Other groupings measured on OpenI (fracture, fold seeds 0-9, F1 at the 0.9 precision
+    target; 0.865 without any): every mention not negated 0.876; the stated ones with probable 0.893,
+    without it 0.834; both of those, or stated with and without probable side by side, 0.823-0.829
+    (their ranking was as good, AUC 0.998-0.999: the difference is where each fold's threshold fell).
 
     Without the conjunction a linear model adds the classes up: "possibly old
     rib fractures" scored as an old fracture a little less sure, where the

@@ -7,7 +7,9 @@
 ``features="baseline"`` is the paper's system (word 1-3-gram counts of the raw
 text + logistic regression without class weights); ``features="context"``
 (default) counts context-marked n-grams and mentions, sublinearly (core.reports.features), and
-weights the classes. ``languages`` is ``"auto"`` (detected per report),
+weights the classes; whether it counts probable and post-operative fractures with the stated ones
+(the ``<category>_stated`` back-off feature) it chooses from its training reports when fitted
+(core.reports.inner_cv). ``languages`` is ``"auto"`` (detected per report),
 ``"en"`` or ``"es"``; a list of per-report languages (e.g. a CSV column) can be
 passed to :meth:`prepare` and overrides it.
 """
@@ -20,16 +22,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import diags
 
 from core.errors import InputError
 from core.reports.context import ContextCue, Mention, ReportAnalysis
-from core.reports.features import (analyse_reports, baseline_vectorizer, context_vectorizer, report_terms,
+from core.reports.features import (STATED, analyse_reports, baseline_vectorizer, context_vectorizer, report_terms,
                                    sentence_contributions, sentence_terms)
+from core.reports.inner_cv import INNER_FOLDS, choose_back_off
 from core.reports.language import AUTO, report_languages
 from core.reports.models import MODEL_NAMES, make_classifier
 
 # Bump when the cleaning, rules or features change in a way that changes labels.
-LABELLER_CODE_VERSION = "reports-31-stated-back-off"
+LABELLER_CODE_VERSION = "reports-32-back-off-chosen"
 FEATURE_SETS = ("context", "baseline")
 
 
@@ -100,10 +104,21 @@ class ReportLabeller:
         self.lower, self.upper = lower, upper
         self.vectorizer = None
         self.classifier = None
+        # Whether the classifier uses the <category>_stated back-off columns (core.reports.features);
+        # None: chosen from the training reports when it is fitted (core.reports.inner_cv).
+        self.back_off: bool | None = None
+        self.back_off_columns = np.zeros(0, dtype=int)    # their columns in the vectorizer's matrix
 
     def clone(self) -> "ReportLabeller":
         """An untrained labeller with the same settings."""
         return ReportLabeller(self.model, self.features, self.languages, self.seed, self.lower, self.upper)
+
+    def with_back_off(self, back_off: bool) -> "ReportLabeller":
+        """An untrained labeller for rows of this one's feature matrix, with the back-off columns or
+        without them (inner cross-validation fits these)."""
+        other = self.clone()
+        other.back_off, other.back_off_columns = back_off, self.back_off_columns
+        return other
 
     # Features ------------------------------------------------------------------
     def prepare(self, texts: Sequence[str], languages: Sequence[str | None] | None = None) -> list:
@@ -128,13 +143,42 @@ class ReportLabeller:
         """Fit the vocabulary on ``docs`` and return their feature matrix."""
         self.vectorizer = self.new_vectorizer()
         try:
-            return self.vectorizer.fit_transform(self._inputs(docs))
+            X = self.vectorizer.fit_transform(self._inputs(docs))
         except ValueError as err:   # "empty vocabulary": no report holds a word
             raise InputError("The reports contain no words to learn from; is the text column the right one?") from err
+        names = self.vectorizer.get_feature_names_out() if self.features == "context" else []
+        self.back_off_columns = np.array([i for i, n in enumerate(names) if n.endswith(f"_{STATED}")], dtype=int)
+        self.back_off = None
+        return X
+
+    def choose_back_off(self, X, y, inner_folds: int = INNER_FOLDS, seed: int | None = None) -> np.ndarray | None:
+        """Choose whether to use the back-off columns by inner cross-validation on these training
+        reports (matrix ``X``); return the inner out-of-fold probabilities of the choice (None where a
+        class has too few reports), which also serve to choose a threshold."""
+        self.back_off, inner = choose_back_off(self, X, y, inner_folds, self.seed if seed is None else seed)
+        return inner
 
     def fit_matrix(self, X, y) -> "ReportLabeller":
-        self.classifier = self.new_classifier().fit(X, np.asarray(y, dtype=int))
+        y = np.asarray(y, dtype=int)
+        if self.back_off is None:
+            if len(self.back_off_columns):
+                self.choose_back_off(X, y)
+            else:
+                self.back_off = True
+        self.classifier = self.new_classifier().fit(self._as_used(X), y)
         return self
+
+    def _as_used(self, X):
+        """``X`` as the classifier sees it: without the back-off columns where it does not use them
+        (zeroed: a column that is all zero in training gets no weight, so prediction needs no mask)."""
+        if self.back_off is not False or not len(self.back_off_columns):
+            return X
+        keep = np.ones(X.shape[1])
+        keep[self.back_off_columns] = 0.0
+        return X @ diags(keep)
+
+    def predict_matrix(self, X) -> np.ndarray:
+        return self.classifier.predict_proba(self._as_used(X))[:, 1]
 
     def fit_prepared(self, docs: Sequence, y) -> "ReportLabeller":
         return self.fit_matrix(self.fit_vectorizer(docs), y)
@@ -145,7 +189,7 @@ class ReportLabeller:
     def predict_prepared(self, docs: Sequence) -> np.ndarray:
         if self.classifier is None:
             raise RuntimeError("the labeller is not trained")
-        return self.classifier.predict_proba(self.transform(docs))[:, 1]
+        return self.predict_matrix(self.transform(docs))
 
     def fit(self, texts: Sequence[str], y, languages=None) -> "ReportLabeller":
         return self.fit_prepared(self.prepare(texts, languages), y)
@@ -184,7 +228,7 @@ class ReportLabeller:
         if coef is not None:
             scores = sentence_contributions(self.vectorizer, terms, coef[0])
         else:
-            scores = self.classifier.predict_proba(self.vectorizer.transform(terms))[:, 1]
+            scores = self.predict_matrix(self.vectorizer.transform(terms))
         i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
         return DecidingSentence.of(doc.text, sentences[i], float(scores[i]))
 

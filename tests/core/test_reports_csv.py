@@ -41,9 +41,11 @@ def test_evaluate_json_has_exact_keys_and_same_folds_baseline(tmp_path, capsys):
     assert code == 0
     result = json.loads(out)
     keys = {"n", "positives", "accuracy", "precision", "recall", "f1", "auc", "confusion"}
-    # Issue 13 added CIs, the languages, per-fold thresholds, the target precision and the confident errors.
+    # Issue 13 added CIs, the languages, per-fold thresholds, the target precision, the confident errors
+    # and each fold's choice of the stated back-off feature.
     assert set(result) == keys | {"baseline", "ci", "languages", "thresholds", "target_precision",
-                                  "confident_errors", "best_f1_point"}
+                                  "confident_errors", "best_f1_point", "stated_back_off"}
+    assert len(result["stated_back_off"]) == 3
     assert keys <= set(result["baseline"])
     assert keys <= set(result["best_f1_point"]) and len(result["best_f1_point"]["thresholds"]) == 3
     assert result["n"] == result["baseline"]["n"] == 150

@@ -8,10 +8,10 @@ import pytest
 
 import main
 from core.demo.reports import AGREEING_KINDS, choose_kind, write_report
-from core.reports import evaluation
+from core.reports import evaluation, inner_cv
 from core.reports.autolabel import label_workspace
 from core.reports.evaluation import (binary_metrics, bootstrap_intervals, cross_validate, evaluate_reports,
-                                     expected_calibration_error, fold_splits)
+                                     expected_calibration_error, fold_splits, format_intervals)
 from core.reports.labeller import ReportLabeller
 from core.reports.synthetic import synthetic_reports
 from core.reports.thresholds import threshold_for_precision
@@ -44,6 +44,9 @@ def test_context_features_beat_the_baseline_where_negation_is_common():
     for name in ("accuracy", "precision", "recall", "f1", "auc"):
         lo, hi = result["ci"][name]
         assert lo <= result[name] <= hi and hi - lo < 0.5
+    # each fold's choice of the stated back-off feature is reported, and said in the printed figures
+    assert len(result["stated_back_off"]) == 3
+    assert f"in {sum(result['stated_back_off'])} of 3 folds" in format_intervals(result)
 
 
 def test_cross_validation_on_demo_reports():
@@ -157,11 +160,11 @@ def test_inner_folds_fitted_in_threads_give_what_one_thread_gives(monkeypatch):
     texts, y = collection(300, seed=5)
     labeller = ReportLabeller()
     X = labeller.fit_vectorizer(labeller.prepare(texts))
-    threaded = evaluation.inner_probabilities(labeller, X, y, 5, seed=3)
-    monkeypatch.setattr(evaluation, "INNER_JOBS", 1)
-    assert np.array_equal(threaded, evaluation.inner_probabilities(labeller, X, y, 5, seed=3))
+    threaded = inner_cv.inner_probabilities(labeller, X, y, 5, seed=3)
+    monkeypatch.setattr(inner_cv, "INNER_JOBS", 1)
+    assert np.array_equal(threaded, inner_cv.inner_probabilities(labeller, X, y, 5, seed=3))
     # as many inner folds as `reports label` uses to choose its thresholds
-    assert evaluation.INNER_FOLDS == inspect.signature(label_workspace).parameters["folds"].default
+    assert inner_cv.INNER_FOLDS == inspect.signature(label_workspace).parameters["folds"].default
     assert len(np.unique(threaded)) > 10 and ((threaded > 0) & (threaded < 1)).all()
 
 
@@ -170,18 +173,18 @@ def test_only_logistic_regression_fits_its_inner_folds_in_threads(monkeypatch):
     leave the process on one thread. Its inner folds, and the forest's, run one at a time."""
     jobs = []
 
-    class Recording(evaluation.Parallel):
+    class Recording(inner_cv.Parallel):
         def __init__(self, n_jobs=None, **kwargs):
             jobs.append(n_jobs)
             super().__init__(n_jobs=n_jobs, **kwargs)
 
-    monkeypatch.setattr(evaluation, "Parallel", Recording)
+    monkeypatch.setattr(inner_cv, "Parallel", Recording)
     texts, y = collection(120, seed=6)
     for model in ("lr", "gb"):
         labeller = ReportLabeller(model)
         X = labeller.fit_vectorizer(labeller.prepare(texts))
-        assert evaluation.inner_probabilities(labeller, X, y, 3, seed=0) is not None
-    assert jobs == [evaluation.INNER_JOBS, 1] and evaluation.INNER_JOBS > 1
+        assert inner_cv.inner_probabilities(labeller, X, y, 3, seed=0) is not None
+    assert jobs == [inner_cv.INNER_JOBS, 1] and inner_cv.INNER_JOBS > 1
 
 
 def test_synthetic_reports_and_evaluation_are_deterministic():
