@@ -163,7 +163,8 @@ def run_system(labeller: ReportLabeller, texts, y, splits, target_precision, lan
     def work():
         docs = labeller.prepare(texts, languages) if labeller.features == "context" else labeller.prepare(texts)
         cv = cross_validate(labeller, docs, y, splits, target_precision)
-        labeller.fit_prepared(docs, y)          # the final model, as `reports label` trains it
+        # the final model, as `reports label` trains it, with the back-off feature as most folds chose
+        labeller.fit_prepared(docs, y, cv.back_off if labeller.features == "context" else None)
         return cv
     return timed(work)
 

@@ -81,13 +81,14 @@ def fold_splits(y: np.ndarray, folds: int, seed: int = 0) -> list[tuple[np.ndarr
 
 
 def out_of_fold(labeller: ReportLabeller, docs: Sequence, y: np.ndarray, splits, progress: Progress | None = None,
-                label: str = "") -> np.ndarray:
-    """Probability of each report from the model trained on the other folds."""
+                label: str = "", back_off: bool | None = None) -> np.ndarray:
+    """Probability of each report from the model trained on the other folds (``back_off``: the
+    stated back-off feature used or not in every fold; None: each fold chooses)."""
     y = np.asarray(y, dtype=int)
     docs = list(docs)
     probs = np.zeros(len(y), dtype=float)
     for k, (train, test) in enumerate(splits):
-        fold = labeller.clone().fit_prepared([docs[i] for i in train], y[train])
+        fold = labeller.clone().fit_prepared([docs[i] for i in train], y[train], back_off)
         probs[test] = fold.predict_prepared([docs[i] for i in test])
         if progress:
             progress(k + 1, len(splits), f"{label} fold {k + 1}")
@@ -105,6 +106,12 @@ class CrossValidation:
     # (None where the thresholds are fixed at 0.5).
     best_f1_predictions: np.ndarray | None = None
     best_f1_thresholds: list[float] | None = None
+
+    @property
+    def back_off(self) -> bool:
+        """The folds' choice of the stated back-off feature, for a model refitted on all their
+        reports: what most folds chose (with it on a tie)."""
+        return 2 * sum(bool(m.back_off) for m in self.models) >= len(self.models)
 
 
 def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_precision: float | None = 0.9,

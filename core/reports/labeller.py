@@ -151,6 +151,10 @@ class ReportLabeller:
         self.back_off = None
         return X
 
+    def clone_for_rows(self) -> "ReportLabeller":
+        """An untrained copy for rows of this one's feature matrix: same back-off choice and columns."""
+        return self.with_back_off(self.back_off)
+
     def choose_back_off(self, X, y, inner_folds: int = INNER_FOLDS, seed: int | None = None) -> np.ndarray | None:
         """Choose whether to use the back-off columns by inner cross-validation on these training
         reports (matrix ``X``); return the inner out-of-fold probabilities of the choice (None where a
@@ -180,8 +184,12 @@ class ReportLabeller:
     def predict_matrix(self, X) -> np.ndarray:
         return self.classifier.predict_proba(self._as_used(X))[:, 1]
 
-    def fit_prepared(self, docs: Sequence, y) -> "ReportLabeller":
-        return self.fit_matrix(self.fit_vectorizer(docs), y)
+    def fit_prepared(self, docs: Sequence, y, back_off: bool | None = None) -> "ReportLabeller":
+        """Fit on prepared reports; ``back_off`` as chosen already (by cross-validation on the same
+        reports), None to choose it now."""
+        X = self.fit_vectorizer(docs)
+        self.back_off = back_off
+        return self.fit_matrix(X, y)
 
     def transform(self, docs: Sequence):
         return self.vectorizer.transform(self._inputs(docs))

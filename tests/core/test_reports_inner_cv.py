@@ -52,6 +52,9 @@ def test_each_fold_chooses_on_its_own_training_reports_and_fitting_chooses_too()
     docs = labeller.prepare(texts)
     cv = cross_validate(labeller, docs, y, fold_splits(y, 3, seed=0), target_precision=0.9, inner_folds=3)
     assert all(m.back_off is not None for m in cv.models)
+    assert cv.back_off == (2 * sum(m.back_off for m in cv.models) >= 3)
+    # a choice made already (by the folds) is kept, not made again
+    assert ReportLabeller().fit_prepared(docs, y, back_off=False).back_off is False
     fitted = ReportLabeller().fit(texts, y)
     assert fitted.back_off is True
     baseline = ReportLabeller(features="baseline").fit(texts, y)
