@@ -74,8 +74,9 @@ def inner_probabilities(labeller, X, y: np.ndarray, inner_folds: int, seed: int)
     splits = _splits(y, inner_folds, seed)
     if splits is None:
         return None
-    model = labeller.with_back_off(labeller.back_off is not False)
-    return _assembled(len(y), splits, _fit_folds([(model.clone_for_rows(), tr, te) for tr, te in splits], X, y))
+    back_off = labeller.back_off is not False
+    return _assembled(len(y), splits, _fit_folds([(labeller.with_back_off(back_off), tr, te) for tr, te in splits],
+                                                 X, y))
 
 
 def choose_back_off(labeller, X, y: np.ndarray, inner_folds: int, seed: int) -> tuple[bool, np.ndarray | None]:
@@ -94,9 +95,8 @@ def choose_back_off(labeller, X, y: np.ndarray, inner_folds: int, seed: int) -> 
     splits = _splits(y, inner_folds, seed)
     if splits is None or not len(labeller.back_off_columns):
         return True, inner_probabilities(labeller.with_back_off(True), X, y, inner_folds, seed)
-    with_it, without = labeller.with_back_off(True), labeller.with_back_off(False)
     compared = splits if len(y) <= CHOICE_ALL_FOLDS_UP_TO else splits[:1]
-    parts = _fit_folds([(m.clone_for_rows(), tr, te) for tr, te in compared for m in (with_it, without)], X, y)
+    parts = _fit_folds([(labeller.with_back_off(b), tr, te) for tr, te in compared for b in (True, False)], X, y)
     p_with = _assembled(len(y), compared, parts[0::2])
     p_without = _assembled(len(y), compared, parts[1::2])
     scored = ~np.isnan(p_with)
@@ -104,8 +104,7 @@ def choose_back_off(labeller, X, y: np.ndarray, inner_folds: int, seed: int) -> 
     p = p_with if back_off else p_without
     rest = splits[len(compared):]
     if rest:
-        chosen = with_it if back_off else without
-        p = np.where(scored, p, _assembled(len(y), rest, _fit_folds([(chosen.clone_for_rows(), tr, te)
+        p = np.where(scored, p, _assembled(len(y), rest, _fit_folds([(labeller.with_back_off(back_off), tr, te)
                                                                      for tr, te in rest], X, y)))
     return back_off, p
 

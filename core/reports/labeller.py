@@ -151,10 +151,6 @@ class ReportLabeller:
         self.back_off = None
         return X
 
-    def clone_for_rows(self) -> "ReportLabeller":
-        """An untrained copy for rows of this one's feature matrix: same back-off choice and columns."""
-        return self.with_back_off(self.back_off)
-
     def choose_back_off(self, X, y, inner_folds: int = INNER_FOLDS, seed: int | None = None) -> np.ndarray | None:
         """Choose whether to use the back-off columns by inner cross-validation on these training
         reports (matrix ``X``); return the inner out-of-fold probabilities of the choice (None where a
