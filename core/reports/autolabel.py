@@ -132,9 +132,10 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     docs = labeller.prepare(texts)
     # Whether the stated back-off feature is used is chosen once, on all the trusted labels (inner
     # cross-validation), as a setting of the labeller: the folds below and the final model keep it.
-    labeller.choose_back_off(labeller.fit_vectorizer(docs), y, folds)
-    back_off = labeller.back_off
-    oof = out_of_fold(labeller, docs, y, fold_splits(y, folds, seed), progress, "cross-validation", back_off)
+    X = labeller.fit_vectorizer(docs)
+    labeller.choose_back_off(X, y, folds)
+    oof = out_of_fold(labeller, docs, y, fold_splits(y, folds, seed), progress, "cross-validation",
+                      labeller.back_off)
     thresholds = choose_thresholds(y, oof, target_precision)
     cv = binary_metrics(y, oof)
 
@@ -146,7 +147,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     if todo:
         familiar = context_counts(d.analysis for d in docs)
         shares = positive_shares((d.analysis for d in docs), y, familiar)
-        labeller.fit_prepared(docs, y, back_off)
+        labeller.fit_matrix(X, y)       # vocabulary and back-off choice as made above, on the same reports
         todo_docs = labeller.prepare([reports[s] for s in todo])
         probs = labeller.predict_prepared(todo_docs)
         t_pos, t_neg = thresholds["positive"], thresholds["negative"]
