@@ -134,8 +134,7 @@ def label_workspace(store, target_precision: float = 0.98, folds: int = 5, model
     # cross-validation), as a setting of the labeller: the folds below and the final model keep it.
     X = labeller.fit_vectorizer(docs)
     labeller.choose_back_off(X, y, folds)
-    oof = out_of_fold(labeller, docs, y, fold_splits(y, folds, seed), progress, "cross-validation",
-                      labeller.back_off)
+    oof = out_of_fold(labeller, X, y, fold_splits(y, folds, seed), progress, "cross-validation")
     thresholds = choose_thresholds(y, oof, target_precision)
     cv = binary_metrics(y, oof)
 

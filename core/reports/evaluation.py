@@ -80,16 +80,17 @@ def fold_splits(y: np.ndarray, folds: int, seed: int = 0) -> list[tuple[np.ndarr
     return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
-def out_of_fold(labeller: ReportLabeller, docs: Sequence, y: np.ndarray, splits, progress: Progress | None = None,
-                label: str = "", back_off: bool | None = None) -> np.ndarray:
-    """Probability of each report from the model trained on the other folds (``back_off``: the
-    stated back-off feature used or not in every fold; None: each fold chooses)."""
+def out_of_fold(labeller: ReportLabeller, X, y: np.ndarray, splits, progress: Progress | None = None,
+                label: str = "") -> np.ndarray:
+    """Probability of each report from the model trained on the other folds. ``labeller`` has its
+    vectorizer fitted on all the reports, ``X`` is their matrix, and every fold keeps its choice of
+    the stated back-off feature (None: each fold chooses)."""
     y = np.asarray(y, dtype=int)
-    docs = list(docs)
     probs = np.zeros(len(y), dtype=float)
     for k, (train, test) in enumerate(splits):
-        fold = labeller.clone().fit_prepared([docs[i] for i in train], y[train], back_off)
-        probs[test] = fold.predict_prepared([docs[i] for i in test])
+        fold, columns = labeller.for_rows(X, train)
+        fold.back_off = labeller.back_off
+        probs[test] = fold.fit_matrix(X[train][:, columns], y[train]).predict_matrix(X[test][:, columns])
         if progress:
             progress(k + 1, len(splits), f"{label} fold {k + 1}")
     return probs
@@ -120,13 +121,14 @@ def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_p
     cross-validation on its training reports only (``target_precision`` None: 0.5). The
     same inner probabilities also give each fold's best-F1 threshold, reported beside it."""
     y = np.asarray(y, dtype=int)
-    docs = list(docs)
+    whole = labeller.clone()
+    X_all = whole.fit_vectorizer(list(docs))       # counted once; each fold keeps its training reports' terms
     probs, preds, fold_of = np.zeros(len(y)), np.zeros(len(y), dtype=int), np.zeros(len(y), dtype=int)
     best_preds = np.zeros(len(y), dtype=int)
     thresholds, best_thresholds, models = [], [], []
     for k, (train, test) in enumerate(splits):
-        fold = labeller.clone()
-        X = fold.fit_vectorizer([docs[i] for i in train])
+        fold, columns = whole.for_rows(X_all, train)
+        X = X_all[train][:, columns]
         # The same inner cross-validation chooses whether the stated back-off feature is used and,
         # on the probabilities of that choice, the threshold.
         inner = None if target_precision is None else fold.choose_back_off(X, y[train], inner_folds,
@@ -134,7 +136,7 @@ def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_p
         t = 0.5 if inner is None else threshold_for_precision(y[train], inner, target_precision)
         t_f1 = 0.5 if inner is None else threshold_for_precision(y[train], inner, 0.0)
         fold.fit_matrix(X, y[train])
-        probs[test] = fold.predict_prepared([docs[i] for i in test])
+        probs[test] = fold.predict_matrix(X_all[test][:, columns])
         preds[test] = probs[test] >= t
         best_preds[test] = probs[test] >= t_f1
         fold_of[test] = k

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import diags
+from sklearn.base import clone as sklearn_clone
 
 from core.errors import InputError
 from core.reports.context import ContextCue, Mention, ReportAnalysis
@@ -108,6 +109,7 @@ class ReportLabeller:
         # None: chosen from the training reports when it is fitted (core.reports.inner_cv).
         self.back_off: bool | None = None
         self.back_off_columns = np.zeros(0, dtype=int)    # their columns in the vectorizer's matrix
+        self.feature_names = np.zeros(0, dtype=object)    # the vectorizer's, in column order
 
     def clone(self) -> "ReportLabeller":
         """An untrained labeller with the same settings."""
@@ -146,10 +148,32 @@ class ReportLabeller:
             X = self.vectorizer.fit_transform(self._inputs(docs))
         except ValueError as err:   # "empty vocabulary": no report holds a word
             raise InputError("The reports contain no words to learn from; is the text column the right one?") from err
-        names = self.vectorizer.get_feature_names_out() if self.features == "context" else []
-        self.back_off_columns = np.array([i for i, n in enumerate(names) if n.endswith(f"_{STATED}")], dtype=int)
-        self.back_off = None
+        self._vocabulary_set()
         return X
+
+    def for_rows(self, X, rows) -> tuple["ReportLabeller", np.ndarray]:
+        """An untrained labeller for the reports ``rows`` of this one's feature matrix ``X``, and the
+        columns of ``X`` its vocabulary keeps: the terms those reports hold, as :meth:`fit_vectorizer`
+        on them would find them, in the same order, so ``X[rows][:, columns]`` is the matrix it would
+        make. Cross-validation counts every report once and gives each fold its training reports'
+        share instead of counting them again per fold (the counts and their sublinear scaling are
+        per report, so nothing of a test fold reaches its model)."""
+        columns = np.flatnonzero(X[rows].getnnz(axis=0))
+        other = self.clone()
+        vocabulary = list(self.feature_names[columns])
+        if self.features == "context":
+            other.vectorizer = sklearn_clone(self.vectorizer).set_params(counts__vocabulary=vocabulary).fit([[]])
+        else:
+            other.vectorizer = sklearn_clone(self.vectorizer).set_params(vocabulary=vocabulary).fit([""])
+        other._vocabulary_set()
+        return other, columns
+
+    def _vocabulary_set(self) -> None:
+        """Find the back-off columns of a new vocabulary; the back-off is to be chosen again."""
+        self.feature_names = self.vectorizer.get_feature_names_out()
+        self.back_off_columns = np.array([i for i, n in enumerate(self.feature_names) if n.endswith(f"_{STATED}")]
+                                         if self.features == "context" else [], dtype=int)
+        self.back_off = None
 
     def choose_back_off(self, X, y, inner_folds: int = INNER_FOLDS, seed: int | None = None) -> np.ndarray | None:
         """Choose whether to use the back-off columns by inner cross-validation on these training

@@ -23,6 +23,8 @@ _SNOWBALL_NAMES = {"es": "spanish"}
 
 def fold_accents(word: str) -> str:
     """"Fractúra" -> "fractura": drop combining marks after Unicode decomposition (NFKD)."""
+    if word.isascii():      # most words of most reports: nothing to decompose
+        return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -168,6 +168,33 @@ def test_inner_folds_fitted_in_threads_give_what_one_thread_gives(monkeypatch):
     assert len(np.unique(threaded)) > 10 and ((threaded > 0) & (threaded < 1)).all()
 
 
+@pytest.mark.parametrize("features", ["context", "baseline"])
+def test_a_fold_counted_with_all_reports_is_the_fold_counted_alone(features):
+    """Cross-validation counts every report once and gives each fold its training reports' share
+    (ReportLabeller.for_rows): vocabulary, matrix and fitted model must be what counting the fold's
+    reports alone gives, and nothing of the test reports may reach it."""
+    texts, y = collection(200, seed=9)
+    texts[0] += " Zygomatic arch unremarkable."        # words held by one report only
+    train = np.arange(1, len(texts))                    # that report left out
+    whole = ReportLabeller(features=features)
+    docs = whole.prepare(texts)
+    X = whole.fit_vectorizer(docs)
+    fold, columns = whole.for_rows(X, train)
+    alone = ReportLabeller(features=features)
+    X_alone = alone.fit_vectorizer([docs[i] for i in train])
+    assert list(fold.feature_names) == list(alone.feature_names)
+    assert not any("zygomatic" in name for name in fold.feature_names)
+    assert any("zygomatic" in name for name in whole.feature_names)
+    assert abs(X[train][:, columns] - X_alone).max() == 0
+    assert np.array_equal(fold.back_off_columns, alone.back_off_columns)
+    assert (fold.back_off is None) and (alone.back_off is None)
+    fold.fit_matrix(X[train][:, columns], y[train])
+    alone.fit_matrix(X_alone, y[train])
+    assert fold.back_off == alone.back_off
+    assert np.array_equal(fold.predict_prepared(docs[:1]), alone.predict_prepared(docs[:1]))
+    assert np.array_equal(fold.predict_matrix(X[:1][:, columns]), alone.predict_prepared(docs[:1]))
+
+
 def test_only_logistic_regression_fits_its_inner_folds_in_threads(monkeypatch):
     """Gradient boosting sets a process-wide thread limit while it fits; two fits at once could
     leave the process on one thread. Its inner folds, and the forest's, run one at a time."""
