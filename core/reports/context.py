@@ -929,7 +929,10 @@ _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way
 # would end its negation at "evidencia". Without stop words that phrase is "no evident fractur", whose
 # trigger "no evident" holds the termination (so it ends nothing), and the termination is what is left
 # of "pero se observa" in "sin derrame, pero se observa fractura" -> "sin derram observ fractur".
-_VARIED_WHERE_REMOVED = frozenset(["termination"])
+# The comparisons too (<lang>_comparison.txt): written in full, "en estudio previo" needs its "en"
+# ("no ha presentado en los días previos fiebre" denies), but a report without stop words has none to
+# keep, and "fractur costal no visualiz estudi previ" is a new fracture as the same sentence in full is.
+_VARIED_WHERE_REMOVED = frozenset(["termination", "comparison"])
 # A report of at least so many words, of which at most this share are stop words, has had them removed.
 _REMOVED_MIN_WORDS, _REMOVED_MAX_SHARE = 3, 0.05
 
@@ -1004,7 +1007,9 @@ def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
         if free and free != words and words not in excluded:
             variant = _listed_phrase(free, language)
             listed = _listed_phrases(language)
-            if not any(variant in listed[other] for other in _VARIED_KINDS - _same_cue(kind)):
+            # A comparison is only looked for after a negation, never matched against the other lists:
+            # "estudi previ" is a pseudo-trigger too (no old finding), and both hold.
+            if kind == "comparison" or not any(variant in listed[other] for other in _VARIED_KINDS - _same_cue(kind)):
                 out.add(variant)
     return frozenset(out)
 
@@ -1076,7 +1081,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      prepositions=frozenset(_phrases(language, "preposition")),
                      compound_joiners=frozenset(_phrases(language, "compound_joiner")),
                      clause_openers=frozenset(_phrases(language, "clause_opening")),
-                     comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison")))
+                     comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison",
+                                                                             stopwords_removed)))
 
 
 def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:

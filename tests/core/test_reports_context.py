@@ -109,6 +109,15 @@ CASES = [
     ("es", "sin derram observ fractur radi .", [""]),
     ("es", "sin fractur observ fractur clavicul .", ["negated", ""]),
     ("es", "no observ fractur costal .", ["negated"]),     # the trigger "no observ" holds the termination
+    # Not seen on an earlier examination is new, in PadChest's form as written in full ("en" is gone) ...
+    ("es", "fractur costal no visualiz estudi previ .", [""]),
+    ("es", "perd altur d11 no vist tac previ fractur aplast .", [""]),
+    # ... not a fracture denied on it, nor one denied with no examination named.
+    ("es", "no fractur estudi previ .", ["negated"]),
+    ("es", "fractur clavicul no visibl estudi actual .", ["negated"]),
+    # Accents folded before stemming, as PadChest's were: "podría" and "podri(a)" are one word.
+    ("es", "podri relacion con fractur plastamient benign .", ["uncertain"]),
+    ("es", "Podria estar en relacion con fractura.", ["uncertain"]),
     # ... and the variants change nothing in text written in full.
     ("es", "No hay evidencia de fractura.", ["negated"]),   # "se evidencia" (termination) is not varied
     ("es", "Impresión: fractura de radio distal.", [""]),   # "impresiona de" is not varied
@@ -783,6 +792,15 @@ def test_spanish_normalisation_meets_raw_and_stemmed_text():
         assert once == normalise_word(raw.lower(), "es")
     assert normalise_word("fracturas", "es") == normalise_word("fractur", "es") == "fractur"
     assert normalise_word("fractures", "en") == "fractures"     # English is not stemmed
+    # Written with or without its accent, or as PadChest ships it (folded, then stemmed once): one word.
+    for written in (("podría", "podria", "podri"), ("neumonía", "neumonia", "neumoni"),
+                    ("radiografía", "radiografia", "radiografi"), ("evidenció", "evidencio", "evidenci")):
+        assert len({normalise_word(w, "es") for w in written}) == 1, written
+
+
+def test_a_pneumonic_finding_is_a_finding_mention_with_or_without_accents():
+    for text in ("Condensación neumónica en língula.", "Neumonia basal derecha.", "neumoni basal derech ."):
+        assert [m.category for m in analyse(text, "es").mentions] == ["finding"], text
 
 
 @pytest.mark.parametrize("text,language", [
