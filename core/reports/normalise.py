@@ -43,17 +43,16 @@ def _stemmer(language: str):
 @functools.lru_cache(maxsize=200_000)
 def normalise_word(word: str, language: str) -> str:
     """The form rules match and features count for one lower-case word."""
-    word = word.lower()
+    word = fold_accents(word.lower())
     if language not in _SNOWBALL_NAMES:
-        return fold_accents(word)
-    word = fold_accents(word)
+        return word
     stem = _stemmer(language).stemWord
     for _ in range(5):   # the fixed point is reached in two or three steps
         nxt = stem(word)
         if nxt == word:
             break
         word = nxt
-    return fold_accents(word)
+    return word          # the stemmer only shortens: a folded word stays folded
 
 
 def normalise_words(words, language: str) -> list[str]:
