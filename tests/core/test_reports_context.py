@@ -115,6 +115,13 @@ CASES = [
     # ... not a fracture denied on it, nor one denied with no examination named.
     ("es", "no fractur estudi previ .", ["negated"]),
     ("es", "fractur clavicul no visibl estudi actual .", ["negated"]),
+    # Seen on an earlier examination is old, written in full or in PadChest's form ("ya" and "en" gone) ...
+    ("es", "Fractura costal presente en estudio previo.", ["historical"]),
+    ("es", "fractur costal present estudi previ .", ["historical"]),
+    ("es", "acun l1 present estudi anterior fractur costal visibl estudi previ .", ["historical"]),
+    # ... and not seen there is new, neither old nor denied.
+    ("es", "Fractura costal no visible en el estudio previo.", [""]),
+    ("es", "fractur costal no visibl estudi previ .", [""]),
     # Accents folded before stemming, as PadChest's were: "podría" and "podri(a)" are one word.
     ("es", "podri relacion con fractur plastamient benign .", ["uncertain"]),
     ("es", "Podria estar en relacion con fractura.", ["uncertain"]),
