@@ -109,7 +109,11 @@ CASES = [
     ("es", "sin derram observ fractur radi .", [""]),
     ("es", "sin fractur observ fractur clavicul .", ["negated", ""]),
     ("es", "no observ fractur costal .", ["negated"]),     # the trigger "no observ" holds the termination
-    # Not seen on an earlier examination is new, in PadChest's form as written in full ("en" is gone) ...
+    # ... and the variants change nothing in text written in full.
+    ("es", "No hay evidencia de fractura.", ["negated"]),   # "se evidencia" (termination) is not varied
+    ("es", "Impresión: fractura de radio distal.", [""]),   # "impresiona de" is not varied
+    ("es", "Fractura de radio confirmada.", [""]),          # "por confirmar" is not varied
+    # Not seen on an earlier examination is new, in PadChest's form ("en" gone) as in full text ...
     ("es", "fractur costal no visualiz estudi previ .", [""]),
     ("es", "perd altur d11 no vist tac previ fractur aplast .", [""]),
     # ... not a fracture denied on it, nor one denied with no examination named.
@@ -125,10 +129,6 @@ CASES = [
     # Accents folded before stemming, as PadChest's were: "podría" and "podri(a)" are one word.
     ("es", "podri relacion con fractur plastamient benign .", ["uncertain"]),
     ("es", "Podria estar en relacion con fractura.", ["uncertain"]),
-    # ... and the variants change nothing in text written in full.
-    ("es", "No hay evidencia de fractura.", ["negated"]),   # "se evidencia" (termination) is not varied
-    ("es", "Impresión: fractura de radio distal.", [""]),   # "impresiona de" is not varied
-    ("es", "Fractura de radio confirmada.", [""]),          # "por confirmar" is not varied
     # --- Spanish: probable
     ("es", "Imagen sugestiva de fractura no desplazada.", ["probable"]),
     ("es", "Fractura probable de la octava costilla.", ["probable"]),
