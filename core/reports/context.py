@@ -933,6 +933,10 @@ _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way
 # ("no ha presentado en los días previos fiebre" denies), but a report without stop words has none to
 # keep, and "fractur costal no visualiz estudi previ" is a new fracture as the same sentence in full is.
 _VARIED_WHERE_REMOVED = frozenset(["termination", "comparison"])
+# The lists whose stop-word-free variants compete with the varied lists for the same words: a variant
+# already a phrase of another varied list is left to that list (_stopword_free_variants). Not the
+# comparisons, which are only looked for after a negation.
+_MATCHED_KINDS = _VARIED_KINDS | {"termination"}
 # A report of at least so many words, of which at most this share are stop words, has had them removed.
 _REMOVED_MIN_WORDS, _REMOVED_MAX_SHARE = 3, 0.05
 
@@ -1007,9 +1011,9 @@ def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
         if free and free != words and words not in excluded:
             variant = _listed_phrase(free, language)
             listed = _listed_phrases(language)
-            # A comparison is only looked for after a negation, never matched against the other lists:
-            # "estudi previ" is a pseudo-trigger too (no old finding), and both hold.
-            if kind == "comparison" or not any(variant in listed[other] for other in _VARIED_KINDS - _same_cue(kind)):
+            # "estudi previ" is a pseudo-trigger and a comparison, and both hold.
+            if kind not in _MATCHED_KINDS or not any(variant in listed[other]
+                                                     for other in _VARIED_KINDS - _same_cue(kind)):
                 out.add(variant)
     return frozenset(out)
 
