@@ -21,7 +21,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from core.errors import InputError
 from core.reports.inner_cv import INNER_FOLDS
-from core.reports.labeller import PreparedReport, ReportLabeller
+from core.reports.labeller import PreparedReport, ReportLabeller, fold_matrix
 from core.reports.language import AUTO
 from core.reports.models import MODEL_NAMES
 from core.reports.thresholds import threshold_for_precision
@@ -90,7 +90,8 @@ def out_of_fold(labeller: ReportLabeller, X, y: np.ndarray, splits, progress: Pr
     for k, (train, test) in enumerate(splits):
         fold, columns = labeller.for_rows(X, train)
         fold.back_off = labeller.back_off
-        probs[test] = fold.fit_matrix(X[train][:, columns], y[train]).predict_matrix(X[test][:, columns])
+        probs[test] = fold.fit_matrix(fold_matrix(X, train, columns), y[train]).predict_matrix(
+            fold_matrix(X, test, columns))
         if progress:
             progress(k + 1, len(splits), f"{label} fold {k + 1}")
     return probs
@@ -128,7 +129,7 @@ def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_p
     thresholds, best_thresholds, models = [], [], []
     for k, (train, test) in enumerate(splits):
         fold, columns = whole.for_rows(X_all, train)
-        X = X_all[train][:, columns]
+        X = fold_matrix(X_all, train, columns)
         # The same inner cross-validation chooses whether the stated back-off feature is used and,
         # on the probabilities of that choice, the threshold.
         inner = None if target_precision is None else fold.choose_back_off(X, y[train], inner_folds,
@@ -136,7 +137,7 @@ def cross_validate(labeller: ReportLabeller, docs: Sequence, y, splits, target_p
         t = 0.5 if inner is None else threshold_for_precision(y[train], inner, target_precision)
         t_f1 = 0.5 if inner is None else threshold_for_precision(y[train], inner, 0.0)
         fold.fit_matrix(X, y[train])
-        probs[test] = fold.predict_matrix(X_all[test][:, columns])
+        probs[test] = fold.predict_matrix(fold_matrix(X_all, test, columns))
         preds[test] = probs[test] >= t
         best_preds[test] = probs[test] >= t_f1
         fold_of[test] = k

@@ -38,6 +38,16 @@ LABELLER_CODE_VERSION = "reports-34-seen-before-is-old"
 FEATURE_SETS = ("context", "baseline")
 
 
+def fold_matrix(X, rows, columns):
+    """``X[rows][:, columns]`` with each row's entries in column order, as a vectorizer makes them.
+    scipy's column indexing may leave them in the order of ``X``'s columns, and a classifier sums a row
+    in its stored order, so the same counts in another order give probabilities that differ in the last
+    bits from those of the fold's own counting (ReportLabeller.for_rows)."""
+    part = X[rows][:, columns]
+    part.sort_indices()
+    return part
+
+
 @dataclass(frozen=True)
 class PreparedReport:
     """A report as the context features see it (analysis kept for the deciding sentence)."""
@@ -154,8 +164,8 @@ class ReportLabeller:
     def for_rows(self, X, rows) -> tuple["ReportLabeller", np.ndarray]:
         """An untrained labeller for the reports ``rows`` of this one's feature matrix ``X``, and the
         columns of ``X`` its vocabulary keeps: the terms those reports hold, as :meth:`fit_vectorizer`
-        on them would find them, in the same order, so ``X[rows][:, columns]`` is the matrix it would
-        make. Cross-validation counts every report once and gives each fold its training reports'
+        on them would find them, in the same order, so ``fold_matrix(X, rows, columns)`` is the matrix
+        it would make. Cross-validation counts every report once and gives each fold its training reports'
         share instead of counting them again per fold (the counts and their sublinear scaling are
         per report, so nothing of a test fold reaches its model)."""
         columns = np.flatnonzero(X[rows].getnnz(axis=0))

@@ -12,7 +12,7 @@ from core.reports import evaluation, inner_cv
 from core.reports.autolabel import label_workspace
 from core.reports.evaluation import (binary_metrics, bootstrap_intervals, cross_validate, evaluate_reports,
                                      expected_calibration_error, fold_splits, format_intervals)
-from core.reports.labeller import ReportLabeller
+from core.reports.labeller import ReportLabeller, fold_matrix
 from core.reports.synthetic import synthetic_reports
 from core.reports.thresholds import threshold_for_precision
 
@@ -185,14 +185,14 @@ def test_a_fold_counted_with_all_reports_is_the_fold_counted_alone(features):
     assert list(fold.feature_names) == list(alone.feature_names)
     assert not any("zygomatic" in name for name in fold.feature_names)
     assert any("zygomatic" in name for name in whole.feature_names)
-    assert abs(X[train][:, columns] - X_alone).max() == 0
+    assert abs(fold_matrix(X, train, columns) - X_alone).max() == 0
     assert np.array_equal(fold.back_off_columns, alone.back_off_columns)
     assert (fold.back_off is None) and (alone.back_off is None)
-    fold.fit_matrix(X[train][:, columns], y[train])
+    fold.fit_matrix(fold_matrix(X, train, columns), y[train])
     alone.fit_matrix(X_alone, y[train])
     assert fold.back_off == alone.back_off
     assert np.array_equal(fold.predict_prepared(docs[:1]), alone.predict_prepared(docs[:1]))
-    assert np.array_equal(fold.predict_matrix(X[:1][:, columns]), alone.predict_prepared(docs[:1]))
+    assert np.array_equal(fold.predict_matrix(fold_matrix(X, [0], columns)), alone.predict_prepared(docs[:1]))
 
 
 def test_only_logistic_regression_fits_its_inner_folds_in_threads(monkeypatch):
