@@ -616,6 +616,14 @@ CASES = [
     ("es", "Se sospecha una fisura anal.", []),
     ("es", "Fisura anular en L4-L5.", []),
     ("es", "Fisura de la rótula y fisura anal.", [""]),
+    # A tube pulled out or a plexus torn is no bone's avulsion; a bony one is.
+    ("es", "Problemas por arrancamiento de sonda que provoca hematuria.", []),
+    ("es", "Secuela de arrancamiento de plexo braquial derecho en accidente de moto.", []),
+    ("es", "problem arranc sond provoc hematuri orig uretral .", []),
+    ("es", "Pequeño arrancamiento óseo en la base del quinto metatarsiano.", [""]),
+    ("es", "Fractura por arrancamiento de la base del quinto metatarsiano, arrancamiento de sonda.", [""]),
+    ("en", "Old right brachial plexus avulsion.", []),
+    ("en", "Small avulsion fracture of the dorsal triquetrum.", [""]),
 ]
 
 
