@@ -95,7 +95,7 @@ def test_threshold_for_precision():
     assert threshold_for_precision(y, p, 0.8) < t            # a looser target calls more
     # Unreachable target: falls back to the best-F1 cut instead of calling nothing.
     noisy = threshold_for_precision(np.array([0, 1, 1, 0]), np.array([0.9, 0.8, 0.7, 0.6]), 0.99)
-    assert noisy == 0.7
+    assert 0.6 < noisy <= 0.7
 
 
 def test_threshold_for_precision_takes_the_best_f1_cut_that_keeps_the_target():
@@ -104,11 +104,27 @@ def test_threshold_for_precision_takes_the_best_f1_cut_that_keeps_the_target():
     target calls the top 8 (precision 0.875, recall 1, F1 0.93)."""
     y = np.array([1, 1, 1, 1, 1, 1, 0, 1, 0, 0])
     p = np.linspace(1.0, 0.1, 10)
-    assert threshold_for_precision(y, p, 0.6) == p[7]
+    calls = lambda t: int((p >= t).sum())
+    assert calls(threshold_for_precision(y, p, 0.6)) == 8
     # A target only the top reaches keeps its precision, at the cost of F1.
-    assert threshold_for_precision(y, p, 0.99) == p[5]
+    assert calls(threshold_for_precision(y, p, 0.99)) == 6
     # Target 0: the best-F1 threshold.
-    assert threshold_for_precision(y, p, 0.0) == p[7]
+    assert calls(threshold_for_precision(y, p, 0.0)) == 8
+
+
+def test_the_threshold_lies_halfway_in_log_odds_between_the_last_report_called_and_the_next():
+    y = np.array([1, 1, 0, 0])
+    p = np.array([0.99, 0.9, 0.1, 0.05])
+    t = threshold_for_precision(y, p, 0.9)
+    assert t == pytest.approx(0.5)          # log-odds +2.2 and -2.2: halfway is 0
+    assert np.array_equal(p >= t, y == 1)
+    # Probabilities of exactly 1 or 0, or a rounding apart: a threshold that calls the same reports.
+    for p in (np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, 0.9, 0.0, 0.0]),
+              np.array([0.7, np.nextafter(0.7, 0), 0.3, 0.2]), np.array([0.8, 0.6, np.nextafter(0.6, 0), 0.1])):
+        t = threshold_for_precision(y, p, 0.9)
+        assert np.array_equal(p >= t, y == 1), p
+    # Every report called: the lowest probability itself.
+    assert threshold_for_precision(np.array([1, 1]), np.array([0.8, 0.6]), 0.9) == 0.6
 
 
 def test_evaluation_reports_the_best_f1_point_beside_the_target_precision_one():
