@@ -113,6 +113,14 @@ A hedge inside a denied list is a word of one of its items, not a new phrase: "n
 suspicious opacity", "no consolidation, suspicious opacity, effusion, or pneumothorax" deny all;
 "no displaced fracture, possible nondisplaced fracture" hedges the second.
 
+What is set apart as "other" is not what was named before: a negation or hedge of both directions right
+before "otros" / "other" (``<lang>_other.txt``), or before a noun that says nothing was found
+(``<lang>_nothing_found.txt``: "hallazgos", "alteraciones"), is about what follows it only -- "fractura de
+arco costal, no se observan otros hallazgos" and PadChest's "callo fractur arc costal no evident hallazg"
+(its "otros" went with the stop words) deny no fracture. Where the stop words went, the colons went too: a
+negation that found nothing ("sin hallazgos") ends at the next examination's name (``<lang>_examination.txt``),
+whose findings follow -- "tac cerebral sin hallazg tac sacr pelvic ... fractur".
+
 A negative word before the verb denies the whole sentence in Spanish (negative concord,
 ``es_negation_concord.txt``): a termination after one that opens its clause's negation ends nothing --
 "tampoco se observan fracturas", "en ninguno de los niveles se identifica fractura" (not "no se
@@ -472,6 +480,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     healed_object_ends = _healed_object_ends(doc, won, fracture_targets, commas, coordinators)
     hypothetical_object_ends = _hypothetical_object_ends(doc, won, fracture_targets, commas)
     hedge_ends = _hedged_phrase_ends(doc, won, commas)
+    nothing_found_ends = _nothing_found_ends(doc, negations, targets)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
     for label, s, e in won:
@@ -496,6 +505,8 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     starts = {s for _, s, _ in found} | {ts for ts, _ in targets}
     written = doc.user_data.get("written") or ()
     forward_only = {cls: set() for cls in CONTEXT_CLASSES}
+    others = doc.user_data.get("others", frozenset())
+    found_nothing = doc.user_data.get("nothing_found", frozenset())
 
     def plain_word_after(e):
         """A word right after a trigger, in its clause, that no list names and no stop word is."""
@@ -517,6 +528,11 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
             # has none.
             forward_only[cls].add((s, e))
         elif cls == "uncertain" and e - s == 1 and plain_word_after(e):
+            forward_only[cls].add((s, e))
+        elif e < len(doc) and e not in commas and (doc[e].text in others or doc[e].text in found_nothing):
+            # "Fractura de arco costal, no se observan otros hallazgos": what it denies or doubts are the
+            # OTHER findings, not those named before; so in PadChest's form, which dropped "otros" with
+            # the stop words: "callo fractur arc costal no evident hallazg" denies findings, no fracture.
             forward_only[cls].add((s, e))
     breaks = {}
     if commas:
@@ -548,7 +564,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         # from there on. One that is a post-trigger too ("consolidada") governs both ways.
         ends += sorted(set(pre) - set(post))
         if cls == "negated":
-            ends += [span for span in new_phrase if span not in mine]
+            ends += [span for span in new_phrase if span not in mine] + nothing_found_ends
         # A comma opening a new finding's own phrase ends a negation or healed scope (_phrase_breaks).
         ends += breaks.get(cls, [])
         if cls == "device":
@@ -653,6 +669,39 @@ def _healed_object_ends(doc, won, fracture_targets, commas, coordinators) -> lis
         stop = next((i for i in range(e, len(doc)) if i in commas or doc[i].text in joining), None)
         if stop is not None and not any(e <= ts < stop for ts, _ in fracture_targets):
             ends.append((stop, stop + 1))
+    return ends
+
+
+# A denied noun that says nothing was found (<lang>_nothing_found.txt) stands at most so many words after its
+# negation trigger: "sin hallazg", "sin alter patologi agud", "no observ hallazg".
+_NOTHING_FOUND_REACH = 2
+
+
+def _nothing_found_ends(doc, negations, targets) -> list[tuple[int, int]]:
+    """Where a negation that found nothing ends, in a report whose stop words and punctuation were
+    removed: at the name of the next examination (``<lang>_examination.txt``). "Sin hallazgos",
+    "sin alteraciones de patología aguda" are complete statements; what follows an examination's name
+    is what THAT examination showed, once after a colon now lost: "tac cerebral sin hallazg tac sacr
+    pelvic dos pequen imagen solucion continu fractur", "sin hallazg rx lumb fx aplast" (NUBes: the
+    fracture was there in all three such sentences). A negation that names a finding before the
+    examination ("sin hallazg fractur rx") keeps its scope, as does one of another kind ("no observ rx
+    fractur": the examination is where nothing was seen). The lists are empty for text written in full
+    (:func:`pipeline`), whose colons and full stops end the statement."""
+    found_nothing = doc.user_data.get("nothing_found", frozenset())
+    examinations = doc.user_data.get("examinations", frozenset())
+    if not found_nothing or not examinations:
+        return []
+    mention_starts = sorted(ts for ts, _ in targets)
+    ends = []
+    for s, e in negations:
+        # The noun may be the trigger's own last word ("sin hallazgos" is a trigger of its own).
+        noun = next((i for i in range(s + 1, min(e + _NOTHING_FOUND_REACH, len(doc)))
+                     if doc[i].text in found_nothing), None)
+        if noun is None or any(e <= ts < noun for ts in mention_starts):
+            continue
+        exam = next((i for i in range(noun + 1, len(doc)) if doc[i].text in examinations), None)
+        if exam is not None and not any(noun < ts < exam for ts in mention_starts):
+            ends.append((exam, exam + 1))
     return ends
 
 
@@ -1034,6 +1083,9 @@ class _Pipeline:
     compound_joiners: frozenset[str] = frozenset()    # words that join two mentions into one ("por")
     clause_openers: frozenset[str] = frozenset()    # words that open a phrase of their own after a comma ("que")
     comparisons: tuple = ()    # phrases (word tuples) that place a negation in an earlier examination ("on prior")
+    nothing_found: frozenset[str] = frozenset()    # denied nouns that say nothing was found ("hallazgos")
+    examinations: frozenset[str] = frozenset()    # examination names that open a statement ("tac", "rx"), stop words removed
+    others: frozenset[str] = frozenset()    # words that set what follows apart from what came before ("otros")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
 
 
@@ -1086,7 +1138,12 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      compound_joiners=frozenset(_phrases(language, "compound_joiner")),
                      clause_openers=frozenset(_phrases(language, "clause_opening")),
                      comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison",
-                                                                             stopwords_removed)))
+                                                                             stopwords_removed)),
+                     nothing_found=frozenset(_phrases(language, "nothing_found")),
+                     # Only where the colons went with the stop words: written in full, a report's colon
+                     # or full stop ends the statement ("TAC cerebral sin hallazgos; TAC sacro: fractura").
+                     examinations=frozenset(_phrases(language, "examination") if stopwords_removed else ()),
+                     others=frozenset(_phrases(language, "other")))
 
 
 def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:
@@ -1186,6 +1243,9 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["compound_joiners"] = pipe.compound_joiners
     doc.user_data["comparisons"] = pipe.comparisons
     doc.user_data["clause_openers"] = pipe.clause_openers
+    doc.user_data["nothing_found"] = pipe.nothing_found
+    doc.user_data["examinations"] = pipe.examinations
+    doc.user_data["others"] = pipe.others
     matches = _resolve_triggers(doc, found, strings, pipe.coordinators, commas, question)
     doc.user_data["context_matches"] = matches
     for _, component in pipe.components:

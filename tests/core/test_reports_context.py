@@ -624,6 +624,28 @@ CASES = [
     ("es", "Fractura por arrancamiento de la base del quinto metatarsiano, arrancamiento de sonda.", [""]),
     ("en", "Old right brachial plexus avulsion.", []),
     ("en", "Small avulsion fracture of the dorsal triquetrum.", [""]),
+    # Found nothing, then the next examination's finding, its colon lost with the stop words (PadChest's
+    # form): the negation ends at the examination's name ...
+    ("es", "tac cerebral sin hallazg tac sacr pelvic imagen solucion continu fractur minim ala sacr .", [""]),
+    ("es", "explor radiolog hombr sin hallazg rx lumb fx aplast anterior l1 .", [""]),
+    ("es", "tac abdominal sin alter patologi agud tac torac fx costal derech .", [""]),
+    # ... not where it names a finding before it or is of another kind ("no observ": the examination is
+    # where nothing was seen), nor in text written in full, whose colon or full stop would be there.
+    ("es", "sin hallazg fractur rx lumb .", ["negated"]),
+    ("es", "sin hallazg sugest fractur tac .", ["negated"]),
+    ("es", "no observ rx fractur .", ["negated"]),
+    ("es", "Sin hallazgos en la TAC de fractura.", ["negated"]),
+    # A negation of both directions before "other" findings, or before findings in general where PadChest's
+    # form dropped the "otros", is about what follows: it denies no fracture named before it.
+    ("es", "Fractura de arco costal, no se observan otros hallazgos.", [""]),
+    ("es", "Callo de fractura costal, no se evidencian otras alteraciones.", ["historical"]),
+    ("es", "callo fractur arc costal izquierd no evident hallazg .", ["historical"]),
+    ("es", "fractur arc costal no identific hallazg signific .", [""]),
+    ("es", "No se observan fracturas ni otros hallazgos.", ["negated"]),
+    ("es", "no observ hallazg fractur .", ["negated"]),
+    ("es", "fractur arc costal no observ .", ["negated"]),
+    ("en", "Left rib fracture, no other abnormality is seen.", [""]),
+    ("en", "No other fracture is seen.", ["negated"]),
 ]
 
 
