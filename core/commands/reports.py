@@ -6,7 +6,8 @@
 
 `evaluate --json` prints {"n", "positives", "accuracy", "precision", "recall", "f1", "auc",
 "confusion": [[tn, fp], [fn, tp]], "ci": {metric: [lo, hi]}, "thresholds", "target_precision",
-"languages", "confident_errors": [{"line", "label", "probability", "error", "snippet"}],
+"languages", "confident_errors": [{"line", "label", "probability", "error", "snippet", "mentions",
+"for_label": {"snippet", "mentions"} where a sentence argued for the report's label}],
 "baseline": {same metric keys}, "best_f1_point": {same metric keys, "thresholds"}}; with --compare
 it adds "compare": {model: {same keys}} for lr, gb, rf and nb on the same folds.
 `label --json` prints the summary of core.reports.autolabel.label_workspace.

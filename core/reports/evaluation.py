@@ -203,7 +203,12 @@ def bootstrap_intervals(y, p, pred, n_resamples: int = 1000, seed: int = 0) -> d
 def confident_errors(cv: CrossValidation, docs: Sequence, y: np.ndarray, k: int = 20,
                      snippet_chars: int = 200) -> list[dict]:
     """The ``k`` errors the labeller was surest of: false positives with the highest
-    probability, false negatives with the lowest, each with its deciding sentence."""
+    probability, false negatives with the lowest, each with its deciding sentence
+    ("snippet") and how the context analysis read the mentions in it ("mentions":
+    "fracture (fracture: negated)"); and, where a sentence argued for the label the
+    report has, the one that argued furthest ("for_label": its "snippet" and "mentions")
+    -- a missed "Fracture-dislocation of the right shoulder" read as affirmed points at
+    the classifier's weights, one read as negated at the context rules."""
     y = np.asarray(y, dtype=int)
     wrong = np.flatnonzero(cv.predictions != y)
     confidence = np.where(cv.predictions[wrong] == 1, cv.probabilities[wrong], 1 - cv.probabilities[wrong])
@@ -211,15 +216,26 @@ def confident_errors(cv: CrossValidation, docs: Sequence, y: np.ndarray, k: int 
     for i in wrong[np.argsort(-confidence, kind="stable")][:k]:
         doc = docs[i]
         model = cv.models[cv.fold_of[i]]
-        sentence = None
-        if isinstance(doc, PreparedReport):
-            sentence = model.deciding_sentence(doc, positive=bool(cv.predictions[i]))
-        text = doc.text if isinstance(doc, PreparedReport) else str(doc)
-        snippet = sentence.text if sentence else text
-        out.append({"index": int(i), "label": int(y[i]), "probability": round(float(cv.probabilities[i]), 4),
-                    "error": "false positive" if cv.predictions[i] else "false negative",
-                    "snippet": " ".join(snippet.split())[:snippet_chars]})
+        error = {"index": int(i), "label": int(y[i]), "probability": round(float(cv.probabilities[i]), 4),
+                 "error": "false positive" if cv.predictions[i] else "false negative"}
+        if not isinstance(doc, PreparedReport):
+            out.append(error | {"snippet": " ".join(str(doc).split())[:snippet_chars]})
+            continue
+        deciding = model.deciding_sentence(doc, positive=bool(cv.predictions[i]))
+        error |= _shown(doc, deciding, snippet_chars) if deciding else {
+            "snippet": " ".join(doc.text.split())[:snippet_chars], "mentions": []}
+        for_label = model.strongest_for(doc, positive=bool(y[i]))
+        if for_label is not None and (deciding is None or for_label.start != deciding.start):
+            error["for_label"] = _shown(doc, for_label, snippet_chars)
+        out.append(error)
     return out
+
+
+def _shown(doc: PreparedReport, sentence, snippet_chars: int) -> dict:
+    """A sentence of an error as shown: its text and the mentions in it as the context analysis read them."""
+    read = [f"{doc.text[m.start:m.end]} ({m.category}: {', '.join(sorted(m.classes)) or 'affirmed'})"
+            for m in doc.analysis.mentions if sentence.start <= m.start and m.end <= sentence.end]
+    return {"snippet": " ".join(sentence.text.split())[:snippet_chars], "mentions": read}
 
 
 def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5, seed: int = 0,
@@ -321,4 +337,12 @@ def format_errors(errors: list[dict]) -> str:
     for e in errors:
         where = f"line {e['line']}" if "line" in e else f"report {e['index']}"
         rows.append(f"  {where:<11} {e['error']:<15} p={e['probability']:.3f}  {e['snippet']}")
+        indent = " " * 39      # under the snippet
+        if e.get("mentions"):
+            rows.append(f"{indent}read: {'; '.join(e['mentions'])}")
+        if "for_label" in e:
+            side = "a positive" if e["label"] else "a negative"
+            rows.append(f"{indent}strongest for {side}: {e['for_label']['snippet']}")
+            if e["for_label"]["mentions"]:
+                rows.append(f"{indent}  read: {'; '.join(e['for_label']['mentions'])}")
     return "\n".join(rows)

@@ -270,6 +270,16 @@ class ReportLabeller:
         i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
         return DecidingSentence.of(doc.text, sentences[i], float(scores[i]))
 
+    def strongest_for(self, doc: PreparedReport, positive: bool) -> DecidingSentence | None:
+        """The sentence that argued furthest for ``positive`` (or negative), where one argued for it at
+        all: a share of the log-odds on that side of 0 (linear models), or a probability on that side
+        of 0.5 of its own (others). For an error, what the labeller read for the label it missed."""
+        sentence = self.deciding_sentence(doc, positive)
+        if sentence is None:
+            return None
+        middle = 0.0 if getattr(self.classifier, "coef_", None) is not None else 0.5
+        return sentence if (sentence.weight > middle if positive else sentence.weight < middle) else None
+
     def version(self, training_fingerprint: str = "") -> str:
         """Labeller version: a hash of the training data fingerprint and every setting."""
         settings = {"code": LABELLER_CODE_VERSION, "model": self.model, "features": self.features,

@@ -313,6 +313,31 @@ def test_confident_errors_are_the_surest_wrong_calls_first_at_most_k():
     assert [e["index"] for e in confident_errors(cv, docs, y, k=2)] == [3, 0]
 
 
+def test_an_error_shows_how_its_sentences_were_read_and_what_argued_for_its_label():
+    """A missed fracture: the sentence that decided it, and the one that argued for a fracture with its
+    mention as the context analysis read it; where no sentence argued for the label, none is shown."""
+    from core.reports.evaluation import CrossValidation, confident_errors, format_errors
+
+    texts, y = collection(160, seed=4)
+    labeller = ReportLabeller().fit(texts, y)
+    docs = labeller.prepare(["FINDINGS: No pleural effusion. Heart size is normal. Displaced fracture of the left "
+                             "radius.", "FINDINGS: No fracture. No dislocation."], None)
+    p = labeller.predict_prepared(docs)
+    assert p[0] > 0.5 > p[1]
+    # Both called negative, both labelled positive: two false negatives.
+    cv = CrossValidation(np.array([0.01, 0.02]), np.array([0, 0]), [0.5], np.zeros(2, dtype=int), [labeller])
+    missed, denied = confident_errors(cv, docs, np.array([1, 1]))
+    assert missed["index"] == 0 and "fracture" not in missed["snippet"].lower()
+    assert missed["for_label"] == {"snippet": "Displaced fracture of the left radius",
+                                   "mentions": ["fracture (fracture: affirmed)"]}
+    assert denied["snippet"] in ("No fracture", "No dislocation") and "for_label" not in denied
+    assert all(m.endswith("negated)") for m in denied["mentions"]) and denied["mentions"]
+    shown = format_errors([missed, denied])
+    assert "strongest for a positive: Displaced fracture of the left radius" in shown
+    assert "read: fracture (fracture: affirmed)" in shown
+    assert f"read: {'; '.join(denied['mentions'])}" in shown
+
+
 def test_labeller_weights_classes_and_the_baseline_does_not():
     assert ReportLabeller().new_classifier().class_weight == "balanced"
     assert ReportLabeller(features="baseline").new_classifier().class_weight is None
