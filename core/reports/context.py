@@ -691,7 +691,7 @@ def _nothing_found_ends(doc, negations, targets) -> list[tuple[int, int]]:
     examinations = doc.user_data.get("examinations", frozenset())
     if not found_nothing or not examinations:
         return []
-    mention_starts = sorted(ts for ts, _ in targets)
+    mention_starts = [ts for ts, _ in targets]
     ends = []
     for s, e in negations:
         # The noun may be the trigger's own last word ("sin hallazgos" is a trigger of its own).

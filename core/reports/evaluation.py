@@ -219,11 +219,11 @@ def confident_errors(cv: CrossValidation, docs: Sequence, y: np.ndarray, k: int 
         error = {"index": int(i), "label": int(y[i]), "probability": round(float(cv.probabilities[i]), 4),
                  "error": "false positive" if cv.predictions[i] else "false negative"}
         if not isinstance(doc, PreparedReport):
-            out.append(error | {"snippet": " ".join(str(doc).split())[:snippet_chars]})
+            out.append(error | {"snippet": _one_line(str(doc), snippet_chars)})
             continue
         deciding = model.deciding_sentence(doc, positive=bool(cv.predictions[i]))
         error |= _shown(doc, deciding, snippet_chars) if deciding else {
-            "snippet": " ".join(doc.text.split())[:snippet_chars], "mentions": []}
+            "snippet": _one_line(doc.text, snippet_chars), "mentions": []}
         for_label = model.strongest_for(doc, positive=bool(y[i]))
         if for_label is not None and (deciding is None or for_label.start != deciding.start):
             error["for_label"] = _shown(doc, for_label, snippet_chars)
@@ -235,7 +235,12 @@ def _shown(doc: PreparedReport, sentence, snippet_chars: int) -> dict:
     """A sentence of an error as shown: its text and the mentions in it as the context analysis read them."""
     read = [f"{doc.text[m.start:m.end]} ({m.category}: {', '.join(sorted(m.classes)) or 'affirmed'})"
             for m in doc.analysis.mentions if sentence.start <= m.start and m.end <= sentence.end]
-    return {"snippet": " ".join(sentence.text.split())[:snippet_chars], "mentions": read}
+    return {"snippet": _one_line(sentence.text, snippet_chars), "mentions": read}
+
+
+def _one_line(text: str, chars: int) -> str:
+    """Text on one line, its runs of whitespace one space, cut at ``chars``."""
+    return " ".join(text.split())[:chars]
 
 
 def evaluate_reports(texts: Sequence[str], y, model: str = "lr", folds: int = 5, seed: int = 0,
