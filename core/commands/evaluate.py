@@ -10,7 +10,6 @@ so a model can be judged on studies it never saw. Uses onnxruntime only.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from core.commands.common import ProgressPrinter, add_json_argument, add_workspace_argument, emit, open_workspace
@@ -92,10 +91,10 @@ def table(result: dict) -> str:
 
 
 def write_report(path: Path, result: dict, curves: dict) -> None:
-    """The HTML report, written to a temporary file and renamed (never half a report)."""
+    """The HTML report, written through core.atomic_file (never half a report)."""
     import numpy as np
 
-    from core.errors import describe_os_error
+    from core.atomic_file import atomic_write
     from core.evaluation.html import evaluation_html
     from core.evaluation.metrics import study_level
     from core.evaluation.plots import roc_png
@@ -103,17 +102,7 @@ def write_report(path: Path, result: dict, curves: dict) -> None:
     ids, y, p = np.array(curves["study_ids"]), np.array(curves["y"]), np.array(curves["p"])
     _, sy, sp = study_level(ids, y, p)
     png = roc_png([("study level", sy, sp), ("image level", y, p)], f"ROC, {result['split']} split")
-    html = evaluation_html(result, png)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(html, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as err:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise describe_os_error(err, f"writing the report {path.name}") from err
+    atomic_write(path, evaluation_html(result, png).encode("utf-8"), f"writing the report {path.name}")
 
 
 def run(args) -> int:

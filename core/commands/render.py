@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 
 from core.commands.common import add_json_argument, emit
-from core.errors import InputError, describe_os_error
+from core.atomic_file import atomic_write
+from core.errors import InputError
 
 HELP = "write the display image of a DICOM/PNG/JPEG radiograph as an 8-bit greyscale PNG"
 
@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
 
 
 def _write_png(path: str, img8) -> None:
-    """Encode first, then write a temp file beside the target and rename: never half-written."""
+    """Encode first, then write through core.atomic_file: never half-written."""
     import cv2
 
     ok, buf = cv2.imencode(".png", img8)
@@ -37,18 +37,7 @@ def _write_png(path: str, img8) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError(f"The output folder {folder} does not exist.")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".render-", suffix=".png", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(buf.tobytes())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    except OSError as err:
-        raise describe_os_error(err, f"writing {os.path.basename(path)}") from None
+    atomic_write(path, buf.tobytes(), f"writing {os.path.basename(path)}")
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.atomic_file import atomic_write
 from core.demo.dicom_out import write_study
 from core.demo.anatomy import BODY_PARTS
 from core.demo.plan import StudyPlan, check_body_parts, plan_studies
@@ -186,9 +187,8 @@ def generate_demo_files(out_dir: str | os.PathLike, n_studies: int, seed: int,
                 progress(len(manifest.studies), n_studies, "demo studies")
         _remove_stale(root, old, {p for s in manifest for p in s.image_paths})
         _write_csvs(root, manifest)
-        tmp = root / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(manifest.to_json(root), indent=1), encoding="utf-8")
-        os.replace(tmp, root / MANIFEST)
+        atomic_write(root / MANIFEST, json.dumps(manifest.to_json(root), indent=1).encode("utf-8"),
+                     f"writing the demo studies into {root}")
     except OSError as err:
         raise describe_os_error(err, f"writing the demo studies into {root}") from err
     return manifest

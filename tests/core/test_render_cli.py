@@ -33,7 +33,7 @@ def test_render_writes_native_size_greyscale_png(tmp_path):
     written = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
     assert written.dtype == np.uint8 and written.shape == (64, 64)
     np.testing.assert_array_equal(written, render(src))
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(".render-")]
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]  # no temporary file left behind
 
 
 def test_render_size_fits_the_long_side(tmp_path):
