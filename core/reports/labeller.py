@@ -34,7 +34,7 @@ from core.reports.language import AUTO, report_languages
 from core.reports.models import MODEL_NAMES, make_classifier
 
 # Bump when the cleaning, rules or features change in a way that changes labels.
-LABELLER_CODE_VERSION = "reports-36-nothing-found-ends-at-the-next-examination"
+LABELLER_CODE_VERSION = "reports-37-periprosthetic-ends-a-device-scope"
 FEATURE_SETS = ("context", "baseline")
 
 

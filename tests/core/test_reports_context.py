@@ -646,6 +646,11 @@ CASES = [
     ("es", "fractur arc costal no observ .", ["negated"]),
     ("en", "Left rib fracture, no other abnormality is seen.", [""]),
     ("en", "No other fracture is seen.", ["negated"]),
+    # A periprosthetic fracture is of the bone around the prosthesis: the device word after it is not
+    # what broke, with or without the comma that PadChest's form drops.
+    ("es", "fractur periprotes vancouv 1 protesis establ .", [""]),
+    ("es", "Fractura periprotésica izquierda (prótesis colocada hace 15 años).", [""]),
+    ("es", "Fractura del vástago de la prótesis.", ["device"]),
 ]
 
 
