@@ -18,7 +18,7 @@ yardstick, never training data):
                      120 clinical reports, each with a condition and its gold negation (Negated /
                      Affirmed) and temporality (Recent / Historical / Not particular). The kit names
                      its own conditions ("chest pain"), so for this run they are added to our finding
-                     list (the only reach into the context module's internals, and only here).
+                     list (the only reach into the context lists' internals, and only here).
 
   --cmc FILE         the CMC 2007 Medical NLP Challenge training reports, 2007ChallengeTrainData.xml
                      (Pestian et al., BioNLP 2007; Cincinnati Children's Hospital; found in public
@@ -68,7 +68,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from core.reports import context  # noqa: E402
+from core.reports import context, context_lists  # noqa: E402
 from core.reports.evaluation import bootstrap_intervals  # noqa: E402
 from core.reports.phrases import FRACTURE_CATEGORIES, read_phrases  # noqa: E402
 from core.reports.spacy_import import import_spacy  # noqa: E402
@@ -137,14 +137,15 @@ def kit_rows(path: str):
     with open(path, encoding="latin-1") as f:
         rows = [line.rstrip("\n").split("\t") for line in f if line.count("\t") >= 5]
     conditions = {" ".join(re.findall(r"[^\W_]+", r[2].lower())) for r in rows}
-    listed = context._phrases
+    listed = context_lists.phrases
 
     def with_conditions(language, kind, stopwords_removed=False):
         phrases = listed(language, kind, stopwords_removed)
         return sorted(set(phrases) | conditions) if kind == "target_finding" and language == "en" else phrases
 
-    context._phrases = with_conditions
-    caches = (context.pipeline, context._target_first_words, context._target_phrases, context.sentence_context)
+    context_lists.phrases = with_conditions
+    caches = (context.pipeline, context_lists.target_first_words, context_lists.target_phrases,
+              context.sentence_context)
     for cached in caches:
         cached.cache_clear()
     try:
@@ -159,7 +160,7 @@ def kit_rows(path: str):
                 m = max(hits, key=lambda m: min(m.end, where.end()) - max(m.start, where.start()))
                 yield sentence, m.start, m.end, m.classes, r[4], r[5]
     finally:
-        context._phrases = listed
+        context_lists.phrases = listed
         for cached in caches:
             cached.cache_clear()
 

@@ -138,6 +138,10 @@ sentence ("probable fracture, possibly old") or a question keeps it "uncertain".
 medspaCy's ConText was the first choice, but on Python 3.11 medspaCy 1.3 pins
 spaCy < 3.8, whose thinc fails to import with numpy 2 (which this project uses).
 
+The phrase lists are read and normalised by core.reports.context_lists, the scope ends beyond
+negspacy's clause boundaries are decided in core.reports.context_scopes, and trigger words are checked
+against their written form in core.reports.context_written; this module runs the analysis.
+
 Reports are tokenised by core.reports.cleaning (offsets into the original text,
 sections, de-identification placeholders blanked) and each word is normalised
 for its language (core.reports.normalise): rules and targets are normalised the
@@ -156,14 +160,15 @@ import functools
 import re
 from dataclasses import dataclass
 
+from core.reports import context_lists as rules
+from core.reports import context_scopes as scopes
+from core.reports import context_written as written_rules
 from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
+from core.reports.context_lists import CLASS_CUES, stopwords_removed
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
-from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, TARGET_CATEGORIES, read_phrases
+from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, QUESTION_MARKS, TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
 
-# Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
-CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "healed",
-              "postop": "postop", "hypothetical": "hypothetical", "device": "device"}
 CONTEXT_CLASSES = tuple(CLASS_CUES)
 AFFIRMED = "affirmed"
 # "uncertain" graded by its hedges' strength (module docstring): not a trigger list of its own.
@@ -186,15 +191,6 @@ _STOPPED_BY = {
 DEVICE_REACH = 5
 # Classes whose both-way triggers govern only forward where a mention follows them (_resolve_triggers).
 _FORWARD_WHEN_FOLLOWED = frozenset(["negated", "uncertain", "hypothetical"])
-# An infinitive in a trigger list ("descartar", "valorar"): where the report's words are not their stems,
-# it matches only as written (_as_written).
-_INFINITIVE = re.compile(r"^[a-z]{3,}(ar|er|ir)$")
-# A participle in a trigger list ("consolidada", "descartado"): it matches only its own gender and number forms.
-_PARTICIPLE = re.compile(r"^[a-z]{3,}[ai]d[ao]s?$")
-# A noun of action in a trigger list ("consolidación", accents folded): it matches only itself, in either number.
-_ACTION_NOUN = re.compile(r"^[a-z]{3,}cion$")
-# A hedge at most so many words after a negation (no mention or comma between) is part of what it denies.
-_DENIED_HEDGE_GAP = 2
 # Classes whose scope a mention said to be acute or new (<lang>_acute.txt) leaves (_resolve_triggers).
 _ENDED_BY_ACUTE = frozenset(["historical", "postop"])
 # Classes whose triggers reach a mention only within so many words (the others: to the clause's end).
@@ -273,7 +269,6 @@ class ReportAnalysis:
         return [f"{role}:{f}" for f in mention.features] if role else mention.features
 
 
-_QUESTION_MARKS = ("?", "¿")
 # A question mark before a word ("?fracture", "wrist pain ? fracture"), not after one ("fracture? no").
 _LEADING_QUESTION = re.compile(r"(?<![^\W_])(?<![?¿])([?¿])[?¿]*[ \t]*(?=[^\W_])")
 
@@ -377,7 +372,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     closes the sentence right after a comma, for :func:`_reaches_back`.
     """
     found = [(strings[m], s, e) for m, s, e in matches if not strings[m].startswith("target|")]
-    found = _as_written(found, doc)
+    found = written_rules.as_written(found, doc)
     targets = [(s, e) for m, s, e in matches if strings[m].startswith("target|")]
     fracture_targets = [(s, e) for m, s, e in matches
                         if strings[m].startswith("target|") and strings[m][7:] in FRACTURE_CATEGORIES]
@@ -398,10 +393,10 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     won = [(label, s, e) for label, s, e in found
            if (s, e) in winners and label not in ("termination", "pseudo", "acute")]
     # "Fracture not seen on the prior study": the negation places the finding in an earlier examination,
-    # where it was not; in this one it is there (new). It denies nothing (_compares_with_earlier).
+    # where it was not; in this one it is there (new). It denies nothing (scopes.compares_with_earlier).
     mention_words = {i for s, e in targets for i in range(s, e)}
     won = [(label, s, e) for label, s, e in won
-           if not (label.startswith("negated|") and _compares_with_earlier(doc, e, mention_words, commas))]
+           if not (label.startswith("negated|") and scopes.compares_with_earlier(doc, e, mention_words, commas))]
     if question >= 0:
         # "Is there no fracture?", "¿No hay fractura?": a question asks, it does not deny -- its
         # negation word would end the question's uncertainty and leave a confident negative. The
@@ -446,7 +441,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
                          and not any(ns < s and not any(ns < c <= s for c in commas) for ns, _ in negations)]
     terminating = [(s, e) for label, s, e in found if label == "termination"
                    and not any(a <= s and e <= b and b - a > e - s for a, b in winners)
-                   and not (s and doc[s - 1].text in _QUESTION_MARKS)
+                   and not (s and doc[s - 1].text in QUESTION_MARKS)
                    and not (s in pre_ends and s not in commas)
                    and not any(ne <= s and not any(ns < c <= s for c in commas)
                                for ns, ne in concord_negations)]
@@ -466,7 +461,7 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     denied_devices = {(s, e) for label, s, e in won if label == "postop|pre" and any(ne == s for _, ne in negations)
                       and any(doc[i].text in coordinators
                               for i in range(e, min([ts for ts, _ in targets if ts >= e], default=e)))}
-    denied_hedges = _denied_hedges(doc, won, found, negations, targets, commas, coordinators)
+    denied_hedges = scopes.denied_hedges(doc, won, found, negations, targets, commas, coordinators)
     # A historical pre-trigger ends an uncertainty only where it opens a new phrase after a mention
     # the uncertainty governs ("possible fracture of the radius, old fracture of the ulna"); before
     # any such mention it qualifies what is hedged: "questionable old rib fractures", "may represent
@@ -477,10 +472,10 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
     # A hedge that governs no mention ("5ª, 6ª y tal vez 7ª, antiguas"; "fractura de radio, quizás
     # antigua") hedges a list item or the healed word, not a new phrase: it ends no healed scope, so
     # the healed post-trigger after it still reaches back to the mention.
-    healed_object_ends = _healed_object_ends(doc, won, fracture_targets, commas, coordinators)
-    hypothetical_object_ends = _hypothetical_object_ends(doc, won, fracture_targets, commas)
-    hedge_ends = _hedged_phrase_ends(doc, won, commas)
-    nothing_found_ends = _nothing_found_ends(doc, negations, targets)
+    healed_object_ends = scopes.healed_object_ends(doc, won, fracture_targets, commas, coordinators)
+    hypothetical_object_ends = scopes.hypothetical_object_ends(doc, won, fracture_targets, commas)
+    hedge_ends = scopes.hedged_phrase_ends(doc, won, commas)
+    nothing_found_ends = scopes.nothing_found_ends(doc, negations, targets)
     stops_after = sorted({s for _, s, _ in won} | {s for label, s, _ in found if label == "termination"})
     idle_hedges = set()
     for label, s, e in won:
@@ -582,266 +577,6 @@ def _resolve_triggers(doc, matches, strings, coordinators, commas=(),
         out[cls] = ([(0, s, e) for s, e in sorted(pre)], [(0, s, e) for s, e in sorted(post)],
                     [(0, s, e) for s, e in sorted(ends)])
     return out
-
-
-# How far after a negation trigger a comparison may start (<lang>_comparison.txt): its first word within
-# so many words; each next word of it right after the one before, or one word (an article) later.
-_COMPARISON_REACH = 3
-
-
-def _compares_with_earlier(doc, end: int, mention_words: set[int], commas) -> bool:
-    """Whether a negation trigger ending at word ``end`` says what an EARLIER examination did not show:
-    "new rib fracture, not seen on the prior study", "not present on previous radiographs", "not
-    previously seen", "pérdida de altura de D11, no visto en TAC previo", "no se veía en el TAC
-    previo" -- a finding new since then, not one denied. ``<lang>_comparison.txt`` lists the phrases:
-    a one-word one (an adverb, "previously") must come within two words of the trigger with no mention
-    right after it ("no previously described fracture" is denied); a longer one starts within
-    :data:`_COMPARISON_REACH` words of the trigger, an article may stand between its words ("on the
-    prior"). A mention or a comma before it ends the search: "no fracture on the prior study" denies
-    the fracture. "No previous fracture" and "no ha presentado en los días previos fiebre" hold no
-    listed phrase: they deny."""
-    listed = doc.user_data.get("comparisons", ())
-    if not listed:
-        return False
-    words = []
-    for i in range(end, min(end + 3 * _COMPARISON_REACH, len(doc))):
-        if i in mention_words or (i in commas and i > end):
-            break
-        words.append(doc[i].text)
-    for phrase in listed:
-        first, *rest = phrase
-        for k in range(min(_COMPARISON_REACH, len(words))):
-            if words[k] != first:
-                continue
-            if not rest:
-                if k < 2 and not any(j in mention_words for j in range(end + k + 1, end + k + 4)):
-                    return True
-                continue
-            at = k
-            for word in rest:
-                at = next((j for j in (at + 1, at + 2) if j < len(words) and words[j] == word), None)
-                if at is None:
-                    break
-            if at is not None:
-                return True
-    return False
-
-
-def _hedged_phrase_ends(doc, won, commas) -> list[tuple[int, int]]:
-    """Where a hedge's scope ends at a comma: after the words it hedges, a comma followed by a word that
-    opens a phrase of its own (``<lang>_clause_opening.txt``: "que", "con", "which", "with") or by a
-    healed pre-trigger -- "probable osteoporosis severa, con aplastamiento D6", "probable
-    adenoescamoso, que condicionaba atelectasia", "densities most suggestive of artifacts, healed
-    rib fracture noted". On the NUBes corpus 17 of the 18 mentions a hedge reached across a comma were
-    not uncertain to its annotators. A list goes on: "differential diagnosis includes infection,
-    aspiration, pulmonary edema"; "possible effusion, atelectasis, or pneumonia". A hedge right before
-    the comma ("possibly, a fracture") hedges what follows it, and a question's mark asks about all its
-    sentence holds."""
-    openers = doc.user_data.get("clause_openers", frozenset())
-    hedges = [(s, e) for label, s, e in won if label == "uncertain|pre" and doc[s].text not in _QUESTION_MARKS]
-    if not hedges or not commas:
-        return []
-    healed = {s for label, s, _ in won if label == "historical|pre"}
-    ends = set()
-    for s, e in hedges:
-        c = next((x for x in sorted(commas) if x > e and (doc[x].text in openers or x in healed)), None)
-        if c is not None:
-            ends.add((c, c + 1))
-    return sorted(ends)
-
-
-def _healed_object_ends(doc, won, fracture_targets, commas, coordinators) -> list[tuple[int, int]]:
-    """Where the scope of a healed pre-trigger that names the healing (``<lang>_healed_object.txt``:
-    "consolidación de", "signos de consolidación") ends: at the first comma or joining word after it
-    where no fracture mention comes first. Such a trigger is about its object, the phrase it opens --
-    "consolidación de la fractura de radio", "consolidación del foco de fractura" -- and a chest report's
-    consolidation is the lung's: "consolidación de la língula y fractura costal" reports a fresh rib
-    fracture. (With the stop words removed, as in PadChest's reports, "consolid" is also the participle
-    and "y" is gone: those read as before.)"""
-    listed = doc.user_data.get("healed_objects", frozenset())
-    if not listed:
-        return []
-    joining = coordinators | doc.user_data["conjunctions"]
-    ends = []
-    for label, s, e in won:
-        if label != "historical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
-            continue
-        stop = next((i for i in range(e, len(doc)) if i in commas or doc[i].text in joining), None)
-        if stop is not None and not any(e <= ts < stop for ts, _ in fracture_targets):
-            ends.append((stop, stop + 1))
-    return ends
-
-
-# A denied noun that says nothing was found (<lang>_nothing_found.txt) stands at most so many words after its
-# negation trigger: "sin hallazg", "sin alter patologi agud", "no observ hallazg".
-_NOTHING_FOUND_REACH = 2
-
-
-def _nothing_found_ends(doc, negations, targets) -> list[tuple[int, int]]:
-    """Where a negation that found nothing ends, in a report whose stop words and punctuation were
-    removed: at the name of the next examination (``<lang>_examination.txt``). "Sin hallazgos",
-    "sin alteraciones de patología aguda" are complete statements; what follows an examination's name
-    is what THAT examination showed, once after a colon now lost: "tac cerebral sin hallazg tac sacr
-    pelvic dos pequen imagen solucion continu fractur", "sin hallazg rx lumb fx aplast" (NUBes: the
-    fracture was there in all three such sentences). A negation that names a finding before the
-    examination ("sin hallazg fractur rx") keeps its scope, as does one of another kind ("no observ rx
-    fractur": the examination is where nothing was seen). The lists are empty for text written in full
-    (:func:`pipeline`), whose colons and full stops end the statement."""
-    found_nothing = doc.user_data.get("nothing_found", frozenset())
-    examinations = doc.user_data.get("examinations", frozenset())
-    if not found_nothing or not examinations:
-        return []
-    mention_starts = [ts for ts, _ in targets]
-    ends = []
-    for s, e in negations:
-        # The noun may be the trigger's own last word ("sin hallazgos" is a trigger of its own).
-        noun = next((i for i in range(s + 1, min(e + _NOTHING_FOUND_REACH, len(doc)))
-                     if doc[i].text in found_nothing), None)
-        if noun is None or any(e <= ts < noun for ts in mention_starts):
-            continue
-        exam = next((i for i in range(noun + 1, len(doc)) if doc[i].text in examinations), None)
-        if exam is not None and not any(noun < ts < exam for ts in mention_starts):
-            ends.append((exam, exam + 1))
-    return ends
-
-
-# A trigger about its object (<lang>_hypothetical_object.txt) finds that object after a preposition
-# (<lang>_preposition.txt) at most so many words after it ("riesgo importante de", "risk for"); without
-# one, its object is the next _OBJECT_WORDS words (as where a report's stop words were removed).
-_OBJECT_HEAD_REACH = 3
-_OBJECT_WORDS = 2
-
-
-def _hypothetical_object_ends(doc, won, fracture_targets, commas) -> list[tuple[int, int]]:
-    """Where the scope of a hypothetical pre-trigger about its object ends (``<lang>_hypothetical_object.txt``:
-    "risk", "riesgo", "prone to"): after that object, where a comma, a word that opens a phrase of its
-    own or a second preposition ("of", "de") starts the object's complement -- unless a fracture
-    mention comes first. "Lytic lesion with risk of pathologic fracture" and "existe riesgo importante
-    de fractura" have no fracture yet; "risk of displacement of the fracture fragments" and "riesgo de
-    desplazamiento secundario de la fractura" have one, whose displacement is the risk. A joining word
-    goes on with the object: "increased risk of falls and fractures" is a risk of both."""
-    listed = doc.user_data.get("hypothetical_objects", frozenset())
-    if not listed:
-        return []
-    heads = doc.user_data.get("prepositions", frozenset())
-    stops = doc.user_data.get("clause_openers", frozenset()) | heads
-    ends = []
-    for label, s, e in won:
-        if label != "hypothetical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
-            continue
-        head = next((i for i in range(e, min(e + _OBJECT_HEAD_REACH, len(doc)))
-                     if doc[i].text in heads and i not in commas), None)
-        if head is None:
-            stop = e + _OBJECT_WORDS
-        else:
-            stop = next((i for i in range(head + 2, len(doc)) if i in commas or doc[i].text in stops), len(doc))
-        if stop < len(doc) and not any(e <= ts < stop for ts, _ in fracture_targets):
-            ends.append((stop, stop + 1))
-    return ends
-
-
-def _denied_hedges(doc, won, found, negations, targets, commas, coordinators) -> set[tuple[int, int]]:
-    """The hedge pre-triggers that are part of what a negation denies, not a new phrase: they end no
-    negation and hedge nothing.
-
-    A hedge a word or two after the negation, before any mention or comma: "no findings suggestive of
-    fracture", "no suspicious nodules", "no se objetivan imágenes sugestivas de fractura" are negated,
-    not hedged ("without comparison, this may represent pneumonia" is hedged).
-
-    A hedge that is a word of an item of the negated list: "no focal consolidation or suspicious
-    opacity", "no consolidation, suspicious pulmonary opacity, pleural effusion, or pneumothorax" deny
-    the opacity and the pneumothorax -- the list's "suspicious" ended the negation and left them
-    probable. An item of the list: right after a joining word ("or", "ni"), or after a comma when
-    another comma and then a joining word follow it before the next trigger. "No displaced fracture,
-    possible nondisplaced fracture" and "no fracture, possible dislocation or subluxation" open a new
-    phrase: the hedge stays. Only in the negation's clause (no other trigger or termination between
-    them), and at most :data:`_DENIED_HEDGE_GAP` words into its item ("imágenes sospechosas", "nódulos
-    sospechosos": Spanish puts it after its noun) -- not a hedge of a clause of its own later on ("no
-    effusion identified (blunting ... may represent small effusions)")."""
-    out = {(s, e) for label, s, e in won if label == "uncertain|pre" and any(
-        0 <= s - ne <= _DENIED_HEDGE_GAP and not any(ne <= ts < s for ts, _ in targets)
-        and not any(ne < c <= s for c in commas) for _, ne in negations)}
-    triggers = sorted({s for label, s, _ in won} | {s for label, s, _ in found if label == "termination"})
-    for label, s, e in won:
-        if label != "uncertain|pre":
-            continue
-        opened = [ne for _, ne in negations if ne <= s]
-        if not opened or any(max(opened) <= t < s for t in triggers):
-            continue
-        # The list item the hedge stands in (Spanish puts it after its noun: "nódulos sospechosos").
-        ne = max(opened)
-        item = max([c for c in commas if ne < c <= s] + [i + 1 for i in range(ne, s) if doc[i].text in coordinators],
-                   default=None)
-        if item is None or s - item > _DENIED_HEDGE_GAP:
-            continue
-        if doc[item - 1].text in coordinators:
-            out.add((s, e))
-        else:
-            # A joining word may be the next trigger itself ("..., derrame ni neumotórax").
-            stop = next((t for t in triggers if t >= e), len(doc))
-            after = [c for c in commas if e <= c < stop]
-            if after and any(doc[i].text in coordinators for i in range(after[0], min(stop + 1, len(doc)))):
-                out.add((s, e))
-    return out
-
-
-def _as_written(found, doc):
-    """The trigger matches whose words as written are what their list says, where the report's words
-    are written in full (``doc.user_data["written"]``; a stemmed report has only the stems to go by).
-
-    A Spanish stem stands for every form of its verb, and they say different things: the infinitive
-    of a request ("para descartar fractura", "valorar fractura": hypothetical) and the finite forms
-    of a result ("pruebas que descartan fracturas", "descartándose fractura": denied; "valorado por
-    Traumatología": an assessment made, no trigger). So a listed infinitive matches only itself
-    (with a pronoun after it: "descartarse"), and where one span is a phrase of several classes'
-    lists, the class whose list holds it as written (in either number) wins ("descartar" is
-    hypothetical, "descartan" a negation, though both lists match both; "sino" is the termination, not
-    the negation "sin" its stem is). A termination matches only as written: a subjunctive after "que"
-    has the stem of a finding verb and opens no clause ("no queda claro que presente una fractura").
-    English words are their own normalised form, so none of this applies to them."""
-    written = doc.user_data.get("written")
-    forms = doc.user_data.get("written_forms")
-    if not written or not forms:
-        return found
-    verdicts = {}
-    for label, s, e in found:
-        listed = forms.get(label, {}).get(" ".join(t.text for t in doc[s:e]))
-        span = written[s:e]
-        if not listed or all(w == t.text for w, t in zip(span, doc[s:e])):
-            continue     # a variant without stop words, or a stemmed report: nothing to compare
-        exact = any(all(_same_word(lw, w) for lw, w in zip(form, span))
-                    for form in listed if len(form) == len(span))
-        fits = exact or label != "termination" and any(
-            all(_fits_written(lw, w) for lw, w in zip(form, span)) for form in listed)
-        verdicts[(label, s, e)] = (exact, fits)
-    spans_exact = {(s, e) for (label, s, e), (exact, _) in verdicts.items() if exact}
-    return [(label, s, e) for label, s, e in found
-            if (label, s, e) not in verdicts
-            or (verdicts[(label, s, e)][0] if (s, e) in spans_exact else verdicts[(label, s, e)][1])]
-
-
-def _fits_written(listed: str, written: str) -> bool:
-    """Whether a word as written can be a listed trigger word it shares its stem with: a listed
-    infinitive only itself (with a pronoun after it), a listed participle only itself in either gender
-    and number ("consolidada" is "consolidados", not the noun "consolidación": "consolidación basal
-    derecha y fractura costal" reads no healed fracture), a listed noun in "-ción" only itself in either
-    number ("consolidación de" is not "consolidada de"); any other word every form of its stem. A
-    written stem that begins the listed word fits it: PadChest writes stems ("consolid"), and the stem
-    of a stem may differ from it ("consol"), so such a report does not look stemmed to the caller."""
-    if _INFINITIVE.search(listed):
-        return written.startswith(listed)
-    if listed.startswith(written):
-        return True     # a stem as written (PadChest's reports: "consolid"), whose own stem may differ
-    if _PARTICIPLE.search(listed):
-        return written.rstrip("s")[:-1] == listed.rstrip("s")[:-1] and written.rstrip("s")[-1:] in ("a", "o")
-    if _ACTION_NOUN.search(listed):
-        return _same_word(listed, written)
-    return True
-
-
-def _same_word(listed: str, written: str) -> bool:
-    """The same word as written, in either number ("tornillo" is the listed "tornillos")."""
-    return listed == written or any(listed + end == written or written + end == listed for end in ("s", "es"))
 
 
 def _pre_reaches(doc, start: int, end: int, mention: int, context_class: str) -> bool:
@@ -969,104 +704,6 @@ def _make_context_component():
     return ContextNegex
 
 
-# The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions.
-_VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
-                          + ["pseudo", "pseudo_healing", "uncertainty_probable", NOT_MENTION]
-                          + [f"target_{category}" for category in TARGET_CATEGORIES])
-# The terminations only in a report that has no stop words (:func:`stopwords_removed`). In text written
-# in full, "se evidencia" without "se" is the noun of a negated phrase: "no hay evidencia de fractura"
-# would end its negation at "evidencia". Without stop words that phrase is "no evident fractur", whose
-# trigger "no evident" holds the termination (so it ends nothing), and the termination is what is left
-# of "pero se observa" in "sin derrame, pero se observa fractura" -> "sin derram observ fractur".
-# The comparisons too (<lang>_comparison.txt): written in full, "en estudio previo" needs its "en"
-# ("no ha presentado en los días previos fiebre" denies), but a report without stop words has none to
-# keep, and "fractur costal no visualiz estudi previ" is a new fracture as the same sentence in full is.
-_VARIED_WHERE_REMOVED = frozenset(["termination", "comparison"])
-# The lists whose stop-word-free variants compete with the varied lists for the same words: a variant
-# already a phrase of another varied list is left to that list (_stopword_free_variants). Not the
-# comparisons, which are only looked for after a negation.
-_MATCHED_KINDS = _VARIED_KINDS | {"termination"}
-# A report of at least so many words, of which at most this share are stop words, has had them removed.
-_REMOVED_MIN_WORDS, _REMOVED_MAX_SHARE = 3, 0.05
-
-
-def _listed_phrase(words: tuple[str, ...], language: str) -> str:
-    """A list's phrase normalised as the report's words are for the context analysis: a word with a
-    diacritic accent ("sí") as written, every other word normalised (:func:`_with_diacritics`)."""
-    kept = _diacritic_words(language)
-    return " ".join(w if w in kept else n for w, n in zip(words, normalise_words(words, language)))
-
-
-def _phrases(language: str, kind: str, stopwords_removed: bool = False) -> list[str]:
-    """Phrases of one list, each normalised for ``language`` and joined by spaces; a trigger or
-    mention list also holds its phrases without stop words (:func:`_stopword_free_variants`), and so
-    does a termination list for a report whose stop words were removed."""
-    phrases = {_listed_phrase(words, language) for words in read_phrases(language, kind)}
-    if kind in _VARIED_KINDS or (stopwords_removed and kind in _VARIED_WHERE_REMOVED):
-        phrases |= _stopword_free_variants(language, kind)
-    return sorted(phrases)
-
-
-@functools.lru_cache(maxsize=4)
-def _stopwords(language: str) -> frozenset[str]:
-    """``<lang>_stopwords.txt``, accents folded (the words are compared as written, lower case)."""
-    return frozenset(fold_accents(words[0]) for words in read_phrases(language, "stopwords"))
-
-
-def stopwords_removed(words: list[str], language: str) -> bool:
-    """Whether a report's words (as written, lower case) read as text whose stop words were removed
-    before it reached us, as PadChest's reports were ("sin derram pleural observ fractur costal"):
-    at least 3 words, at most 5 % of them stop words. Text written in full has a third or more
-    ("de", "la", "se", "y"); a stem that happens to be spelt as a stop word is allowed for."""
-    stop = _stopwords(language)
-    if not stop or len(words) < _REMOVED_MIN_WORDS:
-        return False
-    return sum(fold_accents(w) in stop for w in words) <= _REMOVED_MAX_SHARE * len(words)
-
-
-@functools.lru_cache(maxsize=4)
-def _listed_phrases(language: str) -> dict[str, frozenset[str]]:
-    """Every phrase of the varied lists as written, normalised (no variants), by list."""
-    return {kind: frozenset(_listed_phrase(words, language) for words in read_phrases(language, kind))
-            for kind in _VARIED_KINDS}
-
-
-def _same_cue(kind: str) -> frozenset[str]:
-    """A list and the other direction of its cue: "negation_pre" -> {"negation_pre", "negation_post"}."""
-    cue, _, way = kind.rpartition("_")
-    return frozenset([f"{cue}_pre", f"{cue}_post"] if way in ("pre", "post") else [kind])
-
-
-@functools.lru_cache(maxsize=64)
-def _stopword_free_variants(language: str, kind: str) -> frozenset[str]:
-    """The phrases of one list without the words of ``<lang>_stopwords.txt``, normalised.
-
-    Some collections arrive with their function words removed (PadChest's reports: "ausenci
-    fractur", "sospech fractur escafoid", "secuel fractur"), where "ausencia de", "sospecha de" and
-    "secuelas de" would never match. A variant is left out where it is empty, where it is a phrase of
-    some list already (that list decides: "no hay" is not a second "no"), or where
-    ``<lang>_stopword_free_exclude.txt`` says the words left mean something else ("ya visible").
-    A phrase of the same cue's other direction does not decide: "no (hay) evidencia (de)" and "(fractura)
-    no evidente" both come out "no evident", a negation after the mention and before it -- kept in
-    both lists, it governs both ways, as "consolidada" does.
-    """
-    stop = {words[0] for words in read_phrases(language, "stopwords")}
-    if not stop:
-        return frozenset()
-    excluded = set(read_phrases(language, "stopword_free_exclude"))
-    out = set()
-    for words in read_phrases(language, kind):
-        free = tuple(w for w in words if w not in stop)
-        if free and free != words and words not in excluded:
-            variant = _listed_phrase(free, language)
-            listed = _listed_phrases(language)
-            # "estudi previ" is a pseudo-trigger and a comparison, and both hold.
-            if kind not in _MATCHED_KINDS or not any(variant in listed[other]
-                                                     for other in _VARIED_KINDS - _same_cue(kind)):
-                out.add(variant)
-    return frozenset(out)
-
-
 @dataclass
 class _Pipeline:
     nlp: object
@@ -1086,14 +723,14 @@ class _Pipeline:
     nothing_found: frozenset[str] = frozenset()    # denied nouns that say nothing was found ("hallazgos")
     examinations: frozenset[str] = frozenset()    # examination names that open a statement ("tac", "rx"), stop words removed
     others: frozenset[str] = frozenset()    # words that set what follows apart from what came before ("otros")
-    written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (_as_written)
+    written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (written_rules.as_written)
 
 
 @functools.lru_cache(maxsize=8)
 def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     """The blank spaCy pipeline of one language: one PhraseMatcher for targets and
     triggers, one ContextNegex per context class; ``stopwords_removed``: for reports
-    whose stop words were removed (:data:`_VARIED_WHERE_REMOVED`)."""
+    whose stop words were removed (:data:`rules.VARIED_WHERE_REMOVED`)."""
     spacy = import_spacy()
     from spacy.matcher import PhraseMatcher
     from spacy.tokens import Span
@@ -1102,20 +739,20 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
         raise ValueError(f"no context rules for language {language!r}")
     nlp = spacy.blank("xx")
     nlp.tokenizer = _WhitespaceTokenizer(nlp.vocab)
-    pre = {cls: _phrases(language, f"{cue}_pre") for cls, cue in CLASS_CUES.items()}
-    post = {cls: _phrases(language, f"{cue}_post") for cls, cue in CLASS_CUES.items()}
-    pseudo, termination = _phrases(language, "pseudo"), _phrases(language, "termination", stopwords_removed)
-    pseudo_healing = _phrases(language, "pseudo_healing")
+    pre = {cls: rules.phrases(language, f"{cue}_pre") for cls, cue in CLASS_CUES.items()}
+    post = {cls: rules.phrases(language, f"{cue}_post") for cls, cue in CLASS_CUES.items()}
+    pseudo, termination = rules.phrases(language, "pseudo"), rules.phrases(language, "termination", stopwords_removed)
+    pseudo_healing = rules.phrases(language, "pseudo_healing")
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    targets = [(f"target|{category}", _phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
-    acute = _phrases(language, "acute")
+    targets = [(f"target|{category}", rules.phrases(language, f"target_{category}")) for category in TARGET_CATEGORIES]
+    acute = rules.phrases(language, "acute")
     lists = [("pseudo", pseudo), ("pseudo_healing", pseudo_healing), ("termination", termination), ("acute", acute),
-             (NOT_MENTION, _phrases(language, NOT_MENTION))]
+             (NOT_MENTION, rules.phrases(language, NOT_MENTION))]
     for label, phrases in targets + lists + \
             [(f"{cls}|pre", pre[cls]) for cls in CONTEXT_CLASSES] + [(f"{cls}|post", post[cls]) for cls in CONTEXT_CLASSES]:
         if phrases:
             matcher.add(label, list(nlp.tokenizer.pipe(phrases)))
-    coordinators = frozenset(_phrases(language, "coordination"))
+    coordinators = frozenset(rules.phrases(language, "coordination"))
     ContextNegex = _make_context_component()
     components = []
     for cls in CONTEXT_CLASSES:
@@ -1124,59 +761,26 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
         extension = _extension(cls)
         Span.set_extension(extension, default=False, force=True)
         components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
-    written_forms = {f"{cls}|{way}": _written_forms(language, f"{cue}_{way}")
+    written_forms = {f"{cls}|{way}": rules.written_forms(language, f"{cue}_{way}")
                      for cls, cue in CLASS_CUES.items() for way in ("pre", "post")}
-    written_forms["termination"] = _written_forms(language, "termination")
+    written_forms["termination"] = rules.written_forms(language, "termination")
     return _Pipeline(nlp, matcher, coordinators, components, written_forms=written_forms,
-                     conjunctions=frozenset(_phrases(language, "conjunction")),
+                     conjunctions=frozenset(rules.phrases(language, "conjunction")),
                      plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
-                     device_stops=frozenset(_phrases(language, "device_stop")),
-                     concord=frozenset(_phrases(language, "negation_concord")),
-                     healed_objects=frozenset(_phrases(language, "healed_object")),
-                     hypothetical_objects=frozenset(_phrases(language, "hypothetical_object")),
-                     prepositions=frozenset(_phrases(language, "preposition")),
-                     compound_joiners=frozenset(_phrases(language, "compound_joiner")),
-                     clause_openers=frozenset(_phrases(language, "clause_opening")),
-                     comparisons=tuple(tuple(p.split(" ")) for p in _phrases(language, "comparison",
+                     device_stops=frozenset(rules.phrases(language, "device_stop")),
+                     concord=frozenset(rules.phrases(language, "negation_concord")),
+                     healed_objects=frozenset(rules.phrases(language, "healed_object")),
+                     hypothetical_objects=frozenset(rules.phrases(language, "hypothetical_object")),
+                     prepositions=frozenset(rules.phrases(language, "preposition")),
+                     compound_joiners=frozenset(rules.phrases(language, "compound_joiner")),
+                     clause_openers=frozenset(rules.phrases(language, "clause_opening")),
+                     comparisons=tuple(tuple(p.split(" ")) for p in rules.phrases(language, "comparison",
                                                                              stopwords_removed)),
-                     nothing_found=frozenset(_phrases(language, "nothing_found")),
+                     nothing_found=frozenset(rules.phrases(language, "nothing_found")),
                      # Only where the colons went with the stop words: written in full, a report's colon
                      # or full stop ends the statement ("TAC cerebral sin hallazgos; TAC sacro: fractura").
-                     examinations=frozenset(_phrases(language, "examination") if stopwords_removed else ()),
-                     others=frozenset(_phrases(language, "other")))
-
-
-def _written_forms(language: str, kind: str) -> dict[str, frozenset[tuple[str, ...]]]:
-    """A trigger list's phrases as written (accents folded), by their normalised form."""
-    out: dict[str, set] = {}
-    for words in read_phrases(language, kind):
-        out.setdefault(_listed_phrase(words, language), set()).add(tuple(fold_accents(w) for w in words))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-@functools.lru_cache(maxsize=1)
-def _target_first_words(language: str) -> frozenset[str]:
-    return frozenset(p.split(" ", 1)[0] for category in TARGET_CATEGORIES
-                     for p in _phrases(language, f"target_{category}"))
-
-
-@functools.lru_cache(maxsize=4)
-def _target_phrases(language: str) -> frozenset[tuple[str, ...]]:
-    """Every target phrase of ``language`` as a tuple of normalised words; no spaCy pipeline needed."""
-    return frozenset(tuple(p.split(" ")) for category in TARGET_CATEGORIES
-                     for p in _phrases(language, f"target_{category}"))
-
-
-@functools.lru_cache(maxsize=4)
-def _question_words(language: str) -> frozenset[str]:
-    """Words that open a question ("is", "hay"), normalised; no spaCy pipeline needed."""
-    return frozenset(_phrases(language, "question"))
-
-
-@functools.lru_cache(maxsize=4)
-def _given_question_words(language: str) -> frozenset[str]:
-    """Words that open a question taking its mentions as given ("where", "dónde"), normalised."""
-    return frozenset(_phrases(language, "question_given"))
+                     examinations=frozenset(rules.phrases(language, "examination") if stopwords_removed else ()),
+                     others=frozenset(rules.phrases(language, "other")))
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -1198,7 +802,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     sentences ("No acute fracture.") thousands of times. Sentences without a
     target word skip the pipeline altogether.
     """
-    if not _target_first_words(language).intersection(words):
+    if not rules.target_first_words(language).intersection(words):
         return (), ()
     import_spacy()
     from spacy.tokens import Doc, Span
@@ -1218,7 +822,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
                  and not (strings[m].startswith("target|") and any(a <= s and e <= b for a, b in named))]
     # A one-word mention written as a stop word is that word, not the finding whose stem it shares:
     # "más" (more) is no "masa" (mass). Where the report's stop words were removed, it is the finding.
-    stop = () if stopwords_removed else _stopwords(language)
+    stop = () if stopwords_removed else rules.stopwords(language)
     targets = filter_spans([Span(doc, s, e, label=strings[m][7:]) for m, s, e in found
                             if strings[m].startswith("target|")
                             and not (e - s == 1 and written and written[s] in stop)])
@@ -1233,7 +837,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["conjunctions"] = pipe.conjunctions
     doc.user_data["device_stops"] = pipe.device_stops
     doc.user_data["written"] = written
-    doc.user_data["stop_words"] = _stopwords(language)
+    doc.user_data["stop_words"] = rules.stopwords(language)
     doc.user_data["marks"] = marks
     doc.user_data["written_forms"] = pipe.written_forms
     doc.user_data["concord"] = pipe.concord
@@ -1274,12 +878,6 @@ _ALTERNATIVE_REACH = 2
 _NOT_OFFERED = frozenset(["negated", "hypothetical", "uncertain", PROBABLE])
 
 
-@functools.lru_cache(maxsize=4)
-def _alternative_phrases(language: str) -> tuple[tuple[str, ...], ...]:
-    """``<lang>_alternative.txt``, normalised, the longest first ("and or" before "or")."""
-    return tuple(sorted((tuple(p.split(" ")) for p in _phrases(language, "alternative")), key=len, reverse=True))
-
-
 def _offered_as_alternatives(mentions, words, commas, language: str) -> tuple[set[int], set[tuple[int, int]]]:
     """The mentions a sentence offers as one of alternatives, by index, and the spans of the words
     that offer them (``<lang>_alternative.txt``): a mention right before such a word ("atelectasis
@@ -1291,7 +889,7 @@ def _offered_as_alternatives(mentions, words, commas, language: str) -> tuple[se
     "or" offer no finding: "acute or subacute fracture", "fracture of the fifth or sixth rib"; nor do two
     signs of a fracture offered for each other. Where a mention is denied, asked for or hedged already
     the alternative changes nothing."""
-    phrases = _alternative_phrases(language)
+    phrases = rules.alternative_phrases(language)
     offered, joining = set(), set()
     for k, (category, _, end, classes) in enumerate(mentions):
         if classes & _NOT_OFFERED:
@@ -1322,16 +920,11 @@ def _one_class_per_trigger(cues: set[tuple[str, int, int]], given: frozenset[str
             for cls in (classes & given or classes)}
 
 
-@functools.lru_cache(maxsize=4)
-def _probable_phrases(language: str) -> frozenset[str]:
-    return frozenset(_phrases(language, "uncertainty_probable"))
-
-
 def _hedges_probably(words, uncertain_matches, language: str) -> bool:
     """Whether every uncertainty trigger of the sentence is one that says "probably" (module docstring)."""
     pre, post, _ = uncertain_matches
     hedges = [" ".join(words[s:e]) for _, s, e in pre + post]
-    return bool(hedges) and all(h in _probable_phrases(language) for h in hedges)
+    return bool(hedges) and all(h in rules.probable_phrases(language) for h in hedges)
 
 
 def analyse(text: str, language: str = "en") -> ReportAnalysis:
@@ -1376,19 +969,13 @@ def analyse(text: str, language: str = "en") -> ReportAnalysis:
     return ReportAnalysis(language, tuple(sentences), tuple(mentions), tuple(cues))
 
 
-@functools.lru_cache(maxsize=4)
-def _diacritic_words(language: str) -> frozenset[str]:
-    """``<lang>_diacritic.txt``: words whose written accent sets them apart from a listed word without it."""
-    return frozenset(words[0] for words in read_phrases(language, "diacritic"))
-
-
 def _with_diacritics(words, tokens, language: str):
     """The sentence's words for the context analysis, where a word written with a diacritic accent stays
     as written, so that no list's word without the accent matches it: "no se observa luxación pero sí
     fractura de cúbito" affirms the fracture ("sí", yes), "si hay fractura" supposes one ("si", if).
     The lists' words are normalised, accents folded: an accented word left as written matches none.
     A stemmed report (PadChest's) has lost the accent: there the two are one word."""
-    kept = _diacritic_words(language)
+    kept = rules.diacritic_words(language)
     if not kept:
         return words
     return tuple(t.text.lower() if t.text.lower() in kept else w for w, t in zip(words, tokens))
@@ -1429,21 +1016,21 @@ def _question_start(words, tokens, text, language):
     def opens_clause(k, separators):
         return k == 0 or any(p in text[tokens[k - 1].end:tokens[k].start] for p in separators)
 
-    openers = _question_words(language)
+    openers = rules.question_words(language)
     for k, word in enumerate(words):
         if word in openers and opens_clause(k, ":,"):
-            if k and words[k - 1] in _QUESTION_MARKS:
+            if k and words[k - 1] in QUESTION_MARKS:
                 return k - 1, None
             return k, mark.end() - 1
     if "¿" in words:
         return words.index("¿"), None
     last = max(k for k in range(len(words)) if opens_clause(k, ":,"))
-    if words[last] in _given_question_words(language):
+    if words[last] in rules.given_question_words(language):
         return None
     # The whole last clause is asked about, not only a mention that opens it: the "?" ends the
     # sentence, so "No fracture?" asks whether there is a fracture -- its "no" must not leave a
     # confident negative ("?" goes before "no", where the question's negation is dropped).
-    targets = _target_phrases(language)
+    targets = rules.target_phrases(language)
     longest = max(map(len, targets), default=0)
     if any(words[k:k + n] in targets for k in range(last, len(words)) for n in range(1, longest + 1)):
         return last, mark.end() - 1

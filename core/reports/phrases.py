@@ -39,6 +39,7 @@ NOT_MENTION = "not_mention"
 FRACTURE_CATEGORIES = ("fracture", "compression", "cortical")
 
 # A question mark is a phrase word too: the context analysis keeps one that stands before a word ("?fracture").
+QUESTION_MARKS = ("?", "¿")
 _WORD = re.compile(r"[^\W_]+|[?¿]", re.UNICODE)
 
 
