@@ -651,6 +651,15 @@ CASES = [
     ("es", "fractur periprotes vancouv 1 protesis establ .", [""]),
     ("es", "Fractura periprotésica izquierda (prótesis colocada hace 15 años).", [""]),
     ("es", "Fractura del vástago de la prótesis.", ["device"]),
+    # A finding the image fits is probably there; a note's working diagnosis is a hedge (NUBes marks both
+    # "compatible con" and "orientación diagnóstica" as uncertainty cues).
+    ("es", "Imagen compatible con fractura costal.", ["probable"]),
+    ("es", "Hallazgos compatibles con líneas de fractura aguda.", ["probable"]),
+    ("es", "No se observan imágenes compatibles con fractura.", ["negated"]),
+    ("es", "imagen compat con fractur costal derech .", ["probable"]),
+    ("es", "Orientación diagnóstica: fractura de cadera.", ["uncertain"]),
+    ("es", "Orientación diagnóstica: fractura aplastamiento crónica en L1.", ["historical,uncertain"]),
+    ("es", "orient diagnost fractur complej impact troquit humeral .", ["uncertain"]),
 ]
 
 
