@@ -258,27 +258,35 @@ class ReportLabeller:
         (:func:`~core.reports.features.sentence_contributions`). Other models score
         each sentence alone.
         """
-        sentences = doc.analysis.sentences
-        if not sentences or self.classifier is None:
-            return None
-        terms = sentence_terms(doc.analysis)
-        coef = getattr(self.classifier, "coef_", None)
-        if coef is not None:
-            scores = sentence_contributions(self.vectorizer, terms, coef[0])
-        else:
-            scores = self.predict_matrix(self.vectorizer.transform(terms))
-        i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
-        return DecidingSentence.of(doc.text, sentences[i], float(scores[i]))
+        return self._furthest(doc, positive, only_if_for_it=False)
 
     def strongest_for(self, doc: PreparedReport, positive: bool) -> DecidingSentence | None:
         """The sentence that argued furthest for ``positive`` (or negative), where one argued for it at
         all: a share of the log-odds on that side of 0 (linear models), or a probability on that side
         of 0.5 of its own (others). For an error, what the labeller read for the label it missed."""
-        sentence = self.deciding_sentence(doc, positive)
-        if sentence is None:
+        return self._furthest(doc, positive, only_if_for_it=True)
+
+    def _furthest(self, doc: PreparedReport, positive: bool, only_if_for_it: bool) -> DecidingSentence | None:
+        scored = self._sentence_scores(doc)
+        if scored is None:
             return None
-        middle = 0.0 if getattr(self.classifier, "coef_", None) is not None else 0.5
-        return sentence if (sentence.weight > middle if positive else sentence.weight < middle) else None
+        scores, neither = scored
+        i = int(np.argmax(scores)) if positive else int(np.argmin(scores))
+        if only_if_for_it and not (scores[i] > neither if positive else scores[i] < neither):
+            return None
+        return DecidingSentence.of(doc.text, doc.analysis.sentences[i], float(scores[i]))
+
+    def _sentence_scores(self, doc: PreparedReport) -> tuple[np.ndarray, float] | None:
+        """Each sentence's score for a positive, and the score that argues for neither side: a linear
+        model's share of the log-odds (neither: 0), another model's probability of the sentence
+        alone (neither: 0.5); None without sentences or a trained classifier."""
+        if not doc.analysis.sentences or self.classifier is None:
+            return None
+        terms = sentence_terms(doc.analysis)
+        coef = getattr(self.classifier, "coef_", None)
+        if coef is not None:
+            return sentence_contributions(self.vectorizer, terms, coef[0]), 0.0
+        return self.predict_matrix(self.vectorizer.transform(terms)), 0.5
 
     def version(self, training_fingerprint: str = "") -> str:
         """Labeller version: a hash of the training data fingerprint and every setting."""
