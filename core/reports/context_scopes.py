@@ -3,7 +3,7 @@
 Each function reads one sentence's spaCy Doc -- its words normalised, what the analysis found stored
 in ``doc.user_data`` -- and the trigger matches that won (``(label, start, end)``, label
 "<class>|pre" or "<class>|post") and returns the word spans where a scope ends, or the triggers that
-govern nothing of their own. core.reports.context._resolve_triggers decides with them which trigger
+govern nothing of their own. core.reports.context_triggers.resolve_triggers decides with them which trigger
 reaches which mention.
 """
 
