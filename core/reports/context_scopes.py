@@ -133,15 +133,16 @@ def nothing_found_ends(doc, negations, targets) -> list[tuple[int, int]]:
 
 
 # A trigger about its object (<lang>_hypothetical_object.txt) finds that object after a preposition
-# (<lang>_preposition.txt) at most so many words after it ("riesgo importante de", "risk for"); without
-# one, its object is the next _OBJECT_WORDS words (as where a report's stop words were removed).
-_OBJECT_HEAD_REACH = 3
+# (<lang>_preposition.txt) at most so many words after it ("riesgo importante de", "risk for", "valorar
+# adecuadamente la presencia de"); without one, its object is the next _OBJECT_WORDS words (as where a
+# report's stop words were removed).
+_OBJECT_HEAD_REACH = 4
 _OBJECT_WORDS = 2
 
 
 def hypothetical_object_ends(doc, won, fracture_targets, commas) -> list[tuple[int, int]]:
     """Where the scope of a hypothetical pre-trigger about its object ends (``<lang>_hypothetical_object.txt``:
-    "risk", "riesgo", "prone to"): after that object, where a comma, a word that opens a phrase of its
+    "risk", "riesgo", "prone to", "valorar"): after that object, where a comma, a word that opens a phrase of its
     own or a second preposition ("of", "de") starts the object's complement -- unless a fracture
     mention comes first. "Lytic lesion with risk of pathologic fracture" and "existe riesgo importante
     de fractura" have no fracture yet; "risk of displacement of the fracture fragments" and "riesgo de
@@ -156,8 +157,10 @@ def hypothetical_object_ends(doc, won, fracture_targets, commas) -> list[tuple[i
     for label, s, e in won:
         if label != "hypothetical|pre" or " ".join(t.text for t in doc[s:e]) not in listed:
             continue
-        head = next((i for i in range(e, min(e + _OBJECT_HEAD_REACH, len(doc)))
-                     if doc[i].text in heads and i not in commas), None)
+        # A listed phrase that ends in its preposition ("valoración de") has its object right after it.
+        head = e - 1 if doc[e - 1].text in heads else next(
+            (i for i in range(e, min(e + _OBJECT_HEAD_REACH, len(doc))) if doc[i].text in heads and i not in commas),
+            None)
         if head is None:
             stop = e + _OBJECT_WORDS
         else:

@@ -550,6 +550,16 @@ CASES = [
     # PadChest's form: no preposition to find the object by; it is the next two words.
     ("es", "exist riesg import fractur", ["hypothetical"]),
     ("es", "riesg desplaz secundari fractur", [""]),
+    # Evaluating a fracture is about its object, as a risk is: a patient evaluated by a service is no
+    # fracture to evaluate -- which PadChest's form, where "valorado" and "valorar" share a stem, must tell.
+    ("es", "Se solicita radiografía para valorar fractura de cadera.", ["hypothetical"]),
+    ("es", "Valoración de fractura costal.", ["hypothetical"]),
+    ("es", "No se puede valorar adecuadamente la presencia de fracturas.", ["hypothetical"]),
+    ("es", "valor fractur costal", ["hypothetical"]),
+    ("es", "rx valor posibl fractur costal", ["uncertain"]),
+    ("es", "pacient valor servici traumatologi fractur humer izquierd", [""]),
+    ("es", "valor neurologi ingres ahor fractur rotul tras caid", [""]),
+    ("es", "Estudio para valoración de neoplasia oculta causante de la fractura.", [""]),
     # Doubt and improbability, before and after the fracture; "poco probable" is no "probable".
     ("en", "Fracture is doubtful.", ["uncertain"]),
     ("en", "Doubtful fracture.", ["uncertain"]),
