@@ -607,6 +607,13 @@ CASES = [
     ("es", "Fractura aguda sobre aplastamiento crónico de L1.", [""]),
     ("es", "Fractura de radio sobre aplastamiento crónico de L1.", [""]),
     ("es", "Fractura aplastamiento crónica en L1.", ["historical"]),
+    # Spanish puts "crónica" after what it qualifies: a chronic disease named before a fracture leaves
+    # the fracture as it is.
+    ("es", "Insuficiencia renal crónica, fractura de cadera derecha.", [""]),
+    ("es", "Paciente con EPOC y bronquitis crónica que ingresa por fractura de cadera.", [""]),
+    ("es", "Dolor crónico por fractura vertebral.", [""]),
+    ("es", "insuficient renal cronic fractur cader derech", [""]),
+    ("es", "fractur aplast cronic l1", ["historical"]),
     ("es", "Fractura por aplastamiento de L2, de aspecto crónico.", ["historical"]),
     ("es", "Fractura de radio y aplastamiento de L1 antiguos.", ["historical"]),
     # Seen before is a known, older fracture; not seen before is a new one, neither old nor denied.
