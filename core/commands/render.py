@@ -9,8 +9,8 @@ import contextlib
 import os
 import sys
 
-from core.commands.common import add_json_argument, emit
 from core.atomic_file import atomic_write
+from core.commands.common import add_json_argument, emit
 from core.errors import InputError
 
 HELP = "write the display image of a DICOM/PNG/JPEG radiograph as an 8-bit greyscale PNG"
