@@ -163,12 +163,11 @@ from dataclasses import dataclass
 from core.reports import context_lists as rules
 from core.reports import context_triggers as triggers
 from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
-from core.reports.context_lists import CLASS_CUES, stopwords_removed
+from core.reports.context_lists import CLASS_CUES, CONTEXT_CLASSES, stopwords_removed
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
 from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, QUESTION_MARKS, TARGET_CATEGORIES, read_phrases
 from core.reports.spacy_import import import_spacy
 
-CONTEXT_CLASSES = tuple(CLASS_CUES)
 AFFIRMED = "affirmed"
 # "uncertain" graded by its hedges' strength (module docstring): not a trigger list of its own.
 PROBABLE = "probable"

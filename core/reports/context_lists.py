@@ -16,6 +16,8 @@ from core.reports.phrases import NOT_MENTION, TARGET_CATEGORIES, read_phrases
 # Context class -> the cue name of its phrase files (resources/phrases/<lang>_<cue>_pre|post.txt).
 CLASS_CUES = {"negated": "negation", "uncertain": "uncertainty", "historical": "healed",
               "postop": "postop", "hypothetical": "hypothetical", "device": "device"}
+# The context classes, in the order the analysis decides them (core.reports.context).
+CONTEXT_CLASSES = tuple(CLASS_CUES)
 # The lists whose phrases also match without stop words: triggers, pseudo-triggers, mentions.
 _VARIED_KINDS = frozenset([f"{cue}_{way}" for cue in CLASS_CUES.values() for way in ("pre", "post")]
                           + ["pseudo", "pseudo_healing", "uncertainty_probable", NOT_MENTION]

@@ -30,10 +30,9 @@ from dataclasses import dataclass
 
 from core.reports import context_scopes as scopes
 from core.reports import context_written as written_rules
-from core.reports.context_lists import CLASS_CUES
+from core.reports.context_lists import CONTEXT_CLASSES
 from core.reports.phrases import FRACTURE_CATEGORIES, QUESTION_MARKS
 
-CONTEXT_CLASSES = tuple(CLASS_CUES)
 # Which other classes' pre-triggers end a class's scope: a new trigger opens a new scope.
 # Historical ones end a negation only as :func:`_scope_ends` decides.
 _STOPPED_BY = {
@@ -58,7 +57,7 @@ class _Phrases:
     found: list             # (label, start, end) of every phrase that is no target
     targets: list           # (start, end) of every mention
     fracture_targets: list  # (start, end) of the fracture mentions (core.reports.phrases.FRACTURE_CATEGORIES)
-    winners: set            # (start, end) of the phrases no longer one overlaps
+    winners: set            # (start, end) of the phrases that won where phrases overlap (_longest_phrases)
 
 
 def resolve_triggers(doc, matches, strings, coordinators, commas=(),
