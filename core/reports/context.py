@@ -66,7 +66,10 @@ A fracture of a device -- a broken screw, wire, lead or catheter -- is its own c
 ("the lateral screw is fractured", "broken sternotomy wires", "fracture of the
 distal locking screw"), not to the clause's end, and its scope ends at words that
 leave the device ("with", "intact": "fracture of the radius fixed with a plate") and at
-a comma ("femoral shaft fracture, hardware intact").
+a comma ("femoral shaft fracture, hardware intact"). Spanish says a device broke only as the
+fracture's object ("fractura del tornillo") or with a participle after the device ("tornillo
+fracturado"); a device word beside the noun otherwise is the bone's treatment ("clavo gamma por
+fractura pertrocantérea"), and governs nothing (core.reports.context_device).
 Whether a collection counts it is learnt from its labels, like every class.
 A question -- a sentence ending in "?" that opens with an interrogative word
 (``<lang>_question.txt``: "is there a fracture?", "any fracture?"), at its start,
@@ -162,6 +165,7 @@ from dataclasses import dataclass
 
 from core.reports import context_lists as rules
 from core.reports import context_triggers as triggers
+from core.reports.context_device import device_governs
 from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
 from core.reports.context_lists import CLASS_CUES, CONTEXT_CLASSES, stopwords_removed
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
@@ -384,6 +388,9 @@ def _make_context_component():
                     if self.reach is not None:
                         before = [t for t in before if 0 <= ent.start - t[2] <= self.reach]
                         after = [t for t in after if 0 <= t[1] - ent.end <= self.reach]
+                    if self.context_class == "device":
+                        before = [t for t in before if device_governs(doc, ent, t[1], t[2])]
+                        after = [t for t in after if device_governs(doc, ent, t[1], t[2])]
                     if doc.user_data.get("marks"):
                         before = [t for t in before if _pre_reaches(doc, t[1], t[2], ent.start, self.context_class)]
                     if self.nearest_only and after:
@@ -407,6 +414,8 @@ class _Pipeline:
     conjunctions: frozenset[str] = frozenset()    # words that join a coordinated pair ("and", "y")
     plural_words: frozenset[str] = frozenset()    # written words that make a healed post-trigger plural
     device_stops: frozenset[str] = frozenset()    # words that end a device word's scope ("with", "intact")
+    device_participles: frozenset[str] | None = None    # fracture words a device word before governs (context_device)
+    device_object_words: frozenset[str] | None = None    # words between a fracture and the device it is of
     concord: frozenset[str] = frozenset()    # negative words after which a termination ends nothing ("tampoco")
     healed_objects: frozenset[str] = frozenset()    # healed pre-triggers about their object only ("consolidación de")
     hypothetical_objects: frozenset[str] = frozenset()    # hypothetical pre-triggers about their object only ("risk")
@@ -418,6 +427,13 @@ class _Pipeline:
     examinations: frozenset[str] = frozenset()    # examination names that open a statement ("tac", "rx"), stop words removed
     others: frozenset[str] = frozenset()    # words that set what follows apart from what came before ("otros")
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (written_rules.as_written)
+
+
+def _written_list(language: str, kind: str) -> frozenset[str] | None:
+    """A list's words as written, accents folded, compared with the report's written words; None
+    where the language has no such list (its rule does not apply)."""
+    listed = read_phrases(language, kind)
+    return frozenset(fold_accents(w) for p in listed for w in p) if listed else None
 
 
 @functools.lru_cache(maxsize=8)
@@ -462,6 +478,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                      conjunctions=frozenset(rules.phrases(language, "conjunction")),
                      plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
                      device_stops=frozenset(rules.phrases(language, "device_stop")),
+                     device_participles=_written_list(language, "device_participle"),
+                     device_object_words=_written_list(language, "device_object"),
                      concord=frozenset(rules.phrases(language, "negation_concord")),
                      healed_objects=frozenset(rules.phrases(language, "healed_object")),
                      hypothetical_objects=frozenset(rules.phrases(language, "hypothetical_object")),
@@ -530,6 +548,8 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
         len(written[i]) > 3 and written[i].endswith("s") for i in range(m.start, m.end))}
     doc.user_data["conjunctions"] = pipe.conjunctions
     doc.user_data["device_stops"] = pipe.device_stops
+    doc.user_data["device_participles"] = pipe.device_participles
+    doc.user_data["device_object_words"] = pipe.device_object_words
     doc.user_data["written"] = written
     doc.user_data["stop_words"] = rules.stopwords(language)
     doc.user_data["marks"] = marks

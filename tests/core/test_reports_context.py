@@ -668,6 +668,20 @@ CASES = [
     ("es", "fractur periprotes vancouv 1 protesis establ .", [""]),
     ("es", "Fractura periprotésica izquierda (prótesis colocada hace 15 años).", [""]),
     ("es", "Fractura del vástago de la prótesis.", ["device"]),
+    # Spanish: a device word is what broke only as the fracture's object or before a participle; beside the
+    # noun otherwise it is the bone's treatment or another finding (core.reports.context_device).
+    ("es", "Fractura de uno de los cables de esternotomía.", ["device"]),
+    ("es", "Fractura de 2 tornillos.", ["device"]),
+    ("es", "Cables de esternotomía fracturados.", ["device"]),
+    ("es", "fractur cabl esternotomi .", ["device"]),
+    ("es", "Implantación de clavo gamma por fractura pertrocantérea.", [""]),
+    ("es", "El paciente presentaba desinserción de tornillos de la fijación de la fractura de cadera.", ["postop"]),
+    ("es", "Fractura de cadera IQ prótesis colocada.", [""]),
+    ("es", "fractur cader iq protesis coloc .", [""]),
+    ("es", "Fractura de fémur en extremidad portadora de prótesis.", [""]),
+    ("es", "implant clav gamm fractur pertrocantere .", [""]),
+    ("en", "Sternotomy wire fracture.", ["device"]),
+    ("en", "Fracture of the distal locking screw.", ["device"]),
     # A finding the image fits is probably there; a note's working diagnosis is a hedge (NUBes marks both
     # "compatible con" and "orientación diagnóstica" as uncertainty cues).
     ("es", "Imagen compatible con fractura costal.", ["probable"]),
