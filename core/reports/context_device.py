@@ -27,12 +27,9 @@ def device_governs(doc, mention, trigger_start: int, trigger_end: int) -> bool:
     under the lists of this module's docstring stored on the Doc."""
     participles = doc.user_data.get("device_participles")
     between = doc.user_data.get("device_object_words")
-    written = doc.user_data.get("written") or ()
+    # The words as written (lower case, accents folded); without them, as normalised.
+    words = doc.user_data.get("written") or [t.text for t in doc]
     if trigger_end <= mention.start:        # the device word before the mention
-        if participles is None:
-            return True
-        return any(i < len(written) and written[i] in participles for i in range(mention.start, mention.end))
-    if between is None:                     # the device word after the mention
-        return True
-    return all(i < len(written) and (written[i] in between or written[i].isdigit())
-               for i in range(mention.end, trigger_start))
+        return participles is None or any(words[i] in participles for i in range(mention.start, mention.end))
+    # The device word after the mention.
+    return between is None or all(words[i] in between or words[i].isdigit() for i in range(mention.end, trigger_start))
