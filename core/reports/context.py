@@ -165,8 +165,8 @@ from dataclasses import dataclass
 
 from core.reports import context_lists as rules
 from core.reports import context_triggers as triggers
-from core.reports.context_device import device_governs
 from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
+from core.reports.context_device import device_governs
 from core.reports.context_lists import CLASS_CUES, CONTEXT_CLASSES, stopwords_removed
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
 from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, QUESTION_MARKS, TARGET_CATEGORIES, read_phrases
@@ -476,7 +476,7 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     written_forms["termination"] = rules.written_forms(language, "termination")
     return _Pipeline(nlp, matcher, coordinators, components, written_forms=written_forms,
                      conjunctions=frozenset(rules.phrases(language, "conjunction")),
-                     plural_words=frozenset(fold_accents(w) for p in read_phrases(language, "plural") for w in p),
+                     plural_words=_written_list(language, "plural") or frozenset(),
                      device_stops=frozenset(rules.phrases(language, "device_stop")),
                      device_participles=_written_list(language, "device_participle"),
                      device_object_words=_written_list(language, "device_object"),
