@@ -672,6 +672,7 @@ CASES = [
     # noun otherwise it is the bone's treatment or another finding (core.reports.context_device).
     ("es", "Fractura de uno de los cables de esternotomía.", ["device"]),
     ("es", "Fractura de 2 tornillos.", ["device"]),
+    ("es", "Fractura de dicho material de osteosíntesis.", ["device"]),
     ("es", "Cables de esternotomía fracturados.", ["device"]),
     ("es", "fractur cabl esternotomi .", ["device"]),
     ("es", "Implantación de clavo gamma por fractura pertrocantérea.", [""]),
