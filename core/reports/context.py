@@ -169,7 +169,7 @@ from core.reports.cleaning import SECTION_ROLES, Token, split_sentences
 from core.reports.context_device import device_governs
 from core.reports.context_lists import CLASS_CUES, CONTEXT_CLASSES, stopwords_removed
 from core.reports.normalise import LANGUAGES, fold_accents, normalise_words
-from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, QUESTION_MARKS, TARGET_CATEGORIES, read_phrases
+from core.reports.phrases import FRACTURE_CATEGORIES, NOT_MENTION, QUESTION_MARKS, TARGET_CATEGORIES
 from core.reports.spacy_import import import_spacy
 
 AFFIRMED = "affirmed"
@@ -429,13 +429,6 @@ class _Pipeline:
     written_forms: dict = None    # "<class>|pre" -> normalised phrase -> its phrases as written (written_rules.as_written)
 
 
-def _written_list(language: str, kind: str) -> frozenset[str] | None:
-    """A list's words as written, accents folded, compared with the report's written words; None
-    where the language has no such list (its rule does not apply)."""
-    listed = read_phrases(language, kind)
-    return frozenset(fold_accents(w) for p in listed for w in p) if listed else None
-
-
 @functools.lru_cache(maxsize=8)
 def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     """The blank spaCy pipeline of one language: one PhraseMatcher for targets and
@@ -476,10 +469,10 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
     written_forms["termination"] = rules.written_forms(language, "termination")
     return _Pipeline(nlp, matcher, coordinators, components, written_forms=written_forms,
                      conjunctions=frozenset(rules.phrases(language, "conjunction")),
-                     plural_words=_written_list(language, "plural") or frozenset(),
+                     plural_words=rules.written_words(language, "plural") or frozenset(),
                      device_stops=frozenset(rules.phrases(language, "device_stop")),
-                     device_participles=_written_list(language, "device_participle"),
-                     device_object_words=_written_list(language, "device_object"),
+                     device_participles=rules.written_words(language, "device_participle"),
+                     device_object_words=rules.written_words(language, "device_object"),
                      concord=frozenset(rules.phrases(language, "negation_concord")),
                      healed_objects=frozenset(rules.phrases(language, "healed_object")),
                      hypothetical_objects=frozenset(rules.phrases(language, "hypothetical_object")),

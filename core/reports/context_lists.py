@@ -56,10 +56,17 @@ def phrases(language: str, kind: str, stopwords_removed: bool = False) -> list[s
     return sorted(phrases)
 
 
+def written_words(language: str, kind: str) -> frozenset[str] | None:
+    """The words of one list, accents folded, to compare with a report's words as written (lower
+    case, accents folded) rather than normalised; None where the language has no such list."""
+    listed = read_phrases(language, kind)
+    return frozenset(fold_accents(w) for phrase in listed for w in phrase) if listed else None
+
+
 @functools.lru_cache(maxsize=4)
 def stopwords(language: str) -> frozenset[str]:
     """``<lang>_stopwords.txt``, accents folded (the words are compared as written, lower case)."""
-    return frozenset(fold_accents(words[0]) for words in read_phrases(language, "stopwords"))
+    return written_words(language, "stopwords") or frozenset()
 
 
 def stopwords_removed(words: list[str], language: str) -> bool:
