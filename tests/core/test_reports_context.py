@@ -409,6 +409,11 @@ CASES = [
     ("en", "Without comparison, this may represent a healing fracture.", ["historical,uncertain"]),
     ("es", "Fractura de escafoides no excluible.", ["uncertain"]),
     ("en", "A fracture is not definitely seen.", ["uncertain"]),     # as "no definite fracture"
+    # "No definite": seen as absent, with a reservation (negated and uncertain, pyConText's "probable
+    # negated existence"); the radiologists of the CheXpert test reports labelled it absent.
+    ("en", "No definite rib fracture.", ["negated,uncertain"]),
+    ("en", "There is no definite evidence of acute fracture.", ["negated,uncertain"]),
+    ("en", "No definite change in the healing rib fracture.", ["historical"]),
     # Spanish forms a real clinical corpus (NUBes) showed misread; sentences of our own in those forms.
     # A verb's stem stands for all its forms: the infinitive asks, a finite form reports a result.
     ("es", "Pruebas complementarias que descartan fracturas.", ["negated"]),
