@@ -100,8 +100,14 @@ def analysis_spans(analysis) -> list[Span]:
     from core.reports.coverage import CONTEXT_WORDS, SECTION_WORDS
 
     cue_kinds = {**CLASS_CUES, PROBABLE: "probable"}       # a context class -> the cue kind it is painted as
-    cues = [(c.start, c.end, cue_kinds[c.kind]) for c in analysis.cues if c.kind in cue_kinds]
-    spans = [(a, b, kind, CUE_TITLES.get(kind, kind)) for a, b, kind in cues]
+    # One phrase may be the cue of two classes it gave ("No definite rib fracture": negated and
+    # uncertain); it is painted once, in the first kind's colour, and its tooltip names both.
+    kinds_at: dict[tuple[int, int], list[str]] = {}
+    for c in analysis.cues:
+        if c.kind in cue_kinds and cue_kinds[c.kind] not in kinds_at.setdefault((c.start, c.end), []):
+            kinds_at[(c.start, c.end)].append(cue_kinds[c.kind])
+    spans = [(a, b, kinds[0], " and ".join(CUE_TITLES.get(k, k) for k in kinds))
+             for (a, b), kinds in kinds_at.items()]
     for m in analysis.mentions:
         if m.category in _PAINTED_CATEGORIES:
             context = ", ".join(CONTEXT_WORDS.get(c, c) for c in sorted(m.classes) or [AFFIRMED])

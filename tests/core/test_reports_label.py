@@ -439,5 +439,8 @@ def test_report_panel_paints_the_labellers_own_analysis_when_it_has_it():
     # "descartada" is a negation and, stemmed, the hypothetical "descartar": painted as what it did here.
     assert painted("Fractura de radio descartada.", "es") == [("fracture: negated", "Fractura"),
                                                              ("negation", "descartada")]
+    # A phrase that gave two classes is painted once, its tooltip naming both.
+    assert painted("No definite rib fracture.", "en") == [("negation and uncertainty", "No definite"),
+                                                         ("fracture: negated, uncertain or asked", "fracture")]
     assert painted("No se observan soluciones de continuidad.", "es") == [
         ("negation", "No se observan"), ("sign on the cortex: negated", "soluciones de continuidad")]
