@@ -122,7 +122,10 @@ HELDOUT_2 = [
     ("en", "Elevated anterior fat pad, concerning for an occult fracture.", ["probable"]),
     ("en", "Recommend CT if there is continued clinical suspicion for fracture.", ["hypothetical"]),
     ("en", "Acute appearing compression fracture of L1 with approximately 30 percent loss of height.", [""]),
-    ("en", "No definite fracture is identified.", ["uncertain"]),
+    # Written expecting "uncertain"; since 2026-12-07 "no definite" reads negated AND uncertain (pyConText's
+    # "probable negated existence"; the CheXpert labeller, and its radiologists in the 2 CheXpert test reports
+    # that say it of a fracture, read it absent), a change of convention made on other evidence, not a miss.
+    ("en", "No definite fracture is identified.", ["negated,uncertain"]),
     ("en", "Oblique fracture of the distal tibial shaft and a fracture of the proximal fibula.", ["", ""]),
     ("en", "Sclerotic band across the calcaneus compatible with a healing stress fracture.", ["historical"]),
     ("en", "Lateral malleolar fracture without significant displacement.", [""]),
