@@ -21,9 +21,13 @@ Each report with an impression becomes one row:
 
 from __future__ import annotations
 
-import argparse
 import csv
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench._yardstick_csv import convert  # noqa: E402
 
 TEXT = "Report Impression"
 MENTION = {"1.0": "stated", "1": "stated", "0.0": "denied", "0": "denied", "-1.0": "uncertain", "-1": "uncertain",
@@ -49,26 +53,11 @@ def rows(path: str):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("reports", help="a CheXpert-style table with 'Report Impression' and 'Fracture' columns")
-    parser.add_argument("out", help="CSV to write (keep it outside the repository)")
-    args = parser.parse_args(argv)
-    try:
-        out = list(rows(args.reports))
-    except KeyError as err:
-        print(f"{args.reports} has no column {err}; is it a CheXpert-style labelled report table?", file=sys.stderr)
-        return 2
-    except ValueError as err:
-        print(f"{args.reports}, {err}.", file=sys.stderr)
-        return 2
-    with open(args.out, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["id", "text", "fracture", "fracture_mention", "no_finding"])
-        writer.writeheader()
-        writer.writerows(out)
-    mentioned = sum(1 for r in out if r["fracture_mention"])
-    print(f"{len(out)} reports, {sum(r['fracture'] for r in out)} stating a fracture, {mentioned} mentioning one "
-          f"-> {args.out}")
-    return 0
+    return convert(argv, __doc__, "a CheXpert-style table with 'Report Impression' and 'Fracture' columns", rows,
+                   ["id", "text", "fracture", "fracture_mention", "no_finding"],
+                   lambda out: f"{len(out)} reports, {sum(r['fracture'] for r in out)} stating a fracture, "
+                               f"{sum(1 for r in out if r['fracture_mention'])} mentioning one",
+                   "a CheXpert-style labelled report table")
 
 
 if __name__ == "__main__":

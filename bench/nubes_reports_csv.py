@@ -26,14 +26,13 @@ what it measures is how well the labeller reads a fracture's context in real Spa
 
 from __future__ import annotations
 
-import argparse
-import csv
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bench._yardstick_csv import convert  # noqa: E402
 from bench.bench_context_corpora import nubes_sentences  # noqa: E402
 from bench.padchest_form import padchest_form  # noqa: E402
 
@@ -52,20 +51,10 @@ def rows(folder: str):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("nubes_dir")
-    parser.add_argument("out_csv")
-    args = parser.parse_args(argv)
-    out = list(rows(args.nubes_dir))
-    if not out:
-        print(f"No NUBes or IULA+ sentences under {args.nubes_dir}.", file=sys.stderr)
-        return 1
-    with open(args.out_csv, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["text", "stemmed", "fracture", "source"])
-        writer.writeheader()
-        writer.writerows(out)
-    print(f"{len(out)} sentences, {sum(r['fracture'] for r in out)} affirming a fracture -> {args.out_csv}")
-    return 0
+    return convert(argv, __doc__, "the NUBes repository's folder (NUBes/ and IULA+/ inside)", rows,
+                   ["text", "stemmed", "fracture", "source"],
+                   lambda out: f"{len(out)} sentences, {sum(r['fracture'] for r in out)} affirming a fracture",
+                   "a copy of the NUBes repository")
 
 
 if __name__ == "__main__":

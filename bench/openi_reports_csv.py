@@ -20,9 +20,13 @@ Each report with findings or an impression becomes one row:
 
 from __future__ import annotations
 
-import argparse
 import csv
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench._yardstick_csv import convert  # noqa: E402
 
 
 def rows(path: str):
@@ -38,22 +42,10 @@ def rows(path: str):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("reports", help="indiana_reports.csv")
-    parser.add_argument("out", help="CSV to write (keep it outside the repository)")
-    args = parser.parse_args(argv)
-    try:
-        out = list(rows(args.reports))
-    except KeyError as err:
-        print(f"{args.reports} has no column {err}; is it the OpenI reports table?", file=sys.stderr)
-        return 2
-    with open(args.out, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["uid", "text", "fracture", "abnormal"])
-        writer.writeheader()
-        writer.writerows(out)
-    print(f"{len(out)} reports, {sum(r['fracture'] for r in out)} with a fracture, "
-          f"{sum(r['abnormal'] for r in out)} abnormal -> {args.out}")
-    return 0
+    return convert(argv, __doc__, "indiana_reports.csv", rows, ["uid", "text", "fracture", "abnormal"],
+                   lambda out: f"{len(out)} reports, {sum(r['fracture'] for r in out)} with a fracture, "
+                               f"{sum(r['abnormal'] for r in out)} abnormal",
+                   "the OpenI reports table")
 
 
 if __name__ == "__main__":
