@@ -50,11 +50,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.errors import InputError  # noqa: E402
-from core.reports.csv_input import read_report_csv  # noqa: E402
+from core.reports.csv_input import find_column, read_csv_rows, read_report_csv  # noqa: E402
 from core.reports.evaluation import (bootstrap_intervals, check_classes, fold_splits, out_of_fold,  # noqa: E402
                                      predicted_metrics)
 from core.reports.features import NOT_STATED  # noqa: E402
 from core.reports.labeller import ReportLabeller  # noqa: E402
+from core.reports.language import AUTO  # noqa: E402
 from core.reports.thresholds import threshold_for_precision  # noqa: E402
 
 FOLDS = 5
@@ -73,11 +74,11 @@ def reading(analysis) -> str:
 
 
 def read_mentions(path: str, column: str) -> list[str]:
-    """The mention column of ``path`` in words (stated / denied / uncertain / "")."""
-    import csv
-    with open(path, newline="", encoding="utf-8") as f:
-        values = [(r.get(column) or "").strip() for r in csv.DictReader(f)]
-    out = [PERSON.get(v, v) for v in values]
+    """The mention column of ``path`` in words (stated / denied / uncertain / ""), read as
+    read_report_csv reads the texts (any encoding and delimiter, blank rows skipped)."""
+    header, rows = read_csv_rows(path)
+    at = find_column(header, column, Path(path).name, "mention")
+    out = [PERSON.get(v, v) for v in ((row[at] if at < len(row) else "").strip() for row in rows)]
     unknown = sorted(set(out) - set(READINGS))
     if unknown:
         raise InputError(f"{Path(path).name}: the column {column!r} holds {unknown[:3]}, not stated / denied / "
@@ -87,7 +88,7 @@ def read_mentions(path: str, column: str) -> list[str]:
 
 def trained(kind: str, texts, y, target_precision: float | None, seed: int):
     """A labeller trained on every report, and its threshold (chosen on its own out-of-fold probabilities)."""
-    labeller = ReportLabeller("lr", kind, "auto", seed)
+    labeller = ReportLabeller("lr", kind, AUTO, seed)
     docs = labeller.prepare(texts)
     X = labeller.fit_vectorizer(docs)
     if target_precision is None:

@@ -104,8 +104,12 @@ def analysis_spans(analysis) -> list[Span]:
     # uncertain); it is painted once, in the first kind's colour, and its tooltip names both.
     kinds_at: dict[tuple[int, int], list[str]] = {}
     for c in analysis.cues:
-        if c.kind in cue_kinds and cue_kinds[c.kind] not in kinds_at.setdefault((c.start, c.end), []):
-            kinds_at[(c.start, c.end)].append(cue_kinds[c.kind])
+        kind = cue_kinds.get(c.kind)
+        if kind is None:
+            continue
+        kinds = kinds_at.setdefault((c.start, c.end), [])
+        if kind not in kinds:
+            kinds.append(kind)
     spans = [(a, b, kinds[0], " and ".join(CUE_TITLES.get(k, k) for k in kinds))
              for (a, b), kinds in kinds_at.items()]
     for m in analysis.mentions:

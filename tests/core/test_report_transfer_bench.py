@@ -110,3 +110,10 @@ def test_a_mention_column_in_another_form_is_refused(tmp_path, capsys):
     write_csv(test, rows[0], rows[1:])
     assert load("bench_report_transfer").main(args) == 2
     assert "fracture_mention" in capsys.readouterr().err
+
+
+def test_a_mention_column_the_test_csv_lacks_is_refused_not_read_as_empty(tmp_path, capsys):
+    args = transfer_files(tmp_path)
+    args[args.index("--mention-column") + 1] = "fracture_mentoin"
+    assert load("bench_report_transfer").main(args) == 2
+    assert "Did you mean 'fracture_mention'?" in capsys.readouterr().err
