@@ -31,8 +31,9 @@ a fracture), read on the CheXpert test impressions: the 102 of the 1,000 that ho
 Fracture cell, 42 of them stating a fracture; the 898 others state none, and on OpenI no report
 without those words scores above 0.07 out of fold, against a threshold of 0.86. Labeller: P 1.000
 [1.000, 1.000], R 0.952 [0.881, 1.000], F1 0.976 [0.937, 1.000], AUC 0.989; baseline: P 0.744, R
-0.762, F1 0.753 [0.641, 0.848], AUC 0.891. Its two misses are "possible" fractures the radiologists
-labelled stated (4 other "possible" ones they labelled uncertain). Mention readings: 96 of 102 agree
+0.762, F1 0.753 [0.641, 0.848], AUC 0.891. Its two misses are hedged fractures ("possible",
+"possibly related to") the radiologists labelled stated; 4 others ("possible" twice, "could represent",
+"may represent") they labelled uncertain. Mention readings: 96 of 102 agree
 (94 before "no definite" was read as a negation as well as a hedge).
 """
 
