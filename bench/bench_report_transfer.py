@@ -50,6 +50,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.chexpert_reports_csv import MENTION  # noqa: E402  (CheXpert's cells in words)
 from core.errors import InputError  # noqa: E402
 from core.reports.csv_input import find_column, read_csv_rows, read_report_csv  # noqa: E402
 from core.reports.evaluation import (bootstrap_intervals, check_classes, fold_splits, out_of_fold,  # noqa: E402
@@ -61,7 +62,6 @@ from core.reports.thresholds import threshold_for_precision  # noqa: E402
 
 FOLDS = 5
 READINGS = ("stated", "uncertain", "denied", "")
-PERSON = {"1.0": "stated", "1": "stated", "0.0": "denied", "0": "denied", "-1.0": "uncertain", "-1": "uncertain"}
 
 
 def reading(analysis) -> str:
@@ -79,7 +79,7 @@ def read_mentions(path: str, column: str) -> list[str]:
     read_report_csv reads the texts (any encoding and delimiter, blank rows skipped)."""
     header, rows = read_csv_rows(path)
     at = find_column(header, column, Path(path).name, "mention")
-    out = [PERSON.get(v, v) for v in ((row[at] if at < len(row) else "").strip() for row in rows)]
+    out = [MENTION.get(v, v) for v in ((row[at] if at < len(row) else "").strip() for row in rows)]
     unknown = sorted(set(out) - set(READINGS))
     if unknown:
         raise InputError(f"{Path(path).name}: the column {column!r} holds {unknown[:3]}, not stated / denied / "
