@@ -414,6 +414,14 @@ CASES = [
     ("en", "No definite rib fracture.", ["negated,uncertain"]),
     ("en", "There is no definite evidence of acute fracture.", ["negated,uncertain"]),
     ("en", "No definite change in the healing rib fracture.", ["historical"]),
+    # "May" the modal hedges what follows it, with or without a verb after it; "May" the month after a
+    # preposition or before a date hedges nothing. Asked to check a history, the reader does not know it.
+    ("en", "Lucency at the radial head that may indicate a fracture.", ["uncertain"]),
+    ("en", "Focal density over the left 6th rib may healing fracture.", ["historical,uncertain"]),
+    ("en", "Since May 2010 a new rib fracture has appeared.", [""]),
+    ("en", "Compared with the study of May 3 2011 the rib fracture is new.", [""]),
+    ("en", "Correlate clinically with history of fracture.", ["historical,uncertain"]),
+    ("en", "Correlation with history of hip fracture is recommended.", ["historical,uncertain"]),
     # Spanish forms a real clinical corpus (NUBes) showed misread; sentences of our own in those forms.
     # A verb's stem stands for all its forms: the infinitive asks, a finite form reports a result.
     ("es", "Pruebas complementarias que descartan fracturas.", ["negated"]),
