@@ -422,6 +422,14 @@ CASES = [
     ("en", "Compared with the study of May 3 2011 the rib fracture is new.", [""]),
     ("en", "Correlate clinically with history of fracture.", ["historical,uncertain"]),
     ("en", "Correlation with history of hip fracture is recommended.", ["historical,uncertain"]),
+    # "Might" and "could" hedge as "may" does; with "not" and a participle after them, what "cannot be
+    # excluded" and "not seen" say.
+    ("en", "This might reflect a healing fracture.", ["historical,uncertain"]),
+    ("en", "Overlying soft tissue could obscure a rib fracture.", ["uncertain"]),
+    ("en", "A fracture could not be excluded on this view.", ["uncertain"]),
+    ("en", "Fracture could not be confirmed.", ["uncertain"]),
+    ("en", "A fracture could not be seen on this view.", ["negated"]),
+    ("en", "No fracture can be seen.", ["negated"]),
     # Spanish forms a real clinical corpus (NUBes) showed misread; sentences of our own in those forms.
     # A verb's stem stands for all its forms: the infinitive asks, a finite form reports a result.
     ("es", "Pruebas complementarias que descartan fracturas.", ["negated"]),
