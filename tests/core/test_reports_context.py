@@ -415,7 +415,7 @@ CASES = [
     ("en", "There is no definite evidence of acute fracture.", ["negated,uncertain"]),
     ("en", "No definite change in the healing rib fracture.", ["historical"]),
     # "May" the modal hedges what follows it, with or without a verb after it; "May" the month after a
-    # preposition or before a date hedges nothing. Asked to check a history, the reader does not know it.
+    # preposition ("since May", "of May 3") hedges nothing. Asked to check a history, the reader does not know it.
     ("en", "Lucency at the radial head that may indicate a fracture.", ["uncertain"]),
     ("en", "Focal density over the left 6th rib may healing fracture.", ["historical,uncertain"]),
     ("en", "Since May 2010 a new rib fracture has appeared.", [""]),
@@ -429,7 +429,7 @@ CASES = [
     ("en", "A fracture could not be excluded on this view.", ["uncertain"]),
     ("en", "Fracture could not be confirmed.", ["uncertain"]),
     ("en", "A fracture could not be seen on this view.", ["negated"]),
-    ("en", "No fracture can be seen.", ["negated"]),
+    ("en", "A fracture cannot be seen on this view.", ["negated"]),
     # Spanish forms a real clinical corpus (NUBes) showed misread; sentences of our own in those forms.
     # A verb's stem stands for all its forms: the infinitive asks, a finite form reports a result.
     ("es", "Pruebas complementarias que descartan fracturas.", ["negated"]),
