@@ -151,7 +151,8 @@ for its language (core.reports.normalise): rules and targets are normalised the
 same way, so Spanish raw text, accent-less text and Snowball-stemmed text all match.
 Text whose stop words were removed before it reached us (PadChest's reports: "sin derram
 observ fractur") matches too: every trigger and mention phrase also matches without its
-stop words, and in such a report (:func:`stopwords_removed`) so does every termination.
+stop words, and in such a report (:func:`stopwords_removed`) so does every termination; its commas
+and brackets went too, so there a post-trigger reaches back eight words at most (a NegEx window).
 Punctuation is dropped, except a question mark before a word ("?fracture", "? fracture",
 "¿fractura?"), radiologists' shorthand for "possible": it is kept as a word of the
 context analysis (an uncertainty trigger), though not of the features.
@@ -182,6 +183,17 @@ PROBABLE = "probable"
 DEVICE_REACH = 5
 # Classes whose triggers reach a mention only within so many words (the others: to the clause's end).
 _REACH = {"device": DEVICE_REACH}
+# Where a report's stop words and punctuation were removed (PadChest's form), its commas, brackets and
+# subordinate words ("que", "porque") are gone with them, and a clause runs to the full stop: a
+# post-trigger there reaches back over at most so many words between it and the mention, a window as
+# NegEx's own ("<indexed term> * <negation phrase>", the asterisk up to five words; Chapman et al. 2001)
+# but wide enough for the Spanish noun phrase, whose kind, displacement and site follow the noun: "fractur
+# conminut minim desplaz terci distal radi izquierd descart" is 7 words. "fractur cader subcapital gard iv
+# proced intervencion ver descripcion biopsi hues no evident enfermed neoplas" was "Fractura de cadera
+# (subcapital garden IV) ... biopsia de hueso (no evidencia de enfermedad neoplásica)": 10 words, the
+# brackets lost. Pre-triggers keep the clause: a denied list runs on ("sin derram pleural neumotorax
+# fractur costal"), and the name of an examination ends a negation that found nothing (context_scopes).
+REMOVED_POST_REACH = 8
 # The historical and post-operative components read the negated one's result (_reaches_back; a denied
 # fracture was not operated on): negation runs first.
 assert CONTEXT_CLASSES.index("negated") < min(CONTEXT_CLASSES.index("historical"), CONTEXT_CLASSES.index("postop"))
@@ -388,6 +400,8 @@ def _make_context_component():
                     if self.reach is not None:
                         before = [t for t in before if 0 <= ent.start - t[2] <= self.reach]
                         after = [t for t in after if 0 <= t[1] - ent.end <= self.reach]
+                    if doc.user_data["stopwords_removed"]:
+                        after = [t for t in after if t[1] - ent.end <= REMOVED_POST_REACH]
                     if self.context_class == "device":
                         before = [t for t in before if device_governs(doc, ent, t[1], t[2])]
                         after = [t for t in after if device_governs(doc, ent, t[1], t[2])]
@@ -546,6 +560,7 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["written"] = written
     doc.user_data["stop_words"] = rules.stopwords(language)
     doc.user_data["marks"] = marks
+    doc.user_data["stopwords_removed"] = stopwords_removed
     doc.user_data["written_forms"] = pipe.written_forms
     doc.user_data["concord"] = pipe.concord
     doc.user_data["healed_objects"] = pipe.healed_objects

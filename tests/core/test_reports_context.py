@@ -713,6 +713,25 @@ CASES = [
     ("es", "Orientación diagnóstica: fractura de cadera.", ["uncertain"]),
     ("es", "Orientación diagnóstica: fractura aplastamiento crónica en L1.", ["historical,uncertain"]),
     ("es", "orient diagnost fractur complej impact troquit humeral .", ["uncertain"]),
+    # Where the stop words and punctuation went, a post-trigger reaches back eight words at most (a NegEx
+    # window): the brackets that kept "no evidencia" apart from the fracture are lost. A Spanish noun phrase,
+    # its site after the noun, is still reached.
+    ("es", "fractur cader subcapital gard iv proced intervencion ver descripcion biopsi hues no evident "
+           "enfermed neoplas .", [""]),
+    ("es", "fractur conminut minim desplaz terci distal radi izquierd descart .", ["negated"]),
+    ("es", "fractur arc costal anterior izquierd no evident .", ["negated"]),
+    ("es", "fractur cuerp vertebral l1 l2 antigu .", ["historical"]),
+    # Written in full, the clause decides.
+    ("es", "Fractura conminuta mínimamente desplazada del tercio distal del radio izquierdo en la proyección "
+           "oblicua descartada.", ["negated"]),
+    # A history with nothing of note is a statement of its own: it neither denies nor dates what follows.
+    ("es", "Paciente sin antecedentes de interés que ingresa por fractura de cadera.", [""]),
+    ("es", "pacient sin antecedent inter ingres fractur cader .", [""]),
+    ("es", "Antecedentes de interés: fractura de cadera.", ["historical"]),
+    ("es", "Sin antecedentes de fractura.", ["historical,negated"]),
+    ("en", "Patient with no significant past medical history presenting with a hip fracture.", [""]),
+    ("en", "No significant PMH, fell, wrist fracture.", [""]),
+    ("en", "No past medical history of fracture.", ["historical,negated"]),
 ]
 
 
