@@ -34,7 +34,7 @@ from core.reports.language import AUTO, report_languages
 from core.reports.models import MODEL_NAMES, make_classifier
 
 # Bump when the cleaning, rules or features change in a way that changes labels.
-LABELLER_CODE_VERSION = "reports-45-stopword-free-post-reach"
+LABELLER_CODE_VERSION = "reports-46-denied-history-phrases"
 FEATURE_SETS = ("context", "baseline")
 
 

@@ -732,6 +732,11 @@ CASES = [
     ("en", "Patient with no significant past medical history presenting with a hip fracture.", [""]),
     ("en", "No significant PMH, fell, wrist fracture.", [""]),
     ("en", "No past medical history of fracture.", ["historical,negated"]),
+    # A word between the negation and "history of" / "antecedentes" is still inside the denied phrase.
+    ("en", "No prior history of fracture.", ["historical,negated"]),
+    ("en", "No acute fracture, history of rib fractures.", ["negated", "historical"]),
+    ("es", "No refiere antecedentes de fractura.", ["historical,negated"]),
+    ("es", "no refier antecedent fractur .", ["historical,negated"]),
 ]
 
 
