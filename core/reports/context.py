@@ -369,11 +369,12 @@ def _make_context_component():
         """negspacy's Negex for one context class; its trigger matches come from the
         shared pass of :func:`core.reports.context_triggers.resolve_triggers` (stored on the Doc) instead of its own matcher."""
 
-        def __init__(self, nlp, name, neg_termset, extension_name, context_class):
+        def __init__(self, nlp, name, neg_termset, extension_name, context_class, post_reach=None):
             super().__init__(nlp, name, neg_termset=neg_termset, extension_name=extension_name)
             self.context_class = context_class
             self.nearest_only = context_class in _NEAREST_MENTION_ONLY
             self.reach = _REACH.get(context_class)
+            self.post_reach = post_reach    # REMOVED_POST_REACH in the pipeline for stop-word-free text
 
         def process_negations(self, doc):
             return doc.user_data["context_matches"][self.context_class]
@@ -400,8 +401,8 @@ def _make_context_component():
                     if self.reach is not None:
                         before = [t for t in before if 0 <= ent.start - t[2] <= self.reach]
                         after = [t for t in after if 0 <= t[1] - ent.end <= self.reach]
-                    if doc.user_data["stopwords_removed"]:
-                        after = [t for t in after if t[1] - ent.end <= REMOVED_POST_REACH]
+                    if self.post_reach is not None:
+                        after = [t for t in after if t[1] - ent.end <= self.post_reach]
                     if self.context_class == "device":
                         before = [t for t in before if device_governs(doc, ent, t[1], t[2])]
                         after = [t for t in after if device_governs(doc, ent, t[1], t[2])]
@@ -477,7 +478,8 @@ def pipeline(language: str, stopwords_removed: bool = False) -> _Pipeline:
                    "following_negations": post[cls], "termination": termination}
         extension = _extension(cls)
         Span.set_extension(extension, default=False, force=True)
-        components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls)))
+        components.append((cls, ContextNegex(nlp, f"context_{cls}", termset, extension, cls,
+                                             REMOVED_POST_REACH if stopwords_removed else None)))
     written_forms = {f"{cls}|{way}": rules.written_forms(language, f"{cue}_{way}")
                      for cls, cue in CLASS_CUES.items() for way in ("pre", "post")}
     written_forms["termination"] = rules.written_forms(language, "termination")
@@ -560,7 +562,6 @@ def sentence_context(words: tuple[str, ...], language: str, commas: tuple[int, .
     doc.user_data["written"] = written
     doc.user_data["stop_words"] = rules.stopwords(language)
     doc.user_data["marks"] = marks
-    doc.user_data["stopwords_removed"] = stopwords_removed
     doc.user_data["written_forms"] = pipe.written_forms
     doc.user_data["concord"] = pipe.concord
     doc.user_data["healed_objects"] = pipe.healed_objects
