@@ -732,6 +732,7 @@ CASES = [
     ("en", "Patient with no significant past medical history presenting with a hip fracture.", [""]),
     ("en", "No significant PMH, fell, wrist fracture.", [""]),
     ("en", "No past medical history of fracture.", ["historical,negated"]),
+    ("en", "No significant PMH of fracture.", ["historical,negated"]),
     # A word between the negation and "history of" / "antecedentes" is still inside the denied phrase.
     ("en", "No prior history of fracture.", ["historical,negated"]),
     ("en", "No acute fracture, history of rib fractures.", ["negated", "historical"]),
